@@ -1,0 +1,95 @@
+import express, { type Express } from 'express';
+import { randomUUID } from 'node:crypto';
+import { pinoHttp } from 'pino-http';
+import { RequestContext, type EntityManager } from '@mikro-orm/postgresql';
+import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from './config/index.js';
+import type { Orm } from './infra/db/orm.js';
+import { Api } from './infra/http/api.js';
+import { errorMiddleware, notFound } from './infra/http/error-middleware.js';
+import { requestContext } from './infra/logger.js';
+import { AccessTokens } from './modules/accounts/access-tokens.js';
+import { AccountsRepository } from './modules/accounts/accounts.repository.js';
+import { accountsRoutes } from './modules/accounts/accounts.routes.js';
+import { AccountsService } from './modules/accounts/accounts.service.js';
+import { requireAdmin, requireUser } from './modules/accounts/auth.middleware.js';
+import { adminCatalogueRoutes } from './modules/admin/admin.routes.js';
+import { CatalogueRepository } from './modules/catalogue/catalogue.repository.js';
+import { catalogueRoutes } from './modules/catalogue/catalogue.routes.js';
+import { CatalogueService, type Clock } from './modules/catalogue/catalogue.service.js';
+import { IdempotencyRepository } from './modules/idempotency/idempotency.repository.js';
+import { IdempotencyService } from './modules/idempotency/idempotency.service.js';
+import { opsRoutes } from './modules/ops/ops.routes.js';
+import { PointsRepository } from './modules/points/points.repository.js';
+import { pointsRoutes } from './modules/points/points.routes.js';
+import { PointsService } from './modules/points/points.service.js';
+
+export interface AppDeps {
+  config: Config;
+  orm: Orm;
+  redis: Redis;
+  logger: Logger;
+  clock?: Clock;
+}
+
+export interface AppServices {
+  accounts: AccountsService;
+  tokens: AccessTokens;
+  points: PointsService;
+  idempotency: IdempotencyService;
+  catalogue: CatalogueService;
+}
+
+export const BODY_LIMIT = '256kb';
+const VERSION = '0.1.0';
+
+/** Wires every module into an express app. No listening, no process handling: tests use this. */
+export function createApp(deps: AppDeps): { app: Express; services: AppServices } {
+  const { config, orm, logger } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  // Inside a request this is that request's fork (RequestContext); elsewhere a fresh fork.
+  const em = (): EntityManager =>
+    (RequestContext.getEntityManager() as EntityManager | undefined) ?? orm.em.fork();
+
+  const tokens = new AccessTokens(config.authJwtSecret);
+  const services: AppServices = {
+    tokens,
+    accounts: new AccountsService(em, new AccountsRepository(), tokens),
+    points: new PointsService(em, new PointsRepository(), config.points),
+    idempotency: new IdempotencyService(em, new IdempotencyRepository()),
+    catalogue: new CatalogueService(em, new CatalogueRepository(), clock),
+  };
+
+  const registry = new OpenAPIRegistry();
+  const api = new Api(registry, {
+    user: requireUser(tokens),
+    admin: requireAdmin(config.adminToken),
+  });
+  accountsRoutes(api, services.accounts);
+  pointsRoutes(api, services.points, services.idempotency);
+  catalogueRoutes(api, services.catalogue);
+  adminCatalogueRoutes(api, services.catalogue);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use((req, res, next) => {
+    const incoming = req.header('x-request-id');
+    const reqId = incoming && /^[\w.:-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    req.requestId = reqId;
+    res.setHeader('X-Request-Id', reqId);
+    requestContext.run({ reqId }, next);
+  });
+  app.use(
+    pinoHttp({ logger, genReqId: (req) => (req as express.Request).requestId ?? randomUUID() }),
+  );
+  app.use(express.json({ limit: BODY_LIMIT }));
+  app.use((_req, _res, next) => RequestContext.create(orm.em, next));
+  app.use(opsRoutes({ orm, redis: deps.redis, registry, version: VERSION }));
+  app.use(api.router);
+  app.use(notFound);
+  app.use(errorMiddleware(logger));
+  return { app, services };
+}

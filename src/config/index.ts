@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+// The only module that reads process.env (SPEC §7). Everything else receives a Config.
+
+const DEV_SECRET = 'lineup-dev-secret-change-me-0123456789';
+const DEV_ADMIN_TOKEN = 'lineup-dev-admin-token';
+
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .default('postgres://postgres@127.0.0.1:5432/lineup'),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+      .default('redis://127.0.0.1:6379'),
+    REDIS_KEY_PREFIX: z.string().min(1).max(64).default('lineup:'),
+    AUTH_JWT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    QUEUE_TOKEN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    ADMIN_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
+    INSTANCE_ID: z.string().min(1).max(128).optional(),
+    QUEUE_TICK_MS: int(1000, 10),
+    QUEUE_PUSH_INTERVAL_MS: int(1000, 10),
+    QUEUE_MAX_ACTIVE: int(20, 1),
+    QUEUE_ADMIT_PER_MINUTE: int(600, 1),
+    QUEUE_MAX_WAITING: int(10_000, 1),
+    ACTIVE_IDLE_SECONDS: int(300, 1),
+    ACTIVE_MAX_SECONDS: int(1200, 1),
+    ABANDON_SECONDS: int(60, 1),
+    HOLD_SECONDS: int(300, 1),
+    MAX_SEATS_PER_USER: int(4, 1),
+    LEADER_LEASE_MS: int(3000, 100),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+    SEED_ON_EMPTY: z.enum(['true', 'false']).default('true'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== 'production') return;
+    for (const key of ['AUTH_JWT_SECRET', 'QUEUE_TOKEN_SECRET', 'ADMIN_TOKEN'] as const) {
+      if (!env[key]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'is required when NODE_ENV=production',
+        });
+      }
+    }
+  });
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  databaseUrl: string;
+  redisUrl: string;
+  redisKeyPrefix: string;
+  authJwtSecret: string;
+  queueTokenSecret: string;
+  adminToken: string;
+  instanceId: string;
+  logLevel: string;
+  seedOnEmpty: boolean;
+  queue: {
+    tickMs: number;
+    pushIntervalMs: number;
+    maxActive: number;
+    admitPerMinute: number;
+    maxWaiting: number;
+    activeIdleSeconds: number;
+    activeMaxSeconds: number;
+    abandonSeconds: number;
+    leaderLeaseMs: number;
+  };
+  booking: {
+    holdSeconds: number;
+    maxSeatsPerUser: number;
+  };
+  points: {
+    chargeMin: number;
+    chargeMax: number;
+    balanceCap: number;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly issues: string[]) {
+    super(`Invalid configuration:\n  ${issues.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses an environment (process.env by default) into a Config, or throws a ConfigError naming each bad variable. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`),
+    );
+  }
+  const env = parsed.data;
+  return {
+    env: env.NODE_ENV,
+    port: env.PORT,
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX,
+    authJwtSecret: env.AUTH_JWT_SECRET ?? DEV_SECRET,
+    queueTokenSecret: env.QUEUE_TOKEN_SECRET ?? `${DEV_SECRET}-queue`,
+    adminToken: env.ADMIN_TOKEN ?? DEV_ADMIN_TOKEN,
+    instanceId: env.INSTANCE_ID ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+    logLevel: env.LOG_LEVEL,
+    seedOnEmpty: env.SEED_ON_EMPTY === 'true',
+    queue: {
+      tickMs: env.QUEUE_TICK_MS,
+      pushIntervalMs: env.QUEUE_PUSH_INTERVAL_MS,
+      maxActive: env.QUEUE_MAX_ACTIVE,
+      admitPerMinute: env.QUEUE_ADMIT_PER_MINUTE,
+      maxWaiting: env.QUEUE_MAX_WAITING,
+      activeIdleSeconds: env.ACTIVE_IDLE_SECONDS,
+      activeMaxSeconds: env.ACTIVE_MAX_SECONDS,
+      abandonSeconds: env.ABANDON_SECONDS,
+      leaderLeaseMs: env.LEADER_LEASE_MS,
+    },
+    booking: {
+      holdSeconds: env.HOLD_SECONDS,
+      maxSeatsPerUser: env.MAX_SEATS_PER_USER,
+    },
+    points: { chargeMin: 1_000, chargeMax: 1_000_000, balanceCap: 10_000_000 },
+  };
+}

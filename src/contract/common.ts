@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+// Self-contained (imports only zod): the client SDK exports these same schemas and types.
+
+const MAX_INT = 2_147_483_647;
+/** A database id in a path or query string ("12" -> 12). */
+export const IdParam = z.coerce.number().int().positive().max(MAX_INT);
+/** A database id in a JSON body: a number, never a string. */
+export const Id = z.number().int().positive().max(MAX_INT);
+export const IsoDateTime = z.iso.datetime({ offset: true });
+
+export const ErrorEnvelope = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+export type ErrorEnvelope = z.infer<typeof ErrorEnvelope>;
+
+export const Grade = z.enum(['VIP', 'R', 'S', 'A']);
+export type Grade = z.infer<typeof Grade>;
+
+/** KRW, whole won. */
+export const Won = z.number().int().min(0).max(100_000_000);
+export const Prices = z.strictObject({ VIP: Won, R: Won, S: Won, A: Won });
+export type Prices = z.infer<typeof Prices>;

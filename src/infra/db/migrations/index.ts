@@ -1,0 +1,7 @@
+import { Migration20261121000000_initial } from './Migration20261121000000_initial.js';
+
+// Listed explicitly (not discovered from disk) so the same list works from src/ under tsx and
+// vitest and from dist/ after the build.
+export const migrationsList = [
+  { name: 'Migration20261121000000_initial', class: Migration20261121000000_initial },
+];

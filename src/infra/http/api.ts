@@ -1,0 +1,140 @@
+import {
+  Router,
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
+import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { z, type ZodType } from 'zod';
+import { AppError } from './errors.js';
+import { zodIssues } from './validation.js';
+
+// One place defines a route: its zod schemas validate the request here, and the same schemas are
+// registered in the OpenAPI document. Handlers receive already-parsed, typed input.
+
+export type AuthKind = 'user' | 'admin';
+
+export interface RouteSpec<P extends ZodType, Q extends ZodType, B extends ZodType> {
+  method: 'get' | 'post' | 'patch' | 'put' | 'delete';
+  /** Express-style path, e.g. `/concerts/:concertId/queue`. */
+  path: string;
+  summary: string;
+  tags: string[];
+  auth?: AuthKind;
+  /** Extra headers the route reads (documented only), e.g. Idempotency-Key, X-Queue-Token. */
+  headers?: Record<string, { description: string; required?: boolean }>;
+  /** Middleware run after authentication and validation (e.g. the admission guard). */
+  before?: RequestHandler[];
+  params?: P;
+  query?: Q;
+  body?: B;
+  responses: Record<number, { description: string; schema?: ZodType }>;
+}
+
+export interface RouteInput<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  req: Request;
+  res: Response;
+}
+
+type Infer<T> = T extends ZodType ? z.output<T> : undefined;
+
+export class Api {
+  readonly router = Router();
+
+  constructor(
+    readonly registry: OpenAPIRegistry,
+    private readonly authenticators: Record<AuthKind, RequestHandler>,
+  ) {}
+
+  route<P extends ZodType, Q extends ZodType, B extends ZodType>(
+    spec: RouteSpec<P, Q, B>,
+    handler: (input: RouteInput<Infer<P>, Infer<Q>, Infer<B>>) => Promise<void>,
+  ): void {
+    this.document(spec);
+    const validate: RequestHandler = (req, _res, next) => {
+      const problems: { path: string; message: string }[] = [];
+      const parsed: Record<'params' | 'query' | 'body', unknown> = {
+        params: undefined,
+        query: undefined,
+        body: undefined,
+      };
+      for (const part of ['params', 'query', 'body'] as const) {
+        const schema = spec[part];
+        if (!schema) continue;
+        const result = schema.safeParse(part === 'body' ? (req.body ?? {}) : req[part]);
+        if (result.success) parsed[part] = result.data;
+        else problems.push(...zodIssues(result.error, part));
+      }
+      if (problems.length > 0) {
+        return next(new AppError('VALIDATION_FAILED', { details: { issues: problems } }));
+      }
+      req.valid = parsed;
+      next();
+    };
+    const run = async (req: Request, res: Response, next: NextFunction) => {
+      try {
+        const valid = req.valid ?? {};
+        await handler({
+          params: valid.params as Infer<P>,
+          query: valid.query as Infer<Q>,
+          body: valid.body as Infer<B>,
+          req,
+          res,
+        });
+      } catch (err) {
+        next(err);
+      }
+    };
+    const chain: RequestHandler[] = [];
+    if (spec.auth) chain.push(this.authenticators[spec.auth]);
+    chain.push(validate, ...(spec.before ?? []), run);
+    this.router[spec.method](spec.path, ...chain);
+  }
+
+  private document(spec: RouteSpec<ZodType, ZodType, ZodType>): void {
+    const headerShape: Record<string, ZodType> = {};
+    for (const [name, h] of Object.entries(spec.headers ?? {})) {
+      const s = z.string().describe(h.description);
+      headerShape[name] = h.required ? s : s.optional();
+    }
+    this.registry.registerPath({
+      method: spec.method,
+      path: spec.path.replace(/:(\w+)/g, '{$1}'),
+      summary: spec.summary,
+      tags: spec.tags,
+      security:
+        spec.auth === 'user'
+          ? [{ bearerAuth: [] }]
+          : spec.auth === 'admin'
+            ? [{ adminToken: [] }]
+            : [],
+      request: {
+        params: spec.params as never,
+        query: spec.query as never,
+        headers: Object.keys(headerShape).length ? z.object(headerShape) : undefined,
+        body: spec.body ? { content: { 'application/json': { schema: spec.body } } } : undefined,
+      },
+      responses: Object.fromEntries(
+        Object.entries(spec.responses).map(([status, r]) => [
+          status,
+          {
+            description: r.description,
+            ...(r.schema ? { content: { 'application/json': { schema: r.schema } } } : {}),
+          },
+        ]),
+      ),
+    });
+  }
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    valid?: Partial<Record<'params' | 'query' | 'body', unknown>>;
+    auth?: { userId: number };
+    requestId?: string;
+  }
+}

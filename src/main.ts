@@ -1,0 +1,33 @@
+import { ConfigError, loadConfig } from './config/index.js';
+import { startServer } from './server.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const running = await startServer(config);
+  const stop = (signal: string) => {
+    running.logger.info({ signal }, 'received signal');
+    running.close().then(
+      () => process.exit(0),
+      (err) => {
+        running.logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error('Lineup failed to start:', err);
+  process.exit(1);
+});

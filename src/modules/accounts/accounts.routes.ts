@@ -1,0 +1,46 @@
+import type { Api } from '../../infra/http/api.js';
+import { ErrorEnvelope } from '../../contract/common.js';
+import {
+  CreateUserBody,
+  CreateUserResponse,
+  LoginBody,
+  LoginResponse,
+} from '../../contract/accounts.js';
+import type { AccountsService } from './accounts.service.js';
+
+export function accountsRoutes(api: Api, accounts: AccountsService): void {
+  api.route(
+    {
+      method: 'post',
+      path: '/users',
+      summary: 'Sign up a fan (name, phone, password)',
+      tags: ['accounts'],
+      body: CreateUserBody,
+      responses: {
+        201: { description: 'Created', schema: CreateUserResponse },
+        400: { description: 'VALIDATION_FAILED', schema: ErrorEnvelope },
+        409: { description: 'PHONE_TAKEN', schema: ErrorEnvelope },
+      },
+    },
+    async ({ body, res }) => {
+      res.status(201).json(await accounts.register(body));
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/auth/login',
+      summary: 'Log in with phone and password',
+      tags: ['accounts'],
+      body: LoginBody,
+      responses: {
+        200: { description: 'Access token', schema: LoginResponse },
+        401: { description: 'INVALID_CREDENTIALS', schema: ErrorEnvelope },
+      },
+    },
+    async ({ body, res }) => {
+      res.json(await accounts.login(body));
+    },
+  );
+}

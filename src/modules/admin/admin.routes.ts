@@ -1,0 +1,69 @@
+import type { Api } from '../../infra/http/api.js';
+import { ErrorEnvelope } from '../../contract/common.js';
+import {
+  ConcertCreated,
+  CreateConcertBody,
+  CreateScheduleBody,
+  CreateVenueBody,
+  ScheduleCreated,
+  VenueCreated,
+} from '../../contract/catalogue.js';
+import { IdParam } from '../../contract/common.js';
+import { z } from 'zod';
+import type { CatalogueService } from '../catalogue/catalogue.service.js';
+
+const ConcertIdParams = z.strictObject({ id: IdParam });
+
+export function adminCatalogueRoutes(api: Api, catalogue: CatalogueService): void {
+  api.route(
+    {
+      method: 'post',
+      path: '/admin/venues',
+      summary: 'Create a venue with its graded seats (a seat list or rows)',
+      tags: ['admin'],
+      auth: 'admin',
+      body: CreateVenueBody,
+      responses: {
+        201: { description: 'Created', schema: VenueCreated },
+        409: { description: 'VENUE_NAME_TAKEN', schema: ErrorEnvelope },
+      },
+    },
+    async ({ body, res }) => {
+      res.status(201).json(await catalogue.createVenue(body));
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/admin/concerts',
+      summary: 'Create a concert',
+      tags: ['admin'],
+      auth: 'admin',
+      body: CreateConcertBody,
+      responses: { 201: { description: 'Created', schema: ConcertCreated } },
+    },
+    async ({ body, res }) => {
+      res.status(201).json(await catalogue.createConcert(body));
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/admin/concerts/:id/schedules',
+      summary: 'Add a schedule (a performance at a venue, with prices per grade)',
+      tags: ['admin'],
+      auth: 'admin',
+      params: ConcertIdParams,
+      body: CreateScheduleBody,
+      responses: {
+        201: { description: 'Created', schema: ScheduleCreated },
+        404: { description: 'CONCERT_NOT_FOUND, VENUE_NOT_FOUND', schema: ErrorEnvelope },
+      },
+    },
+    async ({ params, body, res }) => {
+      res.status(201).json(await catalogue.createSchedule(params.id, body));
+    },
+  );
+}

@@ -1,0 +1,122 @@
+import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
+import { Concert, Schedule, Venue, type Grade, type Prices } from './catalogue.entities.js';
+
+export interface ScheduleWithVenue {
+  id: number;
+  concertId: number;
+  startsAt: Date;
+  venue: { id: number; name: string };
+}
+
+export class CatalogueRepository {
+  /** Creates a venue and its seats in one transaction; null when the name is taken. */
+  async createVenue(
+    em: EntityManager,
+    name: string,
+    seats: { label: string; grade: Grade }[],
+  ): Promise<{ id: number; name: string; seatCount: number } | null> {
+    try {
+      return await em.transactional(async (tx) => {
+        const [venue] = await tx.execute<{ id: number }[]>(
+          `insert into venues (name) values (?) returning id`,
+          [name],
+        );
+        const venueId = venue!.id;
+        // One statement per 1,000 seats keeps parameter counts far below PostgreSQL's limit.
+        for (let i = 0; i < seats.length; i += 1000) {
+          const chunk = seats.slice(i, i + 1000);
+          await tx.execute(
+            `insert into seats (venue_id, label, grade) values ${chunk.map(() => '(?, ?, ?)').join(', ')}`,
+            chunk.flatMap((s) => [venueId, s.label, s.grade]),
+          );
+        }
+        return { id: venueId, name, seatCount: seats.length };
+      });
+    } catch (err) {
+      if (err instanceof UniqueConstraintViolationException) return null;
+      throw err;
+    }
+  }
+
+  findVenue(em: EntityManager, id: number): Promise<Venue | null> {
+    return em.findOne(Venue, { id });
+  }
+
+  findVenueByName(em: EntityManager, name: string): Promise<Venue | null> {
+    return em.findOne(Venue, { name });
+  }
+
+  async createConcert(
+    em: EntityManager,
+    data: { title: string; artist: string; saleOpensAt: Date },
+  ): Promise<Concert> {
+    const concert = em.create(Concert, data);
+    await em.flush();
+    return concert;
+  }
+
+  findConcert(em: EntityManager, id: number): Promise<Concert | null> {
+    return em.findOne(Concert, { id });
+  }
+
+  findConcertByTitle(em: EntityManager, title: string): Promise<Concert | null> {
+    return em.findOne(Concert, { title });
+  }
+
+  /** Creates the schedule and its seat inventory (one row per venue seat) together. */
+  async createSchedule(
+    em: EntityManager,
+    data: { concertId: number; venueId: number; startsAt: Date; prices: Prices },
+  ): Promise<{ schedule: Schedule; totalSeats: number }> {
+    return em.transactional(async (tx) => {
+      const schedule = tx.create(Schedule, {
+        concertId: data.concertId,
+        venueId: data.venueId,
+        startsAt: data.startsAt,
+        priceVip: data.prices.VIP,
+        priceR: data.prices.R,
+        priceS: data.prices.S,
+        priceA: data.prices.A,
+      });
+      await tx.flush();
+      const inserted = await tx.execute(
+        `insert into schedule_seats (schedule_id, seat_id)
+         select ?, id from seats where venue_id = ? order by id returning id`,
+        [schedule.id, data.venueId],
+      );
+      return { schedule, totalSeats: inserted.length };
+    });
+  }
+
+  async listConcerts(em: EntityManager): Promise<Concert[]> {
+    return em.find(Concert, {}, { orderBy: { saleOpensAt: 'asc', id: 'asc' } });
+  }
+
+  /** Schedules that have not started yet, with their venue, for the given concerts. */
+  async upcomingSchedules(
+    em: EntityManager,
+    concertIds: number[],
+    now: Date,
+  ): Promise<ScheduleWithVenue[]> {
+    if (concertIds.length === 0) return [];
+    const rows = await em.execute<
+      { id: number; concertId: number; startsAt: Date; venueId: number; venueName: string }[]
+    >(
+      `select s.id, s.concert_id as "concertId", s.starts_at as "startsAt", v.id as "venueId", v.name as "venueName"
+       from schedules s join venues v on v.id = s.venue_id
+       where s.concert_id in (${concertIds.map(() => '?').join(', ')}) and s.starts_at > ?
+       order by s.starts_at, s.id`,
+      [...concertIds, now],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      concertId: r.concertId,
+      startsAt: new Date(r.startsAt),
+      venue: { id: r.venueId, name: r.venueName },
+    }));
+  }
+
+  async countVenues(em: EntityManager): Promise<number> {
+    return em.count(Venue, {});
+  }
+}

@@ -1,0 +1,121 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AppError } from '../../infra/http/errors.js';
+import type { ConcertListItem, CreateVenueBody } from '../../contract/catalogue.js';
+import type { Prices } from '../../contract/common.js';
+import type { CatalogueRepository } from './catalogue.repository.js';
+import type { Concert, Grade } from './catalogue.entities.js';
+
+export type Clock = () => Date;
+
+export class CatalogueService {
+  constructor(
+    private readonly em: () => EntityManager,
+    private readonly repo: CatalogueRepository,
+    private readonly now: Clock = () => new Date(),
+  ) {}
+
+  async createVenue(body: CreateVenueBody) {
+    const seats: { label: string; grade: Grade }[] =
+      'seats' in body
+        ? body.seats
+        : body.rows.flatMap((row) =>
+            Array.from({ length: row.seats }, (_, i) => ({
+              label: `${row.name}-${i + 1}`,
+              grade: row.grade,
+            })),
+          );
+    const labels = new Set<string>();
+    const duplicates = seats
+      .filter((s) => labels.size === labels.add(s.label).size)
+      .map((s) => s.label);
+    if (duplicates.length > 0) {
+      throw new AppError('VALIDATION_FAILED', {
+        details: {
+          issues: [
+            {
+              path: 'body.seats',
+              message: `duplicate labels: ${[...new Set(duplicates)].slice(0, 10).join(', ')}`,
+            },
+          ],
+        },
+      });
+    }
+    const venue = await this.repo.createVenue(this.em(), body.name, seats);
+    if (!venue) throw new AppError('VENUE_NAME_TAKEN');
+    return venue;
+  }
+
+  async createConcert(body: { title: string; artist: string; saleOpensAt: string }) {
+    const concert = await this.repo.createConcert(this.em(), {
+      ...body,
+      saleOpensAt: new Date(body.saleOpensAt),
+    });
+    return concertView(concert);
+  }
+
+  async getConcert(concertId: number): Promise<Concert> {
+    const concert = await this.repo.findConcert(this.em(), concertId);
+    if (!concert) throw new AppError('CONCERT_NOT_FOUND');
+    return concert;
+  }
+
+  async createSchedule(
+    concertId: number,
+    body: { venueId: number; startsAt: string; prices: Prices },
+  ) {
+    const em = this.em();
+    await this.getConcert(concertId);
+    const venue = await this.repo.findVenue(em, body.venueId);
+    if (!venue) throw new AppError('VENUE_NOT_FOUND');
+    const startsAt = new Date(body.startsAt);
+    if (startsAt.getTime() <= this.now().getTime()) {
+      throw new AppError('VALIDATION_FAILED', {
+        details: { issues: [{ path: 'body.startsAt', message: 'must be in the future' }] },
+      });
+    }
+    const { schedule, totalSeats } = await this.repo.createSchedule(em, {
+      concertId,
+      venueId: venue.id,
+      startsAt,
+      prices: body.prices,
+    });
+    return {
+      id: schedule.id,
+      concertId,
+      venue: { id: venue.id, name: venue.name },
+      startsAt: startsAt.toISOString(),
+      prices: body.prices,
+      totalSeats,
+    };
+  }
+
+  /** Public list: every concert with its schedules that have not started yet. */
+  async listConcerts(): Promise<ConcertListItem[]> {
+    const em = this.em();
+    const concerts = await this.repo.listConcerts(em);
+    const schedules = await this.repo.upcomingSchedules(
+      em,
+      concerts.map((c) => c.id),
+      this.now(),
+    );
+    return concerts.map((c) => ({
+      id: c.id,
+      title: c.title,
+      artist: c.artist,
+      saleOpensAt: c.saleOpensAt.toISOString(),
+      schedules: schedules
+        .filter((s) => s.concertId === c.id)
+        .map((s) => ({ id: s.id, startsAt: s.startsAt.toISOString(), venue: s.venue })),
+    }));
+  }
+}
+
+function concertView(c: Concert) {
+  return {
+    id: c.id,
+    title: c.title,
+    artist: c.artist,
+    saleOpensAt: c.saleOpensAt.toISOString(),
+    createdAt: c.createdAt.toISOString(),
+  };
+}

@@ -1,0 +1,35 @@
+import type { Request, Response } from 'express';
+import { AppError } from '../../infra/http/errors.js';
+import type { IdempotentRequest, StoredResponse } from './idempotency.service.js';
+
+export const IDEMPOTENCY_HEADER = {
+  'Idempotency-Key': {
+    description: 'Makes a retried POST take effect once (scoped to the user, kept 24 h).',
+  },
+};
+
+/** Reads the Idempotency-Key header of an authenticated request (1..255 visible ASCII chars). */
+export function idempotentRequest(req: Request): IdempotentRequest {
+  const key = req.header('idempotency-key');
+  if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key)) {
+    throw new AppError('VALIDATION_FAILED', {
+      details: {
+        issues: [
+          { path: 'headers.idempotency-key', message: 'must be 1-255 visible ASCII characters' },
+        ],
+      },
+    });
+  }
+  return {
+    userId: req.auth!.userId,
+    key,
+    method: req.method,
+    path: req.baseUrl + req.path,
+    body: req.valid?.body ?? null,
+  };
+}
+
+export function sendStored(res: Response, stored: StoredResponse): void {
+  if (stored.replayed) res.setHeader('Idempotent-Replayed', 'true');
+  res.status(stored.status).json(stored.body);
+}

@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AppError } from '../../infra/http/errors.js';
+import type { IdempotencyRepository } from './idempotency.repository.js';
+
+export interface IdempotentRequest {
+  userId: number;
+  /** The Idempotency-Key header; without one the work simply runs once in a transaction. */
+  key: string | undefined;
+  method: string;
+  path: string;
+  body: unknown;
+}
+
+export interface StoredResponse<T = unknown> {
+  status: number;
+  body: T;
+  /** True when this is a replay of an earlier response. */
+  replayed: boolean;
+}
+
+export interface IdempotencyOptions {
+  /** How long a claim protects a running request before another may take it over. */
+  lockSeconds: number;
+  /**
+   * How long a duplicate waits for the first request to finish before answering 409
+   * IDEMPOTENCY_KEY_IN_USE. A short wait lets a client's quick double-submit get the same answer
+   * as the first instead of an error; a first request running longer still yields the 409.
+   */
+  waitForFirstMs: number;
+}
+
+/**
+ * Exactly-once effects for retried requests (SPEC §3.3). The key is claimed in its own short
+ * transaction; the effect and the recorded response commit together in a second one, so a crash
+ * can leave at most an expired claim, never an effect without its record. Failed attempts
+ * (any error) release the key: they changed nothing, so a retry may run again.
+ */
+export class IdempotencyService {
+  constructor(
+    private readonly em: () => EntityManager,
+    private readonly repo: IdempotencyRepository,
+    private readonly options: IdempotencyOptions = { lockSeconds: 60, waitForFirstMs: 3_000 },
+  ) {}
+
+  async run<T>(
+    request: IdempotentRequest,
+    successStatus: number,
+    work: (tx: EntityManager) => Promise<T>,
+  ): Promise<StoredResponse<T>> {
+    const em = this.em();
+    if (!request.key) {
+      const body = await em.transactional((tx) => work(tx));
+      return { status: successStatus, body, replayed: false };
+    }
+    const hash = requestHash(request);
+    const claimId = await this.claimOrReplay<T>(em, request, hash);
+    if (typeof claimId !== 'number') return claimId;
+    try {
+      const body = await em.transactional(async (tx) => {
+        const result = await work(tx);
+        await this.repo.complete(tx, claimId, successStatus, result);
+        return result;
+      });
+      return { status: successStatus, body, replayed: false };
+    } catch (err) {
+      await this.repo.release(em, claimId).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async claimOrReplay<T>(
+    em: EntityManager,
+    request: IdempotentRequest,
+    hash: string,
+  ): Promise<number | StoredResponse<T>> {
+    const key = request.key as string;
+    const deadline = Date.now() + this.options.waitForFirstMs;
+    for (let delay = 10; ; delay = Math.min(delay * 2, 100)) {
+      const claimed = await this.repo.claim(
+        em,
+        request.userId,
+        key,
+        hash,
+        this.options.lockSeconds,
+      );
+      if (claimed !== null) return claimed;
+      const row = await this.repo.find(em, request.userId, key);
+      if (!row) continue; // released between our insert and read: try to claim again
+      if (row.requestHash !== hash) throw new AppError('IDEMPOTENCY_KEY_REUSED');
+      if (row.status === 'completed') {
+        return { status: row.responseStatus ?? 200, body: row.responseBody as T, replayed: true };
+      }
+      if (
+        row.lockedUntil.getTime() < Date.now() &&
+        (await this.repo.takeOver(em, row.id, this.options.lockSeconds))
+      ) {
+        return row.id;
+      }
+      if (Date.now() >= deadline) throw new AppError('IDEMPOTENCY_KEY_IN_USE');
+      await sleep(delay);
+    }
+  }
+}
+
+/** Same key + same method, path and body = the same request. Key order in the body does not matter. */
+export function requestHash(request: Pick<IdempotentRequest, 'method' | 'path' | 'body'>): string {
+  return createHash('sha256')
+    .update(
+      `${request.method.toUpperCase()} ${request.path}\n${canonicalJson(request.body ?? null)}`,
+    )
+    .digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
+      a < b ? -1 : 1,
+    );
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

@@ -1,0 +1,93 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Config } from '../../config/index.js';
+import { AppError } from '../../infra/http/errors.js';
+import type { BalanceResponse, HistoryResponse } from '../../contract/points.js';
+import type { PointsRepository } from './points.repository.js';
+
+export class PointsService {
+  constructor(
+    private readonly em: () => EntityManager,
+    private readonly repo: PointsRepository,
+    private readonly limits: Config['points'],
+  ) {}
+
+  async balance(userId: number): Promise<BalanceResponse> {
+    const balance = await this.repo.balance(this.em(), userId);
+    if (balance === null) throw new AppError('USER_NOT_FOUND');
+    return { balance };
+  }
+
+  /** Runs in the caller's transaction (the idempotency piece provides it). */
+  async charge(tx: EntityManager, userId: number, amount: number): Promise<BalanceResponse> {
+    if (amount < this.limits.chargeMin || amount > this.limits.chargeMax) {
+      throw new AppError('CHARGE_AMOUNT_OUT_OF_RANGE', {
+        details: { min: this.limits.chargeMin, max: this.limits.chargeMax },
+      });
+    }
+    const balance = await this.repo.applyChange(tx, {
+      userId,
+      delta: amount,
+      cap: this.limits.balanceCap,
+      type: 'charge',
+    });
+    if (balance === null) {
+      const current = await this.repo.balance(tx, userId);
+      if (current === null) throw new AppError('USER_NOT_FOUND');
+      throw new AppError('BALANCE_LIMIT_EXCEEDED', {
+        details: { balance: current, cap: this.limits.balanceCap },
+      });
+    }
+    return { balance };
+  }
+
+  /**
+   * Debits a payment (booking calls this inside its payment transaction). Returns the new
+   * balance, or null when the balance is too low (nothing written).
+   */
+  debit(
+    tx: EntityManager,
+    userId: number,
+    amount: number,
+    reservationId: number,
+  ): Promise<number | null> {
+    return this.repo.applyChange(tx, {
+      userId,
+      delta: -amount,
+      cap: this.limits.balanceCap,
+      type: 'payment',
+      reservationId,
+    });
+  }
+
+  /** Credits a refund; null if it would cross the cap (the caller decides what that means). */
+  credit(
+    tx: EntityManager,
+    userId: number,
+    amount: number,
+    reservationId: number,
+  ): Promise<number | null> {
+    return this.repo.applyChange(tx, {
+      userId,
+      delta: amount,
+      cap: this.limits.balanceCap,
+      type: 'refund',
+      reservationId,
+    });
+  }
+
+  async history(
+    userId: number,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<HistoryResponse> {
+    const items = await this.repo.history(
+      this.em(),
+      userId,
+      cursor ? Number(cursor) : null,
+      limit + 1,
+    );
+    const page = items.slice(0, limit);
+    const last = page[page.length - 1];
+    return { items: page, nextCursor: items.length > limit && last ? String(last.id) : null };
+  }
+}

@@ -1,0 +1,76 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from './config/index.js';
+import { createApp, type AppServices } from './app.js';
+import { migrate, ensureDatabase } from './infra/db/migrate.js';
+import { createOrm, type Orm } from './infra/db/orm.js';
+import { createLogger } from './infra/logger.js';
+import { createRedis } from './infra/redis/client.js';
+import { seedIfEmpty } from './seed/demo-seed.js';
+
+export interface RunningServer {
+  port: number;
+  url: string;
+  server: Server;
+  orm: Orm;
+  redis: Redis;
+  logger: Logger;
+  services: AppServices;
+  /** Names of the migrations this instance applied at boot (empty when another instance did). */
+  appliedMigrations: string[];
+  /** Graceful stop: no new connections, in-flight requests finish, then ORM and Redis close. */
+  close(): Promise<void>;
+}
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/** Boots one Lineup instance: database (created and migrated if needed), Redis, HTTP. */
+export async function startServer(
+  config: Config,
+  logger = createLogger(config.logLevel, config.instanceId),
+): Promise<RunningServer> {
+  await ensureDatabase(config.databaseUrl, logger);
+  const orm = await createOrm(config.databaseUrl, logger);
+  const appliedMigrations = await migrate(orm, logger, async () => {
+    if (config.seedOnEmpty) await seedIfEmpty(orm, config, logger);
+  });
+  const redis = createRedis(config.redisUrl);
+  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+  const { app, services } = createApp({ config, orm, redis, logger });
+
+  const server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port }, 'Lineup listening on http://localhost:%d', port);
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      logger.info('shutting down: finishing in-flight requests');
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      await drained;
+      clearTimeout(force);
+      await orm.close(true);
+      await redis.quit().catch(() => redis.disconnect());
+      logger.info('shut down cleanly');
+    })());
+
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    server,
+    orm,
+    redis,
+    logger,
+    services,
+    appliedMigrations,
+    close,
+  };
+}
