@@ -11,6 +11,7 @@ import { createRedis } from './infra/redis/client.js';
 import { seedIfEmpty } from './seed/demo-seed.js';
 
 export interface RunningServer {
+  config: Config;
   port: number;
   url: string;
   server: Server;

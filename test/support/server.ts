@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { loadConfig, type Config } from '../../src/config/index.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { REDIS_URL } from './env.js';
+
+export const ADMIN_TOKEN = 'test-admin-token';
+
+/** A unique Redis key prefix for one test file (or one group of instances sharing a queue). */
+export function testKeyPrefix(): string {
+  return `lineup-test:${randomBytes(4).toString('hex')}:`;
+}
+
+export function testConfig(databaseUrl: string, env: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL,
+    REDIS_KEY_PREFIX: testKeyPrefix(),
+    ADMIN_TOKEN,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    SEED_ON_EMPTY: 'false',
+    ...env,
+  });
+}
+
+/** Boots a real instance on a random port (port 0). */
+export function startTestServer(databaseUrl: string, env: Record<string, string> = {}): Promise<RunningServer> {
+  return startServer(testConfig(databaseUrl, env));
+}
+
+/** Deletes every key under a prefix (test clean-up). */
+export async function flushPrefix(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
