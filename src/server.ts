@@ -64,6 +64,7 @@ export async function startServer(
     })());
 
   return {
+    config,
     port,
     url: `http://127.0.0.1:${port}`,
     server,
