@@ -22,6 +22,13 @@ import { CatalogueService, type Clock } from './modules/catalogue/catalogue.serv
 import { IdempotencyRepository } from './modules/idempotency/idempotency.repository.js';
 import { IdempotencyService } from './modules/idempotency/idempotency.service.js';
 import { opsRoutes } from './modules/ops/ops.routes.js';
+import { adminQueueRoutes } from './modules/admin/admin-queue.routes.js';
+import { QueueEventBus } from './modules/queue/queue.events.js';
+import { QueueLeader } from './modules/queue/queue.leader.js';
+import { queueRoutes } from './modules/queue/queue.routes.js';
+import { QueueService } from './modules/queue/queue.service.js';
+import { QueueStore } from './modules/queue/queue.store.js';
+import { QueueTokens } from './modules/queue/queue-tokens.js';
 import { PointsRepository } from './modules/points/points.repository.js';
 import { pointsRoutes } from './modules/points/points.routes.js';
 import { PointsService } from './modules/points/points.service.js';
@@ -40,6 +47,10 @@ export interface AppServices {
   points: PointsService;
   idempotency: IdempotencyService;
   catalogue: CatalogueService;
+  queueEvents: QueueEventBus;
+  queueStore: QueueStore;
+  queue: QueueService;
+  queueLeader: QueueLeader;
 }
 
 export const BODY_LIMIT = '256kb';
@@ -54,12 +65,39 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     (RequestContext.getEntityManager() as EntityManager | undefined) ?? orm.em.fork();
 
   const tokens = new AccessTokens(config.authJwtSecret);
+  const catalogue = new CatalogueService(em, new CatalogueRepository(), clock);
+  const queueEvents = new QueueEventBus();
+  const queueStore = new QueueStore(deps.redis, config.redisKeyPrefix);
+  const queue = new QueueService(
+    queueStore,
+    new QueueTokens(config.queueTokenSecret),
+    catalogue,
+    config.queue,
+    queueEvents,
+    clock,
+  );
+  const queueLeader = new QueueLeader(
+    queueStore,
+    {
+      instanceId: config.instanceId,
+      leaseMs: config.queue.leaderLeaseMs,
+      tickMs: config.queue.tickMs,
+      abandonSeconds: config.queue.abandonSeconds,
+      defaults: () => queue.defaults,
+    },
+    queueEvents,
+    logger,
+  );
   const services: AppServices = {
     tokens,
     accounts: new AccountsService(em, new AccountsRepository(), tokens),
     points: new PointsService(em, new PointsRepository(), config.points),
     idempotency: new IdempotencyService(em, new IdempotencyRepository()),
-    catalogue: new CatalogueService(em, new CatalogueRepository(), clock),
+    catalogue,
+    queueEvents,
+    queueStore,
+    queue,
+    queueLeader,
   };
 
   const registry = new OpenAPIRegistry();
@@ -71,6 +109,8 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   pointsRoutes(api, services.points, services.idempotency);
   catalogueRoutes(api, services.catalogue);
   adminCatalogueRoutes(api, services.catalogue);
+  queueRoutes(api, queue, catalogue);
+  adminQueueRoutes(api, queue);
 
   const app = express();
   app.disable('x-powered-by');

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -28,10 +28,15 @@ export interface RunningServer {
 const SHUTDOWN_GRACE_MS = 10_000;
 
 /** Boots one Lineup instance: database (created and migrated if needed), Redis, HTTP. */
-export async function startServer(
-  config: Config,
-  logger = createLogger(config.logLevel, config.instanceId),
-): Promise<RunningServer> {
+export interface StartOptions {
+  logger?: Logger;
+  /** Run the queue leader loop (default true). Tests may drive a leader by hand instead. */
+  startLeader?: boolean;
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config.logLevel, config.instanceId);
+  const startLeader = options.startLeader ?? true;
   await ensureDatabase(config.databaseUrl, logger);
   const orm = await createOrm(config.databaseUrl, logger);
   const appliedMigrations = await migrate(orm, logger, async () => {
@@ -42,17 +47,30 @@ export async function startServer(
   const { app, services } = createApp({ config, orm, redis, logger });
 
   const server = createServer(app);
+  // While shutting down, every response (in flight or arriving on a kept-alive connection) says
+  // `Connection: close`, so its connection ends with it instead of idling until keepAliveTimeout.
+  let draining = false;
+  const unanswered = new Set<ServerResponse>();
+  server.on('request', (_req, res: ServerResponse) => {
+    if (draining) res.setHeader('Connection', 'close');
+    unanswered.add(res);
+    res.once('close', () => unanswered.delete(res));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  if (startLeader) services.queueLeader.start();
   logger.info({ port }, 'Lineup listening on http://localhost:%d', port);
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       logger.info('shutting down: finishing in-flight requests');
+      await services.queueLeader.stop({ release: true });
+      draining = true;
+      for (const res of unanswered) if (!res.headersSent) res.setHeader('Connection', 'close');
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { PG_ADMIN_URL, TEMPLATE_DB, TEST_DB_PREFIX, databaseUrl } from './env.js';
+import { inject } from 'vitest';
+import { PG_ADMIN_URL, TEST_DB_PREFIX, databaseUrl } from './env.js';
 
 async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: PG_ADMIN_URL });
@@ -21,11 +22,12 @@ export interface TestDatabase {
 
 /** A private database for one test file: a migrated copy of the template, or an empty one. */
 export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
-  const name = `${TEST_DB_PREFIX}${randomBytes(5).toString('hex')}`;
+  const template = inject('templateDatabase');
+  const name = `${TEST_DB_PREFIX}${inject('runId')}_${randomBytes(5).toString('hex')}`;
   await admin(async (c) => {
     for (let attempt = 0; ; attempt++) {
       try {
-        await c.query(options.empty ? `create database "${name}"` : `create database "${name}" template "${TEMPLATE_DB}"`);
+        await c.query(options.empty ? `create database "${name}"` : `create database "${name}" template "${template}"`);
         return;
       } catch (err) {
         // Another file copying the template at the same instant: PostgreSQL refuses, try again.

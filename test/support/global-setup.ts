@@ -1,28 +1,44 @@
 import pg from 'pg';
+import type { TestProject } from 'vitest/node';
 import { createOrm } from '../../src/infra/db/orm.js';
 import { migrate } from '../../src/infra/db/migrate.js';
-import { PG_ADMIN_URL, TEMPLATE_DB, TEST_DB_PREFIX, databaseUrl } from './env.js';
+import { PG_ADMIN_URL, TEST_DB_PREFIX, databaseUrl } from './env.js';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 // Builds one migrated template database per test run; each test file then copies it
 // (CREATE DATABASE ... TEMPLATE), which takes milliseconds instead of re-running migrations.
-export default async function setup(): Promise<() => Promise<void>> {
+// Databases are named after the run's pid, so concurrent runs never drop each other's.
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const runId = String(process.pid);
+  const template = `${TEST_DB_PREFIX}${runId}_template`;
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
-  const stale = await admin.query<{ datname: string }>(
-    `select datname from pg_database where datname like $1 or datname = $2`,
-    [`${TEST_DB_PREFIX}%`, TEMPLATE_DB],
-  );
-  for (const { datname } of stale.rows) await admin.query(`drop database if exists "${datname}" with (force)`);
-  await admin.query(`create database "${TEMPLATE_DB}"`);
-  const orm = await createOrm(databaseUrl(TEMPLATE_DB), undefined, 4);
+  const existing = await admin.query<{ datname: string }>(`select datname from pg_database where datname like $1`, [`${TEST_DB_PREFIX}%`]);
+  for (const { datname } of existing.rows) {
+    const pid = Number(/^lineup_t_(\d+)_/.exec(datname)?.[1]);
+    if (!pid || !alive(pid) || pid === process.pid) await admin.query(`drop database if exists "${datname}" with (force)`);
+  }
+  await admin.query(`create database "${template}"`);
+  await admin.end();
+  const orm = await createOrm(databaseUrl(template), undefined, 4);
   await migrate(orm);
   await orm.close(true);
-  await admin.end();
+  project.provide('templateDatabase', template);
+  project.provide('runId', runId);
+
   return async () => {
     const c = new pg.Client({ connectionString: PG_ADMIN_URL });
     await c.connect();
-    const left = await c.query<{ datname: string }>(`select datname from pg_database where datname like $1`, [`${TEST_DB_PREFIX}%`]);
-    for (const { datname } of left.rows) await c.query(`drop database if exists "${datname}" with (force)`);
+    const mine = await c.query<{ datname: string }>(`select datname from pg_database where datname like $1`, [`${TEST_DB_PREFIX}${runId}_%`]);
+    for (const { datname } of mine.rows) await c.query(`drop database if exists "${datname}" with (force)`);
     await c.end();
   };
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config/index.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { startServer, type RunningServer, type StartOptions } from '../../src/server.js';
 import { REDIS_URL } from './env.js';
 
 export const ADMIN_TOKEN = 'test-admin-token';
@@ -26,8 +26,27 @@ export function testConfig(databaseUrl: string, env: Record<string, string> = {}
 }
 
 /** Boots a real instance on a random port (port 0). */
-export function startTestServer(databaseUrl: string, env: Record<string, string> = {}): Promise<RunningServer> {
-  return startServer(testConfig(databaseUrl, env));
+export function startTestServer(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  options: StartOptions = {},
+): Promise<RunningServer> {
+  return startServer(testConfig(databaseUrl, env), options);
+}
+
+/** Several instances sharing one database and one Redis key prefix (one "deployment"). */
+export async function startCluster(
+  count: number,
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  options: StartOptions = {},
+): Promise<RunningServer[]> {
+  const prefix = env.REDIS_KEY_PREFIX ?? testKeyPrefix();
+  return Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      startTestServer(databaseUrl, { REDIS_KEY_PREFIX: prefix, INSTANCE_ID: `instance-${i + 1}`, ...env }, options),
+    ),
+  );
 }
 
 /** Deletes every key under a prefix (test clean-up). */

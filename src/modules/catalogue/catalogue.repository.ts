@@ -119,4 +119,65 @@ export class CatalogueRepository {
   async countVenues(em: EntityManager): Promise<number> {
     return em.count(Venue, {});
   }
+
+  /** Sale window of a concert: when it opens, and when its last schedule starts (null if none). */
+  async saleWindow(
+    em: EntityManager,
+    concertId: number,
+  ): Promise<{ saleOpensAt: Date; lastStartsAt: Date | null } | null> {
+    const rows = await em.execute<{ saleOpensAt: Date; lastStartsAt: Date | null }[]>(
+      `select c.sale_opens_at as "saleOpensAt", max(s.starts_at) as "lastStartsAt"
+       from concerts c left join schedules s on s.concert_id = c.id
+       where c.id = ? group by c.id`,
+      [concertId],
+    );
+    const row = rows[0];
+    return row
+      ? {
+          saleOpensAt: new Date(row.saleOpensAt),
+          lastStartsAt: row.lastStartsAt ? new Date(row.lastStartsAt) : null,
+        }
+      : null;
+  }
+
+  /**
+   * Upcoming schedules of a concert with seat counts. Held seats count as unavailable until
+   * their hold expires, even before any background job has released them.
+   */
+  async schedulesWithAvailability(em: EntityManager, concertId: number, now: Date) {
+    const rows = await em.execute<
+      {
+        id: number;
+        startsAt: Date;
+        venueId: number;
+        venueName: string;
+        priceVip: number;
+        priceR: number;
+        priceS: number;
+        priceA: number;
+        total: string;
+        available: string;
+      }[]
+    >(
+      `select s.id, s.starts_at as "startsAt", v.id as "venueId", v.name as "venueName",
+              s.price_vip as "priceVip", s.price_r as "priceR", s.price_s as "priceS", s.price_a as "priceA",
+              count(ss.id) as total,
+              count(ss.id) filter (where ss.status = 'available' or (ss.status = 'held' and ss.held_until <= ?)) as available
+       from schedules s
+       join venues v on v.id = s.venue_id
+       left join schedule_seats ss on ss.schedule_id = s.id
+       where s.concert_id = ? and s.starts_at > ?
+       group by s.id, v.id
+       order by s.starts_at, s.id`,
+      [now, concertId, now],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      startsAt: new Date(r.startsAt).toISOString(),
+      venue: { id: r.venueId, name: r.venueName },
+      totalSeats: Number(r.total),
+      availableSeats: Number(r.available),
+      prices: { VIP: r.priceVip, R: r.priceR, S: r.priceS, A: r.priceA },
+    }));
+  }
 }

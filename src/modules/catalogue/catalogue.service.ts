@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../infra/http/errors.js';
 import type { ConcertListItem, CreateVenueBody } from '../../contract/catalogue.js';
+import type { ScheduleAvailability } from '../../contract/queue.js';
 import type { Prices } from '../../contract/common.js';
 import type { CatalogueRepository } from './catalogue.repository.js';
 import type { Concert, Grade } from './catalogue.entities.js';
@@ -107,6 +108,19 @@ export class CatalogueService {
         .filter((s) => s.concertId === c.id)
         .map((s) => ({ id: s.id, startsAt: s.startsAt.toISOString(), venue: s.venue })),
     }));
+  }
+
+  /** When a concert's sale opens and ends (its last schedule's start); CONCERT_NOT_FOUND if unknown. */
+  async saleWindow(concertId: number): Promise<{ saleOpensAt: Date; saleEndsAt: Date | null }> {
+    const window = await this.repo.saleWindow(this.em(), concertId);
+    if (!window) throw new AppError('CONCERT_NOT_FOUND');
+    return { saleOpensAt: window.saleOpensAt, saleEndsAt: window.lastStartsAt };
+  }
+
+  /** Schedules not yet started, with availability (the admitted fan's view). */
+  async schedulesWithAvailability(concertId: number): Promise<ScheduleAvailability[]> {
+    await this.getConcert(concertId);
+    return this.repo.schedulesWithAvailability(this.em(), concertId, this.now());
   }
 }
 

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { IsoDateTime, Prices } from './common.js';
+import { VenueRef } from './catalogue.js';
+
+export const QueueState = z.enum(['prequeue', 'waiting', 'active']);
+export type QueueState = z.infer<typeof QueueState>;
+
+export const QueueStatus = z.object({
+  concertId: z.number().int(),
+  status: QueueState,
+  /** 1 = next to be admitted; null when active; in the pre-queue, the number of fans in it. */
+  position: z.number().int().nullable(),
+  estimatedWaitSeconds: z.number().int().nullable(),
+  activeUntil: IsoDateTime.nullable(),
+});
+export type QueueStatus = z.infer<typeof QueueStatus>;
+
+export const JoinResponse = QueueStatus.extend({ queueToken: z.string() });
+export type JoinResponse = z.infer<typeof JoinResponse>;
+
+export const QUEUE_TOKEN_HEADER = 'X-Queue-Token';
+
+export const QueuePolicy = z.object({
+  maxActive: z.number().int(),
+  admitPerMinute: z.number().int(),
+  maxWaiting: z.number().int(),
+  activeIdleSeconds: z.number().int(),
+  activeMaxSeconds: z.number().int(),
+  paused: z.boolean(),
+});
+export type QueuePolicy = z.infer<typeof QueuePolicy>;
+
+const positive = (max: number) => z.number().int().min(1).max(max);
+export const QueuePolicyPatch = z
+  .strictObject({
+    maxActive: positive(100_000),
+    admitPerMinute: positive(1_000_000),
+    maxWaiting: positive(10_000_000),
+    activeIdleSeconds: positive(86_400),
+    activeMaxSeconds: positive(86_400),
+    paused: z.boolean(),
+  })
+  .partial()
+  .refine((p) => Object.keys(p).length > 0, 'give at least one field to change');
+export type QueuePolicyPatch = z.infer<typeof QueuePolicyPatch>;
+
+export const AdminQueueStats = z.object({
+  waiting: z.number().int(),
+  prequeue: z.number().int(),
+  active: z.number().int(),
+  admittedTotal: z.number().int(),
+  admissionRatePerMinute: z.number().nullable(),
+  policy: QueuePolicy,
+  leader: z.object({ instanceId: z.string(), since: IsoDateTime }).nullable(),
+});
+export type AdminQueueStats = z.infer<typeof AdminQueueStats>;
+
+export const ScheduleAvailability = z.object({
+  id: z.number().int(),
+  startsAt: IsoDateTime,
+  venue: VenueRef,
+  totalSeats: z.number().int(),
+  availableSeats: z.number().int(),
+  prices: Prices,
+});
+export type ScheduleAvailability = z.infer<typeof ScheduleAvailability>;
+export const ScheduleAvailabilityList = z.array(ScheduleAvailability);

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import type { Api } from '../../infra/http/api.js';
+import { ErrorEnvelope, IdParam } from '../../contract/common.js';
+import { AdminQueueStats, QueuePolicy, QueuePolicyPatch } from '../../contract/queue.js';
+import type { QueueService } from '../queue/queue.service.js';
+
+const ConcertIdParams = z.strictObject({ id: IdParam });
+
+export function adminQueueRoutes(api: Api, queue: QueueService): void {
+  api.route(
+    {
+      method: 'get',
+      path: '/admin/concerts/:id/queue',
+      summary: "A concert's line: counts, admission rate, policy and the leading instance",
+      tags: ['admin'],
+      auth: 'admin',
+      params: ConcertIdParams,
+      responses: {
+        200: { description: 'Stats', schema: AdminQueueStats },
+        404: { description: 'CONCERT_NOT_FOUND', schema: ErrorEnvelope },
+      },
+    },
+    async ({ params, res }) => {
+      res.json(await queue.stats(params.id));
+    },
+  );
+
+  api.route(
+    {
+      method: 'patch',
+      path: '/admin/concerts/:id/queue',
+      summary: 'Change a running line: limits, or pause admissions (applies on the next tick)',
+      tags: ['admin'],
+      auth: 'admin',
+      params: ConcertIdParams,
+      body: QueuePolicyPatch,
+      responses: {
+        200: { description: 'The policy now in force', schema: z.object({ policy: QueuePolicy }) },
+        404: { description: 'CONCERT_NOT_FOUND', schema: ErrorEnvelope },
+      },
+    },
+    async ({ params, body, res }) => {
+      res.json({ policy: await queue.updatePolicy(params.id, body) });
+    },
+  );
+}

@@ -1,0 +1,94 @@
+--[[
+  Leader only. One admission tick for one concert: admits the head of the line, as many as
+  min(free slots under maxActive, what the admitPerMinute token bucket allows), and measures
+  the admission rate (EWMA) for wait estimates. Also drains `departed` so the caller can tell
+  every instance which tickets left the line since the last tick.
+
+  Input:
+    KEYS[1] lease      this concert's copy of the leader lease
+    KEYS[2] meta       hash: saleOpensAt, shuffled, bucket, bucketAt, ewma, ewmaAt, admittedTotal, tick
+    KEYS[3] policy     hash: overrides (maxActive, admitPerMinute, activeIdleSeconds, activeMaxSeconds, paused)
+    KEYS[4] prequeue   zset
+    KEYS[5] waiting    zset: user -> ticket
+    KEYS[6] active     zset: user -> idle deadline (ms)
+    KEYS[7] activeMax  zset: user -> hard deadline (ms)
+    KEYS[8] seen       zset: user -> last sign of life
+    KEYS[9] departed   list of tickets
+    ARGV[1] leader lease token
+    ARGV[2..5] defaults: maxActive, admitPerMinute, activeIdleSeconds, activeMaxSeconds
+
+  Output: JSON {fenced} or {tick, needsShuffle, admitted = [[user, ticket, activeUntil], ...],
+          departed = [ticket, ...], waiting, prequeue, active, ratePerSecond}
+]]
+-- @include "now"
+-- @include "fence"
+-- @include "policy"
+
+local lease, meta, policy, prequeue, waiting, active, activeMax, seen, departedKey =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+if fenced(lease, ARGV[1]) then return cjson.encode({ fenced = true }) end
+local now = nowMs()
+
+local maxActive = policyNumber(policy, 'maxActive', ARGV[2])
+local perMinute = policyNumber(policy, 'admitPerMinute', ARGV[3])
+local idleMs = policyNumber(policy, 'activeIdleSeconds', ARGV[4]) * 1000
+local maxMs = policyNumber(policy, 'activeMaxSeconds', ARGV[5]) * 1000
+local paused = redis.call('HGET', policy, 'paused') == '1'
+
+local departed = redis.call('LRANGE', departedKey, 0, -1)
+if #departed > 0 then redis.call('DEL', departedKey) end
+for i = 1, #departed do departed[i] = tonumber(departed[i]) end
+
+local shuffled = redis.call('HGET', meta, 'shuffled') == '1'
+local opens = tonumber(redis.call('HGET', meta, 'saleOpensAt') or '0')
+local needsShuffle = (not shuffled) and now >= opens
+
+-- Token bucket: refills at perMinute, holds at most one tick's worth (at least 1).
+local capacity = math.max(1, math.ceil(perMinute / 60))
+local bucket = tonumber(redis.call('HGET', meta, 'bucket') or capacity)
+local bucketAt = tonumber(redis.call('HGET', meta, 'bucketAt') or now)
+bucket = math.min(capacity, bucket + (now - bucketAt) * perMinute / 60000)
+
+local waitingCount = redis.call('ZCARD', waiting)
+local admitted = {}
+if shuffled and not paused and waitingCount > 0 then
+  local free = maxActive - redis.call('ZCARD', active)
+  local n = math.min(free, math.floor(bucket), waitingCount)
+  if n > 0 then
+    local popped = redis.call('ZPOPMIN', waiting, n)
+    for i = 1, #popped, 2 do
+      local user, ticket = popped[i], tonumber(popped[i + 1])
+      local idleUntil, hardUntil = now + idleMs, now + maxMs
+      redis.call('ZADD', active, idleUntil, user)
+      redis.call('ZADD', activeMax, hardUntil, user)
+      redis.call('ZREM', seen, user)
+      admitted[#admitted + 1] = { user, ticket, math.min(idleUntil, hardUntil) }
+    end
+    bucket = bucket - #admitted
+    redis.call('HINCRBY', meta, 'admittedTotal', #admitted)
+  end
+end
+redis.call('HSET', meta, 'bucket', bucket, 'bucketAt', now)
+
+-- Admission rate: an EWMA over ticks that had fans waiting and were not paused (an idle or
+-- paused line says nothing about how fast the line moves).
+local ewma = redis.call('HGET', meta, 'ewma')
+local ewmaAt = tonumber(redis.call('HGET', meta, 'ewmaAt') or now)
+if shuffled and not paused and waitingCount > 0 and now > ewmaAt then
+  local sample = #admitted * 1000 / (now - ewmaAt)
+  if ewma then ewma = 0.7 * tonumber(ewma) + 0.3 * sample elseif #admitted > 0 then ewma = sample end
+  if ewma then redis.call('HSET', meta, 'ewma', ewma) end
+end
+redis.call('HSET', meta, 'ewmaAt', now)
+
+local tick = redis.call('HINCRBY', meta, 'tick', 1)
+return cjson.encode({
+  tick = tick,
+  needsShuffle = needsShuffle,
+  admitted = admitted,
+  departed = departed,
+  waiting = redis.call('ZCARD', waiting),
+  prequeue = redis.call('ZCARD', prequeue),
+  active = redis.call('ZCARD', active),
+  ratePerSecond = ewma and tonumber(ewma) or cjson.null,
+})

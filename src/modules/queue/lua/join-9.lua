@@ -1,0 +1,68 @@
+--[[
+  Joins a fan to a concert's line, idempotently per (user, concert).
+
+  Input:
+    KEYS[1] meta       hash: saleOpensAt, shuffled, seq
+    KEYS[2] policy     hash: per-concert overrides
+    KEYS[3] prequeue   zset: user -> entry id (joined before the sale opened)
+    KEYS[4] waiting    zset: user -> ticket (pre-queue shuffled to 1..K, later arrivals LATE + id)
+    KEYS[5] active     zset: user -> idle deadline (ms)
+    KEYS[6] activeMax  zset: user -> hard deadline (ms)
+    KEYS[7] eid        hash: user -> entry id of the live entry
+    KEYS[8] ended      hash: user -> "<entry id>:<reason>"
+    KEYS[9] seen       zset: user -> last sign of life (ms)
+    ARGV[1] user id
+    ARGV[2] saleOpensAt (ms since epoch)
+    ARGV[3] default maxWaiting
+    ARGV[4] LATE offset added to the tickets of fans arriving after the sale opened
+
+  Output: JSON {created, state = prequeue|waiting|active|full, eid, position, rate, activeUntil}
+          (rate: measured admissions per second, absent until known)
+]]
+-- @include "now"
+-- @include "policy"
+-- @include "waitingPosition"
+
+local meta, policy, prequeue, waiting, active, activeMax, eidKey, ended, seen =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+local user = ARGV[1]
+local now = nowMs()
+redis.call('HSETNX', meta, 'saleOpensAt', ARGV[2])
+
+local eid = redis.call('HGET', eidKey, user)
+if eid then
+  local idle = redis.call('ZSCORE', active, user)
+  if idle then
+    local hard = redis.call('ZSCORE', activeMax, user)
+    return cjson.encode({ created = false, state = 'active', eid = tonumber(eid),
+      activeUntil = math.min(tonumber(idle), tonumber(hard or idle)) })
+  end
+  redis.call('ZADD', seen, 'XX', now, user)
+  if redis.call('ZSCORE', prequeue, user) then
+    return cjson.encode({ created = false, state = 'prequeue', eid = tonumber(eid),
+      position = redis.call('ZCARD', prequeue) })
+  end
+  return cjson.encode({ created = false, state = 'waiting', eid = tonumber(eid),
+    position = waitingPosition(meta, prequeue, waiting, user),
+    rate = tonumber(redis.call('HGET', meta, 'ewma')) })
+end
+
+local maxWaiting = policyNumber(policy, 'maxWaiting', ARGV[3])
+if redis.call('ZCARD', waiting) + redis.call('ZCARD', prequeue) >= maxWaiting then
+  return cjson.encode({ created = false, state = 'full', rate = tonumber(redis.call('HGET', meta, 'ewma')) })
+end
+
+local newEid = redis.call('HINCRBY', meta, 'seq', 1)
+redis.call('HSET', eidKey, user, newEid)
+redis.call('HDEL', ended, user)
+redis.call('ZADD', seen, now, user)
+local saleOpensAt = tonumber(redis.call('HGET', meta, 'saleOpensAt'))
+if now < saleOpensAt and redis.call('HGET', meta, 'shuffled') ~= '1' then
+  redis.call('ZADD', prequeue, newEid, user)
+  return cjson.encode({ created = true, state = 'prequeue', eid = newEid,
+    position = redis.call('ZCARD', prequeue) })
+end
+redis.call('ZADD', waiting, tonumber(ARGV[4]) + newEid, user)
+return cjson.encode({ created = true, state = 'waiting', eid = newEid,
+  position = waitingPosition(meta, prequeue, waiting, user),
+    rate = tonumber(redis.call('HGET', meta, 'ewma')) })

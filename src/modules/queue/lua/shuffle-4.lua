@@ -1,0 +1,47 @@
+--[[
+  Leader only. At saleOpensAt, moves the whole pre-queue ahead of every later arrival, in the
+  order given: a cryptographically random permutation drawn by the caller. Applied atomically,
+  and only if the permutation covers exactly the current pre-queue (otherwise the caller draws
+  again from a fresh read).
+
+  Input:
+    KEYS[1] lease      this concert's copy of the leader lease
+    KEYS[2] meta       hash: saleOpensAt, shuffled
+    KEYS[3] prequeue   zset
+    KEYS[4] waiting    zset: user -> ticket
+    ARGV[1] leader lease token
+    ARGV[2..] the pre-queue's users, in their new order
+
+  Output: JSON {fenced} | {done = 'already'|'early'|'stale'} | {done = 'shuffled', count}
+]]
+-- @include "now"
+-- @include "fence"
+
+local lease, meta, prequeue, waiting = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+if fenced(lease, ARGV[1]) then return cjson.encode({ fenced = true }) end
+if redis.call('HGET', meta, 'shuffled') == '1' then return cjson.encode({ done = 'already' }) end
+local opens = tonumber(redis.call('HGET', meta, 'saleOpensAt') or '0')
+if nowMs() < opens then return cjson.encode({ done = 'early' }) end
+
+local count = #ARGV - 1
+if count ~= redis.call('ZCARD', prequeue) then return cjson.encode({ done = 'stale' }) end
+local distinct = {}
+for i = 2, #ARGV do
+  local user = ARGV[i]
+  if distinct[user] or not redis.call('ZSCORE', prequeue, user) then
+    return cjson.encode({ done = 'stale' })
+  end
+  distinct[user] = true
+end
+-- Tickets 1..count: below every later arrival's ticket (LATE offset + entry id).
+for i = 2, #ARGV, 500 do
+  local args = {}
+  for j = i, math.min(i + 499, #ARGV) do
+    args[#args + 1] = j - 1
+    args[#args + 1] = ARGV[j]
+  end
+  redis.call('ZADD', waiting, unpack(args))
+end
+redis.call('DEL', prequeue)
+redis.call('HSET', meta, 'shuffled', '1')
+return cjson.encode({ done = 'shuffled', count = count })

@@ -1,0 +1,55 @@
+--[[
+  A fan's place in line. In 'status' mode a waiting fan's call counts as a sign of life; in
+  'guard' mode (a booking request) an active fan's idle deadline is pushed back.
+
+  Input:
+    KEYS[1..9] meta, policy, prequeue, waiting, active, activeMax, eid, ended, seen (as join-9)
+    ARGV[1] user id
+    ARGV[2] entry id from the queue token
+    ARGV[3] mode: 'status' | 'guard'
+    ARGV[4] default activeIdleSeconds
+
+  Output: JSON {state = prequeue|waiting|active|ended|none, position, rate, activeUntil, reason}
+]]
+-- @include "now"
+-- @include "policy"
+-- @include "waitingPosition"
+
+local meta, policy, prequeue, waiting, active, activeMax, eidKey, ended, seen =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+local user, tokenEid, mode = ARGV[1], ARGV[2], ARGV[3]
+local now = nowMs()
+
+local eid = redis.call('HGET', eidKey, user)
+if eid ~= tokenEid then
+  local record = redis.call('HGET', ended, user)
+  if record and string.sub(record, 1, #tokenEid + 1) == tokenEid .. ':' then
+    return cjson.encode({ state = 'ended', reason = string.sub(record, #tokenEid + 2) })
+  end
+  if eid or record then
+    -- The token belongs to an earlier entry of this fan, which has ended.
+    return cjson.encode({ state = 'ended', reason = 'replaced' })
+  end
+  return cjson.encode({ state = 'none' })
+end
+
+local idle = redis.call('ZSCORE', active, user)
+if idle then
+  local hard = tonumber(redis.call('ZSCORE', activeMax, user) or idle)
+  idle = tonumber(idle)
+  if mode == 'guard' then
+    local extended = math.min(now + policyNumber(policy, 'activeIdleSeconds', ARGV[4]) * 1000, hard)
+    if extended > idle then
+      redis.call('ZADD', active, 'XX', extended, user)
+      idle = extended
+    end
+  end
+  return cjson.encode({ state = 'active', activeUntil = math.min(idle, hard) })
+end
+
+redis.call('ZADD', seen, 'XX', now, user)
+if redis.call('ZSCORE', prequeue, user) then
+  return cjson.encode({ state = 'prequeue', position = redis.call('ZCARD', prequeue) })
+end
+return cjson.encode({ state = 'waiting', position = waitingPosition(meta, prequeue, waiting, user),
+    rate = tonumber(redis.call('HGET', meta, 'ewma')) })

@@ -1,0 +1,53 @@
+/**
+ * Redis key layout. Every key starts with REDIS_KEY_PREFIX; one concert's keys share the hash
+ * tag `{c:<id>}` so its scripts run on one Redis Cluster slot. The leader's keys share `{leader}`.
+ */
+export interface ConcertKeys {
+  meta: string;
+  policy: string;
+  prequeue: string;
+  waiting: string;
+  active: string;
+  activeMax: string;
+  eid: string;
+  ended: string;
+  seen: string;
+  departed: string;
+  lease: string;
+}
+
+export class QueueKeys {
+  readonly leaderLease: string;
+  readonly leaderEpoch: string;
+  /** Set of concert ids that have a line (the leader ticks these). */
+  readonly registry: string;
+
+  constructor(readonly prefix: string) {
+    this.leaderLease = `${prefix}{leader}:lease`;
+    this.leaderEpoch = `${prefix}{leader}:epoch`;
+    this.registry = `${prefix}queues`;
+  }
+
+  concert(concertId: number): ConcertKeys {
+    const tag = `${this.prefix}{c:${concertId}}:`;
+    return {
+      meta: `${tag}meta`,
+      policy: `${tag}policy`,
+      prequeue: `${tag}prequeue`,
+      waiting: `${tag}waiting`,
+      active: `${tag}active`,
+      activeMax: `${tag}activeMax`,
+      eid: `${tag}eid`,
+      ended: `${tag}ended`,
+      seen: `${tag}seen`,
+      departed: `${tag}departed`,
+      lease: `${tag}lease`,
+    };
+  }
+
+  /** The nine keys join, status and leave share, in their scripts' KEYS order. */
+  entryKeys(concertId: number): string[] {
+    const k = this.concert(concertId);
+    return [k.meta, k.policy, k.prequeue, k.waiting, k.active, k.activeMax, k.eid, k.ended, k.seen];
+  }
+}

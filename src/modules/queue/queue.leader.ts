@@ -1,0 +1,187 @@
+import { randomInt } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { QueueEventPublisher } from './queue.events.js';
+import type { ConcertTick, Lease, PolicyDefaults, QueueStore, TickResult } from './queue.store.js';
+
+export interface LeaderOptions {
+  instanceId: string;
+  leaseMs: number;
+  tickMs: number;
+  abandonSeconds: number;
+  defaults: () => PolicyDefaults;
+}
+
+/**
+ * Exactly one instance leads: it holds a Redis lease (renewed every leaseMs/3) and, every tick,
+ * runs each concert's admission. Every leader write is fenced inside Redis by the lease token,
+ * so losing the lease — crash, pause, partition — means writing nothing more. Followers try to
+ * take the lease every leaseMs/3, so a dead leader is replaced within leaseMs + leaseMs/3.
+ */
+export class QueueLeader {
+  private lease: Lease | null = null;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private ticking = false;
+  private stopped = true;
+  /** Called whenever this instance gains or loses the lead (metrics, tests). */
+  onChange: (leading: boolean) => void = () => undefined;
+
+  constructor(
+    private readonly store: QueueStore,
+    private readonly options: LeaderOptions,
+    private readonly events: QueueEventPublisher,
+    private readonly logger: Logger,
+  ) {}
+
+  get isLeader(): boolean {
+    return this.lease !== null;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    void this.maintainLease();
+    this.leaseTimer = setInterval(
+      () => void this.maintainLease(),
+      Math.max(10, Math.floor(this.options.leaseMs / 3)),
+    );
+    this.tickTimer = setInterval(() => void this.tick(), this.options.tickMs);
+  }
+
+  /** Stops the loops. With `release`, hands the lease back so another instance leads at once. */
+  async stop({ release = true } = {}): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.leaseTimer);
+    clearInterval(this.tickTimer);
+    const lease = this.lease;
+    if (release && lease) {
+      await this.store.releaseLease(lease.token).catch(() => undefined);
+      this.setLease(null);
+    }
+  }
+
+  /** Takes the lease if free, renews it if ours; notices when it was lost. */
+  async maintainLease(): Promise<void> {
+    try {
+      if (this.lease) {
+        const expiresAt = await this.store.renewLease(this.lease.token, this.options.leaseMs);
+        if (expiresAt === null) this.setLease(null);
+        else if (this.lease) this.lease = { ...this.lease, expiresAt };
+      } else if (!this.stopped) {
+        const lease = await this.store.acquireLease(this.options.instanceId, this.options.leaseMs);
+        if (lease) this.setLease(lease);
+      }
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'leader lease check failed');
+    }
+  }
+
+  /** One tick: renew first (a lost lease stops here), then run every concert's admission. */
+  async tick(): Promise<void> {
+    if (this.ticking || !this.lease) return;
+    this.ticking = true;
+    try {
+      await this.maintainLease();
+      if (this.lease) await this.runConcertTicks(this.lease);
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'queue tick failed');
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  /**
+   * The admission work of one tick, with the given lease. Public so a test can play a leader
+   * that was paused between renewing and admitting: Redis must refuse its stale lease.
+   * Returns per-concert results (fenced = refused).
+   */
+  async runConcertTicks(lease: Lease): Promise<ConcertTick[]> {
+    const concerts = await this.store.concerts();
+    const results = await this.store.tick(
+      concerts,
+      lease,
+      this.options.defaults(),
+      this.options.abandonSeconds,
+    );
+    for (const result of results) {
+      if (result.fenced) {
+        if (this.lease?.token === lease.token) this.setLease(null);
+        continue;
+      }
+      let admit = result.admit;
+      let shuffled = false;
+      if (admit?.needsShuffle) {
+        shuffled = await this.shufflePrequeue(result.concertId, lease);
+        if (shuffled) {
+          const again = await this.store.admit(result.concertId, lease, this.options.defaults());
+          if (again) admit = mergeTicks(admit, again);
+        }
+      }
+      this.publish(result, admit, shuffled);
+    }
+    return results;
+  }
+
+  /** Draws a crypto-random permutation of the pre-queue and applies it atomically. */
+  private async shufflePrequeue(concertId: number, lease: Lease): Promise<boolean> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const order = await this.store.prequeueMembers(concertId);
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = randomInt(i + 1);
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+      const out = await this.store.shuffle(concertId, lease.token, order);
+      if (out.fenced) return false;
+      if (out.done === 'shuffled') {
+        this.logger.info({ concertId, count: out.count }, 'pre-queue shuffled into the line');
+        return true;
+      }
+      if (out.done !== 'stale') return out.done === 'already';
+    }
+    return false;
+  }
+
+  private publish(result: ConcertTick, admit: TickResult | null, shuffled: boolean): void {
+    const { concertId } = result;
+    for (const user of result.expired)
+      this.events.publish({ type: 'ended', concertId, userId: Number(user), reason: 'expired' });
+    for (const user of result.removed)
+      this.events.publish({ type: 'ended', concertId, userId: Number(user), reason: 'removed' });
+    if (!admit) return;
+    for (const [user, , activeUntil] of admit.admitted) {
+      this.events.publish({ type: 'admitted', concertId, userId: Number(user), activeUntil });
+    }
+    this.events.publish({
+      type: 'tick',
+      concertId,
+      tick: admit.tick,
+      admittedTickets: admit.admitted.map(([, ticket]) => ticket),
+      departedTickets: admit.departed,
+      waiting: admit.waiting,
+      prequeue: admit.prequeue,
+      active: admit.active,
+      ratePerSecond: admit.ratePerSecond,
+      shuffled,
+    });
+  }
+
+  private setLease(lease: Lease | null): void {
+    const was = this.lease !== null;
+    this.lease = lease;
+    if (was !== (lease !== null)) {
+      this.logger.info(
+        { instanceId: this.options.instanceId },
+        lease ? 'became queue leader' : 'lost queue leadership',
+      );
+      this.onChange(lease !== null);
+    }
+  }
+}
+
+function mergeTicks(first: TickResult, second: TickResult): TickResult {
+  return {
+    ...second,
+    admitted: [...first.admitted, ...second.admitted],
+    departed: [...first.departed, ...second.departed],
+  };
+}

@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import type { Api } from '../../infra/http/api.js';
+import { ErrorEnvelope, IdParam } from '../../contract/common.js';
+import {
+  JoinResponse,
+  QUEUE_TOKEN_HEADER,
+  QueueStatus,
+  ScheduleAvailabilityList,
+} from '../../contract/queue.js';
+import type { CatalogueService } from '../catalogue/catalogue.service.js';
+import { QUEUE_TOKEN_DOC, requireAdmission } from './admission.middleware.js';
+import type { QueueService } from './queue.service.js';
+
+const ConcertParams = z.strictObject({ concertId: IdParam });
+const TOKEN_ONLY = {
+  [QUEUE_TOKEN_HEADER]: { description: 'Queue token from joining the line.', required: true },
+};
+
+export function queueRoutes(api: Api, queue: QueueService, catalogue: CatalogueService): void {
+  api.route(
+    {
+      method: 'post',
+      path: '/concerts/:concertId/queue',
+      summary: 'Join the waiting line (idempotent: joining again returns the same place)',
+      tags: ['queue'],
+      auth: 'user',
+      params: ConcertParams,
+      responses: {
+        201: { description: 'Joined', schema: JoinResponse },
+        200: { description: 'Already in line', schema: JoinResponse },
+        404: { description: 'CONCERT_NOT_FOUND', schema: ErrorEnvelope },
+        409: { description: 'SALE_ENDED', schema: ErrorEnvelope },
+        503: { description: 'QUEUE_FULL (with Retry-After)', schema: ErrorEnvelope },
+      },
+    },
+    async ({ params, req, res }) => {
+      const { created, body } = await queue.join(req.auth!.userId, params.concertId);
+      res.status(created ? 201 : 200).json(body);
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/queue/status',
+      summary: 'Your place in line (also a sign of life)',
+      tags: ['queue'],
+      headers: TOKEN_ONLY,
+      responses: {
+        200: { description: 'Status', schema: QueueStatus },
+        401: { description: 'QUEUE_TOKEN_INVALID', schema: ErrorEnvelope },
+        404: { description: 'QUEUE_ENTRY_NOT_FOUND', schema: ErrorEnvelope },
+        410: { description: 'ADMISSION_EXPIRED', schema: ErrorEnvelope },
+      },
+    },
+    async ({ req, res }) => {
+      res.json(await queue.status(req.header(QUEUE_TOKEN_HEADER)));
+    },
+  );
+
+  api.route(
+    {
+      method: 'delete',
+      path: '/queue',
+      summary: 'Leave the line, or give up an admission',
+      tags: ['queue'],
+      headers: TOKEN_ONLY,
+      responses: {
+        204: { description: 'Left' },
+        401: { description: 'QUEUE_TOKEN_INVALID', schema: ErrorEnvelope },
+        404: { description: 'QUEUE_ENTRY_NOT_FOUND', schema: ErrorEnvelope },
+      },
+    },
+    async ({ req, res }) => {
+      await queue.leave(req.header(QUEUE_TOKEN_HEADER));
+      res.status(204).end();
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/concerts/:concertId/schedules',
+      summary: 'Upcoming schedules with remaining seats [admitted]',
+      tags: ['booking'],
+      auth: 'user',
+      headers: QUEUE_TOKEN_DOC,
+      params: ConcertParams,
+      before: [
+        requireAdmission(queue, (req) => (req.valid!.params as { concertId: number }).concertId),
+      ],
+      responses: {
+        200: { description: 'Schedules', schema: ScheduleAvailabilityList },
+        403: { description: 'NOT_ADMITTED', schema: ErrorEnvelope },
+        410: { description: 'ADMISSION_EXPIRED', schema: ErrorEnvelope },
+      },
+    },
+    async ({ params, res }) => {
+      res.json(await catalogue.schedulesWithAvailability(params.concertId));
+    },
+  );
+}

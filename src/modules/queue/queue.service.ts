@@ -1,0 +1,260 @@
+import type { Config } from '../../config/index.js';
+import { AppError } from '../../infra/http/errors.js';
+import type {
+  AdminQueueStats,
+  JoinResponse,
+  QueuePolicyPatch,
+  QueueStatus,
+} from '../../contract/queue.js';
+import type { CatalogueService } from '../catalogue/catalogue.service.js';
+import type { QueueEventPublisher } from './queue.events.js';
+import type { QueueClaims, QueueTokens } from './queue-tokens.js';
+import type { PolicyDefaults, QueuePolicy, QueueStore, StatusResult } from './queue.store.js';
+
+type Clock = () => Date;
+
+interface SaleWindow {
+  saleOpensAt: number;
+  saleEndsAt: number | null;
+  fetchedAt: number;
+}
+
+// The join path is the hottest in the product (a whole stadium in one second): the concert's
+// sale window is cached per instance for a few seconds so a join costs one Redis round trip.
+const SALE_WINDOW_CACHE_MS = 5_000;
+
+export class QueueService {
+  private readonly saleWindows = new Map<number, SaleWindow>();
+  private readonly registered = new Set<number>();
+
+  constructor(
+    private readonly store: QueueStore,
+    private readonly tokens: QueueTokens,
+    private readonly catalogue: CatalogueService,
+    private readonly config: Config['queue'],
+    private readonly events: QueueEventPublisher,
+    private readonly now: Clock = () => new Date(),
+  ) {}
+
+  get defaults(): PolicyDefaults {
+    const c = this.config;
+    return {
+      maxActive: c.maxActive,
+      admitPerMinute: c.admitPerMinute,
+      maxWaiting: c.maxWaiting,
+      activeIdleSeconds: c.activeIdleSeconds,
+      activeMaxSeconds: c.activeMaxSeconds,
+    };
+  }
+
+  /** Joins the line (idempotent per user and concert). `created` says whether the place is new. */
+  async join(userId: number, concertId: number): Promise<{ created: boolean; body: JoinResponse }> {
+    const window = await this.saleWindow(concertId);
+    if (window.saleEndsAt === null || window.saleEndsAt <= this.now().getTime())
+      throw new AppError('SALE_ENDED');
+    if (!this.registered.has(concertId)) {
+      await this.store.registerConcert(concertId);
+      this.registered.add(concertId);
+    }
+    const result = await this.store.join(
+      concertId,
+      userId,
+      window.saleOpensAt,
+      this.config.maxWaiting,
+    );
+    if (result.state === 'full') {
+      throw new AppError('QUEUE_FULL', {
+        headers: { 'Retry-After': String(retryAfterSeconds(result.rate)) },
+      });
+    }
+    const queueToken = await this.tokens.sign({ userId, concertId, eid: result.eid! });
+    return { created: result.created, body: { ...this.view(concertId, result), queueToken } };
+  }
+
+  /** The fan's place (SPEC QueueStatus). A waiting fan's call counts as a sign of life. */
+  async status(token: string | undefined): Promise<QueueStatus> {
+    const claims = await this.claims(token);
+    const result = await this.store.status(
+      claims.concertId,
+      claims.userId,
+      claims.eid,
+      'status',
+      this.config.activeIdleSeconds,
+    );
+    return this.view(claims.concertId, this.live(result));
+  }
+
+  async leave(token: string | undefined): Promise<void> {
+    const claims = await this.claims(token);
+    const previous = await this.store.leave(claims.concertId, claims.userId, claims.eid, 'left');
+    if (previous === 'none') {
+      const result = await this.store.status(
+        claims.concertId,
+        claims.userId,
+        claims.eid,
+        'status',
+        this.config.activeIdleSeconds,
+      );
+      this.live(result); // throws 410 for an ended entry, 404 for none
+    }
+    this.events.publish({
+      type: 'ended',
+      concertId: claims.concertId,
+      userId: claims.userId,
+      reason: 'left',
+    });
+  }
+
+  /**
+   * The [admitted] check: the token must be valid, belong to `userId`, be for `concertId`, and
+   * its holder must be active. Pushes back the fan's idle deadline. Returns the claims.
+   */
+  async requireActive(
+    token: string | undefined,
+    userId: number,
+    concertId: number,
+  ): Promise<QueueClaims> {
+    const claims = await this.claims(token);
+    if (claims.userId !== userId)
+      throw new AppError('QUEUE_TOKEN_INVALID', {
+        details: { reason: 'token belongs to another user' },
+      });
+    if (claims.concertId !== concertId) {
+      throw new AppError('NOT_ADMITTED', {
+        details: {
+          status: null,
+          position: null,
+          reason: 'token is for another concert',
+          tokenConcertId: claims.concertId,
+        },
+      });
+    }
+    const result = await this.store.status(
+      concertId,
+      userId,
+      claims.eid,
+      'guard',
+      this.config.activeIdleSeconds,
+    );
+    if (result.state === 'active') return claims;
+    if (result.state === 'ended')
+      throw new AppError('ADMISSION_EXPIRED', { details: { reason: result.reason } });
+    throw new AppError('NOT_ADMITTED', {
+      details: {
+        status: result.state === 'none' ? null : result.state,
+        position: result.position ?? null,
+        estimatedWaitSeconds: estimate(result),
+      },
+    });
+  }
+
+  /** Ends a fan's admission, e.g. after payment ('completed'). Safe to call when not active. */
+  async endAdmission(
+    userId: number,
+    concertId: number,
+    reason: 'completed' | 'left' = 'completed',
+  ): Promise<boolean> {
+    const previous = await this.store.leave(concertId, userId, null, reason);
+    if (previous === 'none') return false;
+    this.events.publish({ type: 'ended', concertId, userId, reason });
+    return true;
+  }
+
+  async stats(concertId: number): Promise<AdminQueueStats> {
+    await this.catalogue.getConcert(concertId);
+    const [counts, policy, leader] = await Promise.all([
+      this.store.counts(concertId),
+      this.policy(concertId),
+      this.store.leader(),
+    ]);
+    return {
+      waiting: counts.waiting,
+      prequeue: counts.prequeue,
+      active: counts.active,
+      admittedTotal: counts.admittedTotal,
+      admissionRatePerMinute:
+        counts.ratePerSecond === null ? null : Math.round(counts.ratePerSecond * 60 * 100) / 100,
+      policy,
+      leader: leader
+        ? { instanceId: leader.instanceId, since: new Date(leader.since).toISOString() }
+        : null,
+    };
+  }
+
+  async policy(concertId: number): Promise<QueuePolicy> {
+    const overrides = await this.store.policyOverrides(concertId);
+    const num = (key: keyof PolicyDefaults) =>
+      overrides[key] !== undefined ? Number(overrides[key]) : this.defaults[key];
+    return {
+      maxActive: num('maxActive'),
+      admitPerMinute: num('admitPerMinute'),
+      maxWaiting: num('maxWaiting'),
+      activeIdleSeconds: num('activeIdleSeconds'),
+      activeMaxSeconds: num('activeMaxSeconds'),
+      paused: overrides.paused === '1',
+    };
+  }
+
+  /** Operators change a running line; the leader applies it on its next tick, on any instance. */
+  async updatePolicy(concertId: number, patch: QueuePolicyPatch): Promise<QueuePolicy> {
+    await this.catalogue.getConcert(concertId);
+    await this.store.setPolicy(concertId, patch);
+    await this.store.registerConcert(concertId);
+    return this.policy(concertId);
+  }
+
+  private async claims(token: string | undefined): Promise<QueueClaims> {
+    const claims = await this.tokens.verify(token);
+    if (!claims) throw new AppError('QUEUE_TOKEN_INVALID');
+    return claims;
+  }
+
+  /** Maps a Redis status to a live entry, or throws 410 (ended) / 404 (no entry). */
+  private live(result: StatusResult): StatusResult {
+    if (result.state === 'ended')
+      throw new AppError('ADMISSION_EXPIRED', { details: { reason: result.reason } });
+    if (result.state === 'none') throw new AppError('QUEUE_ENTRY_NOT_FOUND');
+    return result;
+  }
+
+  private view(
+    concertId: number,
+    r: { state: string; position?: number; rate?: number; activeUntil?: number },
+  ): QueueStatus {
+    const status = r.state as QueueStatus['status'];
+    return {
+      concertId,
+      status,
+      position: status === 'active' ? null : (r.position ?? null),
+      estimatedWaitSeconds: estimate(r),
+      activeUntil:
+        status === 'active' && r.activeUntil ? new Date(r.activeUntil).toISOString() : null,
+    };
+  }
+
+  private async saleWindow(concertId: number): Promise<SaleWindow> {
+    const cached = this.saleWindows.get(concertId);
+    const now = Date.now();
+    if (cached && now - cached.fetchedAt < SALE_WINDOW_CACHE_MS) return cached;
+    const w = await this.catalogue.saleWindow(concertId);
+    const fresh = {
+      saleOpensAt: w.saleOpensAt.getTime(),
+      saleEndsAt: w.saleEndsAt?.getTime() ?? null,
+      fetchedAt: now,
+    };
+    this.saleWindows.set(concertId, fresh);
+    return fresh;
+  }
+}
+
+/** position / measured admissions per second; null while the rate is unknown or not waiting. */
+function estimate(r: { state: string; position?: number; rate?: number }): number | null {
+  if (r.state !== 'waiting' || !r.position || !r.rate || r.rate <= 0) return null;
+  return Math.ceil(r.position / r.rate);
+}
+
+/** When the line is full, suggest coming back once about 1% of it could have moved. */
+function retryAfterSeconds(rate: number | undefined): number {
+  if (!rate || rate <= 0) return 30;
+  return Math.min(300, Math.max(5, Math.ceil(100 / rate)));
+}

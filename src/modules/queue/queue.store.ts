@@ -1,0 +1,372 @@
+import { randomBytes } from 'node:crypto';
+import { defineScripts, type RedisClient } from '../../infra/redis/scripts.js';
+import { QueueKeys } from './queue.keys.js';
+
+// Redis edge of the queue: every read and write of queue state goes through a Lua script in
+// ./lua (atomic per concert) or a plain command on a single key.
+
+export interface QueuePolicy {
+  maxActive: number;
+  admitPerMinute: number;
+  maxWaiting: number;
+  activeIdleSeconds: number;
+  activeMaxSeconds: number;
+  paused: boolean;
+}
+export type PolicyDefaults = Omit<QueuePolicy, 'paused'>;
+
+export type EntryState = 'prequeue' | 'waiting' | 'active';
+
+export interface JoinResult {
+  created: boolean;
+  state: EntryState | 'full';
+  eid?: number;
+  position?: number;
+  rate?: number;
+  activeUntil?: number;
+}
+
+export interface StatusResult {
+  state: EntryState | 'ended' | 'none';
+  position?: number;
+  rate?: number;
+  activeUntil?: number;
+  reason?: string;
+}
+
+export interface TickResult {
+  tick: number;
+  needsShuffle: boolean;
+  /** [user, ticket, activeUntil] in admission order. */
+  admitted: [string, number, number][];
+  departed: number[];
+  waiting: number;
+  prequeue: number;
+  active: number;
+  ratePerSecond: number | null;
+}
+
+export interface ConcertTick {
+  concertId: number;
+  fenced: boolean;
+  expired: string[];
+  removed: string[];
+  admit: TickResult | null;
+}
+
+export interface Lease {
+  token: string;
+  expiresAt: number;
+}
+
+export interface LeaderInfo {
+  instanceId: string;
+  since: number;
+  token: string;
+}
+
+/** Tickets of fans who arrive after the sale opened: above every shuffled pre-queue ticket. */
+export const LATE_TICKET_OFFSET = 1_000_000_000;
+const SCRIPT_DIR = new URL('./lua/', import.meta.url).pathname;
+/** Bounded work per script call keeps a tick's cost independent of the line's length. */
+const SWEEP_LIMIT = 500;
+
+type ScriptName =
+  | 'join'
+  | 'status'
+  | 'leave'
+  | 'expireActive'
+  | 'removeAbandoned'
+  | 'shuffle'
+  | 'admit'
+  | 'acquireLease'
+  | 'renewLease'
+  | 'releaseLease';
+
+/** cjson encodes an empty Lua table as {}; the callers expect arrays. */
+function list<T>(value: unknown): T[] {
+  return Array.isArray(value) ? (value as T[]) : [];
+}
+
+export class QueueStore {
+  readonly keys: QueueKeys;
+  private readonly scripts: Record<ScriptName, (...args: (string | number)[]) => Promise<unknown>>;
+
+  constructor(
+    readonly redis: RedisClient,
+    prefix: string,
+  ) {
+    this.keys = new QueueKeys(prefix);
+    this.scripts = defineScripts<ScriptName>(redis, SCRIPT_DIR);
+  }
+
+  private async json<T>(name: ScriptName, ...args: (string | number)[]): Promise<T> {
+    return JSON.parse((await this.scripts[name](...args)) as string) as T;
+  }
+
+  join(
+    concertId: number,
+    userId: number,
+    saleOpensAt: number,
+    maxWaiting: number,
+  ): Promise<JoinResult> {
+    return this.json(
+      'join',
+      ...this.keys.entryKeys(concertId),
+      userId,
+      saleOpensAt,
+      maxWaiting,
+      LATE_TICKET_OFFSET,
+    );
+  }
+
+  status(
+    concertId: number,
+    userId: number,
+    eid: number,
+    mode: 'status' | 'guard',
+    activeIdleSeconds: number,
+  ): Promise<StatusResult> {
+    return this.json(
+      'status',
+      ...this.keys.entryKeys(concertId),
+      userId,
+      eid,
+      mode,
+      activeIdleSeconds,
+    );
+  }
+
+  async leave(
+    concertId: number,
+    userId: number,
+    eid: number | null,
+    reason: 'left' | 'completed',
+  ): Promise<EntryState | 'none'> {
+    const k = this.keys.concert(concertId);
+    const out = await this.json<{ previous: EntryState | 'none' }>(
+      'leave',
+      ...this.keys.entryKeys(concertId),
+      k.departed,
+      userId,
+      eid ?? '',
+      reason,
+    );
+    return out.previous;
+  }
+
+  async registerConcert(concertId: number): Promise<void> {
+    await this.redis.sadd(this.keys.registry, concertId);
+  }
+
+  async concerts(): Promise<number[]> {
+    return (await this.redis.smembers(this.keys.registry)).map(Number);
+  }
+
+  // ---- leader lease ----
+
+  async acquireLease(instanceId: string, leaseMs: number): Promise<Lease | null> {
+    const out = await this.json<Partial<Lease>>(
+      'acquireLease',
+      this.keys.leaderLease,
+      this.keys.leaderEpoch,
+      instanceId,
+      leaseMs,
+      randomBytes(8).toString('hex'),
+    );
+    return out.token && out.expiresAt ? { token: out.token, expiresAt: out.expiresAt } : null;
+  }
+
+  /** The lease's new expiry (Redis time), or null if it is no longer ours. */
+  async renewLease(token: string, leaseMs: number): Promise<number | null> {
+    const expiresAt = Number(await this.scripts.renewLease(this.keys.leaderLease, token, leaseMs));
+    return expiresAt > 0 ? expiresAt : null;
+  }
+
+  async releaseLease(token: string): Promise<boolean> {
+    return Number(await this.scripts.releaseLease(this.keys.leaderLease, token)) === 1;
+  }
+
+  async leader(): Promise<LeaderInfo | null> {
+    const raw = await this.redis.get(this.keys.leaderLease);
+    return raw ? (JSON.parse(raw) as LeaderInfo) : null;
+  }
+
+  // ---- leader work, all fenced by the lease ----
+
+  /**
+   * One tick for many concerts in one round trip: per concert, copy the lease (token + expiry)
+   * into its slot, expire admissions, remove abandoned fans, then admit.
+   */
+  async tick(
+    concertIds: number[],
+    lease: Lease,
+    defaults: PolicyDefaults,
+    abandonSeconds: number,
+  ): Promise<ConcertTick[]> {
+    if (concertIds.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    const copyTtlMs = Math.max(1, lease.expiresAt - Date.now()) + 60_000; // clean-up only; validity is checked against expiresAt
+    for (const id of concertIds) {
+      const k = this.keys.concert(id);
+      pipeline.set(k.lease, `${lease.token}|${lease.expiresAt}`, 'PX', copyTtlMs);
+      this.call(
+        pipeline,
+        'expireActive',
+        k.lease,
+        k.active,
+        k.activeMax,
+        k.eid,
+        k.ended,
+        k.meta,
+        lease.token,
+        SWEEP_LIMIT,
+      );
+      this.call(
+        pipeline,
+        'removeAbandoned',
+        k.lease,
+        k.seen,
+        k.prequeue,
+        k.waiting,
+        k.eid,
+        k.ended,
+        k.departed,
+        k.meta,
+        lease.token,
+        abandonSeconds,
+        SWEEP_LIMIT,
+      );
+      this.call(pipeline, 'admit', ...this.admitArgs(id, lease.token, defaults));
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    return concertIds.map((concertId, i) => {
+      const [, expire, abandon, admit] = replies.slice(i * 4, i * 4 + 4).map(([err, value]) => {
+        if (err) throw err;
+        return value === 'OK' ? null : (JSON.parse(value as string) as Record<string, unknown>);
+      });
+      const fenced = Boolean(expire?.fenced || abandon?.fenced || admit?.fenced);
+      return {
+        concertId,
+        fenced,
+        expired: list<string>(expire?.expired),
+        removed: list<string>(abandon?.removed),
+        admit: admit && !admit.fenced ? normaliseTick(admit) : null,
+      };
+    });
+  }
+
+  /** Admission only (after a shuffle landed mid-tick). */
+  async admit(
+    concertId: number,
+    lease: Lease,
+    defaults: PolicyDefaults,
+  ): Promise<TickResult | null> {
+    const out = await this.json<Record<string, unknown>>(
+      'admit',
+      ...this.admitArgs(concertId, lease.token, defaults),
+    );
+    return out.fenced ? null : normaliseTick(out);
+  }
+
+  async prequeueMembers(concertId: number): Promise<string[]> {
+    return this.redis.zrange(this.keys.concert(concertId).prequeue, 0, -1);
+  }
+
+  async shuffle(
+    concertId: number,
+    token: string,
+    order: string[],
+  ): Promise<{ fenced?: boolean; done?: string; count?: number }> {
+    const k = this.keys.concert(concertId);
+    return this.json('shuffle', k.lease, k.meta, k.prequeue, k.waiting, token, ...order);
+  }
+
+  // ---- operators ----
+
+  async policyOverrides(concertId: number): Promise<Record<string, string>> {
+    return this.redis.hgetall(this.keys.concert(concertId).policy);
+  }
+
+  async setPolicy(concertId: number, patch: Partial<QueuePolicy>): Promise<void> {
+    const fields = Object.entries(patch).flatMap(([key, value]) =>
+      value === undefined
+        ? []
+        : [key, typeof value === 'boolean' ? (value ? '1' : '0') : String(value)],
+    );
+    if (fields.length > 0) await this.redis.hset(this.keys.concert(concertId).policy, ...fields);
+  }
+
+  async counts(
+    concertId: number,
+  ): Promise<{
+    waiting: number;
+    prequeue: number;
+    active: number;
+    admittedTotal: number;
+    ratePerSecond: number | null;
+    saleOpensAt: number | null;
+  }> {
+    const k = this.keys.concert(concertId);
+    const replies = (await this.redis
+      .pipeline()
+      .zcard(k.waiting)
+      .zcard(k.prequeue)
+      .zcard(k.active)
+      .hmget(k.meta, 'admittedTotal', 'ewma', 'saleOpensAt')
+      .exec())!.map(([err, v]) => {
+      if (err) throw err;
+      return v;
+    });
+    const [admittedTotal, ewma, saleOpensAt] = replies[3] as (string | null)[];
+    return {
+      waiting: Number(replies[0]),
+      prequeue: Number(replies[1]),
+      active: Number(replies[2]),
+      admittedTotal: Number(admittedTotal ?? 0),
+      ratePerSecond: ewma ? Number(ewma) : null,
+      saleOpensAt: saleOpensAt ? Number(saleOpensAt) : null,
+    };
+  }
+
+  private admitArgs(concertId: number, token: string, d: PolicyDefaults): (string | number)[] {
+    const k = this.keys.concert(concertId);
+    return [
+      k.lease,
+      k.meta,
+      k.policy,
+      k.prequeue,
+      k.waiting,
+      k.active,
+      k.activeMax,
+      k.seen,
+      k.departed,
+      token,
+      d.maxActive,
+      d.admitPerMinute,
+      d.activeIdleSeconds,
+      d.activeMaxSeconds,
+    ];
+  }
+
+  private call(
+    pipeline: ReturnType<RedisClient['pipeline']>,
+    name: ScriptName,
+    ...args: (string | number)[]
+  ): void {
+    (pipeline as unknown as Record<string, (...a: (string | number)[]) => unknown>)[name]!(...args);
+  }
+}
+
+function normaliseTick(raw: Record<string, unknown>): TickResult {
+  return {
+    tick: Number(raw.tick),
+    needsShuffle: Boolean(raw.needsShuffle),
+    admitted: list<[string, number, number]>(raw.admitted),
+    departed: list<number>(raw.departed),
+    waiting: Number(raw.waiting),
+    prequeue: Number(raw.prequeue),
+    active: Number(raw.active),
+    ratePerSecond: typeof raw.ratePerSecond === 'number' ? raw.ratePerSecond : null,
+  };
+}
