@@ -56,6 +56,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     unanswered.add(res);
     res.once('close', () => unanswered.delete(res));
   });
+  // While shutting down, every response (in flight or arriving on a kept-alive connection) says
+  // `Connection: close`, so its connection ends with it instead of idling until keepAliveTimeout.
+  let draining = false;
+  const unanswered = new Set<ServerResponse>();
+  server.on('request', (_req, res: ServerResponse) => {
+    if (draining) res.setHeader('Connection', 'close');
+    unanswered.add(res);
+    res.once('close', () => unanswered.delete(res));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, () => resolve());
@@ -69,6 +78,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     (closing ??= (async () => {
       logger.info('shutting down: finishing in-flight requests');
       await services.queueLeader.stop({ release: true });
+      draining = true;
+      for (const res of unanswered) if (!res.headersSent) res.setHeader('Connection', 'close');
       draining = true;
       for (const res of unanswered) if (!res.headersSent) res.setHeader('Connection', 'close');
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));

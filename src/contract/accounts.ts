@@ -1,14 +1,17 @@
 import { z } from 'zod';
+import { Text } from './common.js';
 
 export const Phone = z
   .string()
   .trim()
   .regex(/^\+?[0-9][0-9 -]{6,18}[0-9]$/, 'must be a phone number like 010-1234-5678')
   // One canonical form, so 010-1234-5678 and 01012345678 are the same account.
-  .transform((p) => p.replace(/[ -]/g, ''));
+  .transform((p) => p.replace(/[ -]/g, ''))
+  // The stored form has at most 20 characters ("+" and up to 19 digits).
+  .refine((p) => p.length <= 20, 'must have at most 19 digits');
 
 export const CreateUserBody = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: Text(100),
   phone: Phone,
   password: z.string().min(8).max(128),
 });

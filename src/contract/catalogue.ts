@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Grade, IsoDateTime, Prices } from './common.js';
+import { Grade, IsoDateTime, Prices, Text } from './common.js';
 
 export const VenueRef = z.object({ id: z.number().int(), name: z.string() });
 
@@ -13,22 +13,22 @@ export const ConcertListItem = z.object({
 export type ConcertListItem = z.infer<typeof ConcertListItem>;
 export const ConcertList = z.array(ConcertListItem);
 
-const Label = z.string().trim().min(1).max(20);
+const Label = Text(20);
 
 export const CreateVenueBody = z.union([
   z.strictObject({
-    name: z.string().trim().min(1).max(200),
+    name: Text(200),
     seats: z
       .array(z.strictObject({ label: Label, grade: Grade }))
       .min(1)
       .max(50_000),
   }),
   z.strictObject({
-    name: z.string().trim().min(1).max(200),
+    name: Text(200),
     rows: z
       .array(
         z.strictObject({
-          name: z.string().trim().min(1).max(8),
+          name: Text(8),
           seats: z.number().int().min(1).max(1_000),
           grade: Grade,
         }),
@@ -45,8 +45,8 @@ export const VenueCreated = z.object({
 });
 
 export const CreateConcertBody = z.strictObject({
-  title: z.string().trim().min(1).max(200),
-  artist: z.string().trim().min(1).max(200),
+  title: Text(200),
+  artist: Text(200),
   saleOpensAt: IsoDateTime,
 });
 export type CreateConcertBody = z.input<typeof CreateConcertBody>;

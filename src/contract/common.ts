@@ -7,7 +7,19 @@ const MAX_INT = 2_147_483_647;
 export const IdParam = z.coerce.number().int().positive().max(MAX_INT);
 /** A database id in a JSON body: a number, never a string. */
 export const Id = z.number().int().positive().max(MAX_INT);
-export const IsoDateTime = z.iso.datetime({ offset: true });
+/** An ISO-8601 time with an offset, within the years PostgreSQL's timestamptz stores (1..9999 UTC). */
+export const IsoDateTime = z.iso.datetime({ offset: true }).refine((s) => {
+  const year = new Date(s).getUTCFullYear();
+  return year >= 1 && year <= 9999;
+}, 'must be between the years 0001 and 9999 (UTC)');
+/** Free text that is stored: trimmed, 1..max characters, no NUL (PostgreSQL text cannot hold it). */
+export const Text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((s) => !s.includes('\0'), 'must not contain NUL characters');
 
 export const ErrorEnvelope = z.object({
   error: z.object({

@@ -37,7 +37,11 @@ export function toAppError(err: unknown): AppError {
     return new AppError('UNSUPPORTED_MEDIA_TYPE');
   }
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
-    return new AppError('VALIDATION_FAILED', { message: e.message ?? 'Bad request.' });
+    // Other client errors of body-parser (e.g. a bad gzip body) and the router (an undecodable
+    // path parameter): still VALIDATION_FAILED with details.issues, as SPEC §4 promises.
+    const message = e.message ?? 'Bad request.';
+    const path = e.type ? 'body' : 'params';
+    return new AppError('VALIDATION_FAILED', { message, details: { issues: [{ path, message }] } });
   }
   if (isDependencyDown(err)) return new AppError('SERVICE_UNAVAILABLE');
   return new AppError('INTERNAL_ERROR');

@@ -36,7 +36,8 @@ export class IdempotencyRepository {
       [userId, key],
     );
     const row = rows[0];
-    return row ? { ...row, id: Number(row.id) } : null;
+    // Raw queries return timestamps as strings (MikroORM converts only in entity mapping).
+    return row ? { ...row, id: Number(row.id), lockedUntil: new Date(row.lockedUntil) } : null;
   }
 
   /** Takes over a claim whose holder died (lock expired); returns false if someone else has it. */

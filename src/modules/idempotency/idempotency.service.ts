@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { ForeignKeyConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../infra/http/errors.js';
 import type { IdempotencyRepository } from './idempotency.repository.js';
 
@@ -78,13 +78,15 @@ export class IdempotencyService {
     const key = request.key as string;
     const deadline = Date.now() + this.options.waitForFirstMs;
     for (let delay = 10; ; delay = Math.min(delay * 2, 100)) {
-      const claimed = await this.repo.claim(
-        em,
-        request.userId,
-        key,
-        hash,
-        this.options.lockSeconds,
-      );
+      const claimed = await this.repo
+        .claim(em, request.userId, key, hash, this.options.lockSeconds)
+        .catch((err: unknown) => {
+          // A validly signed token for a user that does not exist (any more).
+          if (err instanceof ForeignKeyConstraintViolationException) {
+            throw new AppError('USER_NOT_FOUND');
+          }
+          throw err;
+        });
       if (claimed !== null) return claimed;
       const row = await this.repo.find(em, request.userId, key);
       if (!row) continue; // released between our insert and read: try to claim again
