@@ -37,6 +37,11 @@ export class QueueLeader {
     return this.lease !== null;
   }
 
+  /** The lease this instance believes it holds (null when following). */
+  get currentLease(): Lease | null {
+    return this.lease;
+  }
+
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
@@ -48,16 +53,17 @@ export class QueueLeader {
     this.tickTimer = setInterval(() => void this.tick(), this.options.tickMs);
   }
 
-  /** Stops the loops. With `release`, hands the lease back so another instance leads at once. */
+  /**
+   * Stops the loops. With `release` (graceful shutdown) the lease is handed back so another
+   * instance leads at once; without it the lease is left to expire, as after a crash.
+   */
   async stop({ release = true } = {}): Promise<void> {
     this.stopped = true;
     clearInterval(this.leaseTimer);
     clearInterval(this.tickTimer);
     const lease = this.lease;
-    if (release && lease) {
-      await this.store.releaseLease(lease.token).catch(() => undefined);
-      this.setLease(null);
-    }
+    if (release && lease) await this.store.releaseLease(lease.token).catch(() => undefined);
+    this.setLease(null);
   }
 
   /** Takes the lease if free, renews it if ours; notices when it was lost. */

@@ -79,6 +79,7 @@ type ScriptName =
   | 'removeAbandoned'
   | 'shuffle'
   | 'admit'
+  | 'copyLease'
   | 'acquireLease'
   | 'renewLease'
   | 'releaseLease';
@@ -209,7 +210,7 @@ export class QueueStore {
     const copyTtlMs = Math.max(1, lease.expiresAt - Date.now()) + 60_000; // clean-up only; validity is checked against expiresAt
     for (const id of concertIds) {
       const k = this.keys.concert(id);
-      pipeline.set(k.lease, `${lease.token}|${lease.expiresAt}`, 'PX', copyTtlMs);
+      this.call(pipeline, 'copyLease', k.lease, lease.token, lease.expiresAt, copyTtlMs);
       this.call(
         pipeline,
         'expireActive',
@@ -243,7 +244,7 @@ export class QueueStore {
     return concertIds.map((concertId, i) => {
       const [, expire, abandon, admit] = replies.slice(i * 4, i * 4 + 4).map(([err, value]) => {
         if (err) throw err;
-        return value === 'OK' ? null : (JSON.parse(value as string) as Record<string, unknown>);
+        return typeof value === 'number' ? null : (JSON.parse(value as string) as Record<string, unknown>);
       });
       const fenced = Boolean(expire?.fenced || abandon?.fenced || admit?.fenced);
       return {
