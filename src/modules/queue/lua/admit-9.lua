@@ -40,8 +40,9 @@ if #departed > 0 then redis.call('DEL', departedKey) end
 for i = 1, #departed do departed[i] = tonumber(departed[i]) end
 
 local shuffled = redis.call('HGET', meta, 'shuffled') == '1'
-local opens = tonumber(redis.call('HGET', meta, 'saleOpensAt') or '0')
-local needsShuffle = (not shuffled) and now >= opens
+-- The sale time arrives with the first join; until then nothing is known, so nothing moves.
+local opens = tonumber(redis.call('HGET', meta, 'saleOpensAt'))
+local needsShuffle = (not shuffled) and opens ~= nil and now >= opens
 
 -- Token bucket: refills at perMinute, holds at most one tick's worth (at least 1).
 local capacity = math.max(1, math.ceil(perMinute / 60))

@@ -20,8 +20,8 @@
 local lease, meta, prequeue, waiting = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 if fenced(lease, ARGV[1]) then return cjson.encode({ fenced = true }) end
 if redis.call('HGET', meta, 'shuffled') == '1' then return cjson.encode({ done = 'already' }) end
-local opens = tonumber(redis.call('HGET', meta, 'saleOpensAt') or '0')
-if nowMs() < opens then return cjson.encode({ done = 'early' }) end
+local opens = tonumber(redis.call('HGET', meta, 'saleOpensAt'))
+if not opens or nowMs() < opens then return cjson.encode({ done = 'early' }) end
 
 local count = #ARGV - 1
 if count ~= redis.call('ZCARD', prequeue) then return cjson.encode({ done = 'stale' }) end

@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../src/server.js';
+import { QueueTokens } from '../../src/modules/queue/queue-tokens.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { createConcert, setQueuePolicy } from '../support/fixtures.js';
+import { client, type Client } from '../support/http.js';
+import { flushPrefix, startTestServer } from '../support/server.js';
+import { bulkFans, type TestFan } from '../support/users.js';
+import { until } from '../support/wait.js';
+
+let db: TestDatabase;
+let server: RunningServer;
+let api: Client;
+let concertId: number;
+let otherConcertId: number;
+let active: TestFan & { queueToken: string };
+let waiting: TestFan & { queueToken: string };
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  server = await startTestServer(db.url, { QUEUE_TICK_MS: '50', LEADER_LEASE_MS: '600' });
+  api = client(server.url);
+  ({ concertId } = await createConcert(api));
+  ({ concertId: otherConcertId } = await createConcert(api));
+  await setQueuePolicy(api, concertId, { maxActive: 1 });
+  const [a, b] = await bulkFans(server, 2);
+  const ja = await api.post(`/concerts/${concertId}/queue`, undefined, { token: a!.token });
+  const jb = await api.post(`/concerts/${concertId}/queue`, undefined, { token: b!.token });
+  active = { ...a!, queueToken: ja.body.queueToken };
+  waiting = { ...b!, queueToken: jb.body.queueToken };
+  await until(async () => (await schedules(active)).status === 200);
+});
+afterAll(async () => {
+  await server?.close();
+  if (server) await flushPrefix(server.config.redisKeyPrefix);
+  await db?.drop();
+});
+
+function schedules(f: { token: string; queueToken?: string }, concert = concertId) {
+  const headers: Record<string, string> = f.queueToken ? { 'x-queue-token': f.queueToken } : {};
+  return api.get(`/concerts/${concert}/schedules`, { token: f.token, headers });
+}
+
+describe('the [admitted] guard', () => {
+  it('lets an active fan through, with availability counted from the inventory', async () => {
+    const res = await schedules(active);
+    expect(res.status).toBe(200);
+    expect(res.body).toHaveLength(1);
+    expect(res.body[0]).toMatchObject({ totalSeats: 20, availableSeats: 20, venue: { name: expect.any(String) } });
+    expect(res.body[0].prices).toEqual({ VIP: 150_000, R: 120_000, S: 90_000, A: 60_000 });
+  });
+
+  it('answers 403 NOT_ADMITTED with the position while waiting', async () => {
+    const res = await schedules(waiting);
+    expect(res.status).toBe(403);
+    expect(res.body.error).toMatchObject({ code: 'NOT_ADMITTED', details: { status: 'waiting', position: 1 } });
+  });
+
+  it('answers 401 for a missing, forged or another user’s queue token, and without an access token', async () => {
+    expect((await schedules({ token: active.token })).body.error.code).toBe('QUEUE_TOKEN_INVALID');
+    const forged = new QueueTokens('not-the-server-secret-at-all').sign({ userId: active.id, concertId, eid: 1 });
+    const res = await schedules({ token: active.token, queueToken: await forged });
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('QUEUE_TOKEN_INVALID');
+    const stolen = await schedules({ token: waiting.token, queueToken: active.queueToken });
+    expect(stolen.status).toBe(401);
+    expect(stolen.body.error.code).toBe('QUEUE_TOKEN_INVALID');
+    const anonymous = await api.get(`/concerts/${concertId}/schedules`, { headers: { 'x-queue-token': active.queueToken } });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body.error.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('answers 403 for a token of another concert', async () => {
+    const res = await schedules(active, otherConcertId);
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('NOT_ADMITTED');
+  });
+
+  it('answers 410 ADMISSION_EXPIRED once the admission has ended', async () => {
+    await server.services.queue.endAdmission(active.id, concertId); // as booking does after payment
+    const res = await schedules(active);
+    expect(res.status).toBe(410);
+    expect(res.body.error).toMatchObject({ code: 'ADMISSION_EXPIRED', details: { reason: 'completed' } });
+  });
+});
+
+describe('queue status and leave', () => {
+  it('answer 401 for a forged token and 404 for a token without an entry', async () => {
+    const forged = await new QueueTokens('not-the-server-secret-at-all').sign({ userId: 1, concertId, eid: 1 });
+    expect((await api.get('/queue/status', { headers: { 'x-queue-token': forged } })).status).toBe(401);
+    expect((await api.get('/queue/status')).body.error.code).toBe('QUEUE_TOKEN_INVALID');
+    expect((await api.del('/queue', { headers: { 'x-queue-token': forged } })).status).toBe(401);
+    const genuine = await new QueueTokens(server.config.queueTokenSecret).sign({ userId: 1, concertId: otherConcertId, eid: 7 });
+    const status = await api.get('/queue/status', { headers: { 'x-queue-token': genuine } });
+    expect(status.status).toBe(404);
+    expect(status.body.error.code).toBe('QUEUE_ENTRY_NOT_FOUND');
+    expect((await api.del('/queue', { headers: { 'x-queue-token': genuine } })).status).toBe(404);
+  });
+});
+
+describe('operators', () => {
+  it('see counts, policy and the leader, and change the policy of a running line', async () => {
+    const admin = { token: 'test-admin-token' };
+    const res = await api.get(`/admin/concerts/${concertId}/queue`, admin);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      waiting: expect.any(Number),
+      prequeue: 0,
+      active: expect.any(Number),
+      admittedTotal: expect.any(Number),
+      policy: { maxActive: 1, admitPerMinute: 600, maxWaiting: 10_000, paused: false },
+      leader: { instanceId: server.config.instanceId, since: expect.any(String) },
+    });
+    const patched = await api.patch(`/admin/concerts/${concertId}/queue`, { paused: true, admitPerMinute: 120 }, admin);
+    expect(patched.body.policy).toMatchObject({ paused: true, admitPerMinute: 120, maxActive: 1 });
+    for (const bad of [{}, { maxActive: 0 }, { paused: 'yes' }, { maxActive: 1.5 }, { unknown: 1 }]) {
+      const r = await api.patch(`/admin/concerts/${concertId}/queue`, bad, admin);
+      expect(r.status).toBe(400);
+    }
+    expect((await api.get(`/admin/concerts/999999/queue`, admin)).status).toBe(404);
+    expect((await api.get(`/admin/concerts/${concertId}/queue`)).status).toBe(401);
+  });
+});

@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RunningServer } from '../../src/server.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { createConcert, setQueuePolicy } from '../support/fixtures.js';
+import { client, type Client } from '../support/http.js';
+import { flushPrefix, startTestServer } from '../support/server.js';
+import { bulkFans, type TestFan } from '../support/users.js';
+import { until } from '../support/wait.js';
+
+// Durations are shrunk through configuration (1 s idle/abandon, 50 ms ticks), not faked.
+let db: TestDatabase;
+let server: RunningServer;
+let api: Client;
+const admitted: number[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  server = await startTestServer(db.url, { QUEUE_TICK_MS: '50', LEADER_LEASE_MS: '600', ABANDON_SECONDS: '1' });
+  api = client(server.url);
+  server.services.queueEvents.subscribe((e) => e.type === 'admitted' && admitted.push(e.userId));
+});
+afterAll(async () => {
+  await server?.close();
+  if (server) await flushPrefix(server.config.redisKeyPrefix);
+  await db?.drop();
+});
+
+interface Joined extends TestFan {
+  queueToken: string;
+}
+
+async function joinAll(concertId: number, fans: TestFan[]): Promise<Joined[]> {
+  const out: Joined[] = [];
+  for (const fan of fans) {
+    const res = await api.post(`/concerts/${concertId}/queue`, undefined, { token: fan.token });
+    out.push({ ...fan, queueToken: res.body.queueToken });
+  }
+  return out;
+}
+const status = (f: Joined) => api.get('/queue/status', { headers: { 'x-queue-token': f.queueToken } });
+const guarded = (f: Joined, concertId: number) =>
+  api.get(`/concerts/${concertId}/schedules`, { token: f.token, headers: { 'x-queue-token': f.queueToken } });
+
+/** Polls status every 200 ms (a sign of life, as the page does) until stopped. */
+function keepAlive(fans: Joined[]): () => void {
+  let on = true;
+  void (async () => {
+    while (on) {
+      await Promise.all(fans.map(status));
+      await sleep(200);
+    }
+  })();
+  return () => (on = false);
+}
+
+describe('admission ends and the slot is refilled', () => {
+  it('after the idle timeout', async () => {
+    const { concertId } = await createConcert(api);
+    await setQueuePolicy(api, concertId, { maxActive: 1, activeIdleSeconds: 1 });
+    const [a, b] = await joinAll(concertId, await bulkFans(server, 2));
+    const stop = keepAlive([b!]);
+    await until(async () => (await status(a!)).body.status === 'active');
+    await until(async () => (await status(b!)).body.status === 'active', 5_000, 'b admitted after a idled out');
+    stop();
+    const ended = await status(a!);
+    expect(ended.status).toBe(410);
+    expect(ended.body.error).toMatchObject({ code: 'ADMISSION_EXPIRED', details: { reason: 'expired' } });
+  });
+
+  it('after the maximum time, even for a fan who keeps booking', async () => {
+    const { concertId } = await createConcert(api);
+    await setQueuePolicy(api, concertId, { maxActive: 1, activeIdleSeconds: 1, activeMaxSeconds: 2 });
+    const [a, b] = await joinAll(concertId, await bulkFans(server, 2));
+    const stop = keepAlive([b!]);
+    await until(async () => (await status(a!)).body.status === 'active');
+    const admittedAt = Date.now();
+    // Guarded requests every 300 ms keep pushing back the 1 s idle deadline...
+    while ((await guarded(a!, concertId)).status === 200) await sleep(300);
+    // ...but not past the 2 s maximum.
+    expect(Date.now() - admittedAt).toBeGreaterThanOrEqual(1_500);
+    expect((await guarded(a!, concertId)).body.error.code).toBe('ADMISSION_EXPIRED');
+    await until(async () => (await status(b!)).body.status === 'active');
+    stop();
+  });
+
+  it('when the fan leaves', async () => {
+    const { concertId } = await createConcert(api);
+    await setQueuePolicy(api, concertId, { maxActive: 1 });
+    const [a, b] = await joinAll(concertId, await bulkFans(server, 2));
+    const stop = keepAlive([b!]);
+    await until(async () => (await status(a!)).body.status === 'active');
+    expect((await status(b!)).body).toMatchObject({ status: 'waiting', position: 1 });
+    expect((await api.del('/queue', { headers: { 'x-queue-token': a!.queueToken } })).status).toBe(204);
+    await until(async () => (await status(b!)).body.status === 'active');
+    stop();
+    expect((await status(a!)).body.error.details.reason).toBe('left');
+  });
+});
+
+describe('abandoned places', () => {
+  it('are removed when nobody polls or connects, and never admitted', async () => {
+    const { concertId } = await createConcert(api);
+    await setQueuePolicy(api, concertId, { paused: true, maxActive: 10 });
+    const [silent1, alive, silent2] = await joinAll(concertId, await bulkFans(server, 3));
+    const stop = keepAlive([alive!]);
+    await sleep(1_600);
+    for (const f of [silent1!, silent2!]) {
+      const res = await status(f);
+      expect(res.status).toBe(410);
+      expect(res.body.error.details.reason).toBe('removed');
+    }
+    expect((await status(alive!)).body).toMatchObject({ status: 'waiting', position: 1 });
+    await setQueuePolicy(api, concertId, { paused: false });
+    await until(async () => (await status(alive!)).body.status === 'active');
+    stop();
+    await sleep(200);
+    expect(admitted).toContain(alive!.id);
+    expect(admitted).not.toContain(silent1!.id);
+    expect(admitted).not.toContain(silent2!.id);
+  });
+});
+
+describe('leaving and joining again', () => {
+  it('sends the fan to the back, with a new token; the old token is dead', async () => {
+    const { concertId } = await createConcert(api);
+    await setQueuePolicy(api, concertId, { paused: true });
+    const [a, b, c] = await joinAll(concertId, await bulkFans(server, 3));
+    const stop = keepAlive([a!, b!, c!]);
+    expect((await api.del('/queue', { headers: { 'x-queue-token': a!.queueToken } })).status).toBe(204);
+    expect((await status(b!)).body.position).toBe(1);
+    const again = await api.post(`/concerts/${concertId}/queue`, undefined, { token: a!.token });
+    expect(again.status).toBe(201);
+    expect(again.body.position).toBe(3);
+    expect(again.body.queueToken).not.toBe(a!.queueToken);
+    expect((await status(a!)).status).toBe(410);
+    stop();
+  });
+});
