@@ -34,6 +34,7 @@ export async function startPrivateRedis(extraArgs: string[] = []): Promise<Priva
   const url = `redis://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => undefined); // expected while the server starts
     try {
       await probe.connect();
       await probe.ping();

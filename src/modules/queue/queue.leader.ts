@@ -22,7 +22,8 @@ export class QueueLeader {
   private leaseTimer: NodeJS.Timeout | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
   private ticking = false;
-  private stopped = true;
+  /** Set by stop(), so a lease check already in flight does not take the lease back. */
+  private stopped = false;
   /** Called whenever this instance gains or loses the lead (metrics, tests). */
   onChange: (leading: boolean) => void = () => undefined;
 
@@ -43,7 +44,7 @@ export class QueueLeader {
   }
 
   start(): void {
-    if (!this.stopped) return;
+    if (this.leaseTimer) return;
     this.stopped = false;
     void this.maintainLease();
     this.leaseTimer = setInterval(
@@ -61,6 +62,7 @@ export class QueueLeader {
     this.stopped = true;
     clearInterval(this.leaseTimer);
     clearInterval(this.tickTimer);
+    this.leaseTimer = this.tickTimer = undefined;
     const lease = this.lease;
     if (release && lease) await this.store.releaseLease(lease.token).catch(() => undefined);
     this.setLease(null);
