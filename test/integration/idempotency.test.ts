@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestHash } from '../../src/modules/idempotency/idempotency.service.js';
+import type { RunningServer } from '../../src/server.js';
+import { createTestDatabase, sql, type TestDatabase } from '../support/db.js';
+import { client, signUp, type Client } from '../support/http.js';
+import { flushPrefix, startTestServer } from '../support/server.js';
+
+let db: TestDatabase;
+let server: RunningServer;
+let api: Client;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  server = await startTestServer(db.url);
+  api = client(server.url);
+});
+afterAll(async () => {
+  await server?.close();
+  if (server) await flushPrefix(server.config.redisKeyPrefix);
+  await db?.drop();
+});
+
+const CHARGE_PATH = '/users/me/points/charge';
+
+const charge = (token: string, amount: number, key?: string) =>
+  api.post(CHARGE_PATH, { amount }, { token, headers: key ? { 'idempotency-key': key } : {} });
+
+async function ledgerRows(userId: number): Promise<number> {
+  const [row] = await sql<{ n: string }>(
+    db.url,
+    `select count(*) as n from point_ledger where user_id = $1`,
+    [userId],
+  );
+  return Number(row!.n);
+}
+
+async function keyRows(userId: number, key: string) {
+  return sql<{ status: string; response_status: number | null; response_body: unknown }>(
+    db.url,
+    `select status, response_status, response_body from idempotency_keys where user_id = $1 and key = $2`,
+    [userId, key],
+  );
+}
+
+/** Plants a claim as if another request with this key and body were running (or had died). */
+async function plantClaim(userId: number, key: string, amount: number, lockedFor: string) {
+  const hash = requestHash({ method: 'POST', path: CHARGE_PATH, body: { amount } });
+  await sql(
+    db.url,
+    `insert into idempotency_keys (user_id, key, request_hash, status, locked_until)
+     values ($1, $2, $3, 'in_progress', now() + $4::interval)`,
+    [userId, key, hash, lockedFor],
+  );
+}
+
+describe('Idempotency-Key on POST /users/me/points/charge', () => {
+  it('replays the first response for the same key and body; the charge happens once', async () => {
+    const fan = await signUp(api);
+    const key = randomUUID();
+    const first = await charge(fan.token, 5_000, key);
+    const second = await charge(fan.token, 5_000, key);
+
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({ balance: 5_000 });
+    expect(second.status).toBe(first.status);
+    expect(second.body).toEqual(first.body);
+    expect(second.headers.get('idempotent-replayed')).toBe('true');
+    expect(await ledgerRows(fan.id)).toBe(1);
+    expect(await keyRows(fan.id, key)).toEqual([
+      { status: 'completed', response_status: 200, response_body: { balance: 5_000 } },
+    ]);
+  });
+
+  it('10 concurrent requests with one key: one effect, every answer the same 200 (or 409 in use)', async () => {
+    const fan = await signUp(api);
+    const key = randomUUID();
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => charge(fan.token, 7_000, key)),
+    );
+
+    const ok = responses.filter((r) => r.status === 200);
+    expect(ok.length).toBeGreaterThanOrEqual(1);
+    for (const r of ok) expect(r.body).toEqual({ balance: 7_000 });
+    for (const r of responses.filter((r) => r.status !== 200)) {
+      expect(r.status).toBe(409);
+      expect(r.body.error.code).toBe('IDEMPOTENCY_KEY_IN_USE');
+    }
+    // Exactly one of them did the work; the others replayed it.
+    expect(ok.filter((r) => r.headers.get('idempotent-replayed') !== 'true')).toHaveLength(1);
+    expect(await ledgerRows(fan.id)).toBe(1);
+    expect((await api.get('/users/me/points', { token: fan.token })).body).toEqual({
+      balance: 7_000,
+    });
+  });
+
+  it('refuses the same key with another body: 422 IDEMPOTENCY_KEY_REUSED, nothing charged', async () => {
+    const fan = await signUp(api);
+    const key = randomUUID();
+    expect((await charge(fan.token, 1_000, key)).status).toBe(200);
+    const reused = await charge(fan.token, 2_000, key);
+    expect(reused.status).toBe(422);
+    expect(reused.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(await ledgerRows(fan.id)).toBe(1);
+  });
+
+  it('treats bodies with the same content as the same request (key order, no extra effect)', async () => {
+    const fan = await signUp(api);
+    const key = randomUUID();
+    const first = await charge(fan.token, 3_000, key);
+    const again = await api.post(CHARGE_PATH, undefined, {
+      token: fan.token,
+      raw: '{ "amount" : 3000 }',
+      headers: { 'idempotency-key': key },
+    });
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    expect(await ledgerRows(fan.id)).toBe(1);
+  });
+
+  it('scopes keys per user: another fan may use the same key for their own charge', async () => {
+    const a = await signUp(api);
+    const b = await signUp(api);
+    const key = randomUUID();
+    expect((await charge(a.token, 4_000, key)).body).toEqual({ balance: 4_000 });
+    const forB = await charge(b.token, 6_000, key);
+    expect(forB.status).toBe(200);
+    expect(forB.body).toEqual({ balance: 6_000 });
+    expect(forB.headers.get('idempotent-replayed')).toBeNull();
+    expect(await ledgerRows(a.id)).toBe(1);
+    expect(await ledgerRows(b.id)).toBe(1);
+  });
+
+  it('answers 409 IDEMPOTENCY_KEY_IN_USE while a live claim holds the key, and charges nothing', async () => {
+    const fan = await signUp(api);
+    const key = randomUUID();
+    await plantClaim(fan.id, key, 8_000, '10 minutes');
+
+    const res = await charge(fan.token, 8_000, key);
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('IDEMPOTENCY_KEY_IN_USE');
+    expect(await ledgerRows(fan.id)).toBe(0);
+    expect((await keyRows(fan.id, key))[0]?.status).toBe('in_progress');
+  });
+
+  it('takes over a claim whose lock expired (its holder died) and charges exactly once', async () => {
+    const fan = await signUp(api);
+    const key = randomUUID();
+    await plantClaim(fan.id, key, 9_000, '-1 minute');
+
+    const taken = await charge(fan.token, 9_000, key);
+    expect(taken.status).toBe(200);
+    expect(taken.body).toEqual({ balance: 9_000 });
+    const replay = await charge(fan.token, 9_000, key);
+    expect(replay.body).toEqual({ balance: 9_000 });
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(await ledgerRows(fan.id)).toBe(1);
+    expect((await keyRows(fan.id, key))[0]?.status).toBe('completed');
+  });
+
+  it('releases the key after a failed attempt: the retry runs again and may carry a corrected body', async () => {
+    const fan = await signUp(api);
+    const key = randomUUID();
+    const failed = await charge(fan.token, 999, key);
+    expect(failed.status).toBe(422);
+    expect(failed.body.error.code).toBe('CHARGE_AMOUNT_OUT_OF_RANGE');
+    expect(await keyRows(fan.id, key)).toEqual([]);
+
+    const sameAgain = await charge(fan.token, 999, key);
+    expect(sameAgain.status).toBe(422);
+    expect(sameAgain.body.error.code).toBe('CHARGE_AMOUNT_OUT_OF_RANGE');
+
+    const corrected = await charge(fan.token, 1_000, key);
+    expect(corrected.status).toBe(200);
+    expect(corrected.body).toEqual({ balance: 1_000 });
+    // From now on the key belongs to the successful request.
+    expect((await charge(fan.token, 999, key)).body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(await ledgerRows(fan.id)).toBe(1);
+  });
+
+  it('releases the key when the cap refuses the charge, so a retry after spending can succeed', async () => {
+    const fan = await signUp(api);
+    for (let i = 0; i < 10; i++) await charge(fan.token, 1_000_000);
+    const key = randomUUID();
+    const refused = await charge(fan.token, 1_000, key);
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.code).toBe('BALANCE_LIMIT_EXCEEDED');
+    expect(await keyRows(fan.id, key)).toEqual([]);
+    expect(await ledgerRows(fan.id)).toBe(10);
+  });
+
+  it('charges every time without a key (no accidental deduplication)', async () => {
+    const fan = await signUp(api);
+    await charge(fan.token, 1_000);
+    await charge(fan.token, 1_000);
+    expect(await ledgerRows(fan.id)).toBe(2);
+  });
+
+  it.each([
+    ['empty', ''],
+    ['too long', 'k'.repeat(256)],
+    ['with spaces', 'two words'],
+  ])('rejects an invalid Idempotency-Key (%s) with 400 and charges nothing', async (_, key) => {
+    const fan = await signUp(api);
+    const res = await api.post(
+      CHARGE_PATH,
+      { amount: 1_000 },
+      { token: fan.token, headers: { 'idempotency-key': key } },
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    expect(res.body.error.details.issues[0].path).toBe('headers.idempotency-key');
+    expect(await ledgerRows(fan.id)).toBe(0);
+  });
+});

@@ -1,0 +1,151 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../src/server.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { client, type Client } from '../support/http.js';
+import { flushPrefix, startTestServer } from '../support/server.js';
+
+let db: TestDatabase;
+let server: RunningServer;
+let api: Client;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  server = await startTestServer(db.url);
+  api = client(server.url);
+});
+afterAll(async () => {
+  await server?.close();
+  if (server) await flushPrefix(server.config.redisKeyPrefix);
+  await db?.drop();
+});
+
+/** A TCP port nobody listens on (bound and released at once). */
+async function unusedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+describe('health', () => {
+  it('GET /healthz answers 200 while the process is up', async () => {
+    const res = await api.get('/healthz');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok' });
+  });
+
+  it('GET /readyz answers 200 with both dependencies up', async () => {
+    const res = await api.get('/readyz');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ready', checks: { postgres: 'up', redis: 'up' } });
+  });
+
+  it('GET /readyz answers 503 SERVICE_UNAVAILABLE when Redis is unreachable; the process stays up', async () => {
+    const port = await unusedPort();
+    const degraded = await startTestServer(db.url, { REDIS_URL: `redis://127.0.0.1:${port}` });
+    try {
+      const degradedApi = client(degraded.url);
+      const ready = await degradedApi.get('/readyz');
+      expect(ready.status).toBe(503);
+      expect(ready.body).toEqual({
+        error: {
+          code: 'SERVICE_UNAVAILABLE',
+          message: expect.any(String),
+          details: { checks: { postgres: 'up', redis: 'down' } },
+        },
+      });
+      // Still serving: liveness and a PostgreSQL-only route keep working, readiness keeps answering.
+      expect((await degradedApi.get('/healthz')).status).toBe(200);
+      expect((await degradedApi.get('/concerts')).status).toBe(200);
+      expect((await degradedApi.get('/readyz')).status).toBe(503);
+    } finally {
+      await degraded.close();
+    }
+  });
+});
+
+interface Operation {
+  parameters?: { name: string; in: string }[];
+  requestBody?: { content: Record<string, { schema?: unknown }> };
+  responses?: Record<string, unknown>;
+  security?: Record<string, string[]>[];
+}
+
+const ROUTES: [method: string, path: string, hasBody: boolean][] = [
+  ['post', '/users', true],
+  ['post', '/auth/login', true],
+  ['get', '/users/me/points', false],
+  ['post', '/users/me/points/charge', true],
+  ['get', '/users/me/points/history', false],
+  ['get', '/concerts', false],
+  ['post', '/admin/venues', true],
+  ['post', '/admin/concerts', true],
+  ['post', '/admin/concerts/{id}/schedules', true],
+];
+
+describe('API documentation', () => {
+  let doc: {
+    openapi: string;
+    info: { title: string; version: string };
+    paths: Record<string, Record<string, Operation>>;
+    components?: Record<string, Record<string, unknown>>;
+  };
+  beforeAll(async () => {
+    const res = await api.get('/openapi.json');
+    expect(res.status).toBe(200);
+    doc = res.body;
+  });
+
+  it('is an OpenAPI 3 document', () => {
+    expect(doc.openapi).toMatch(/^3\.\d+\.\d+$/);
+    expect(doc.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });
+    for (const [path, item] of Object.entries(doc.paths)) {
+      expect(path).toMatch(/^\//);
+      for (const op of Object.values(item)) expect(Object.keys(op.responses ?? {})).not.toEqual([]);
+    }
+  });
+
+  it.each(ROUTES)('documents %s %s with its request schema', (method, path, hasBody) => {
+    const op = doc.paths[path]?.[method];
+    expect(op).toBeDefined();
+    if (hasBody) expect(op!.requestBody?.content['application/json']?.schema).toBeDefined();
+  });
+
+  it('documents path and query parameters and the Idempotency-Key header', () => {
+    const names = (path: string, method: string) =>
+      (doc.paths[path]?.[method]?.parameters ?? []).map((p) => `${p.in}:${p.name}`);
+    expect(names('/admin/concerts/{id}/schedules', 'post')).toContain('path:id');
+    expect(names('/users/me/points/history', 'get')).toEqual(
+      expect.arrayContaining(['query:cursor', 'query:limit']),
+    );
+    expect(names('/users/me/points/charge', 'post')).toContain('header:Idempotency-Key');
+  });
+
+  it('declares who may call each route with security schemes that exist', () => {
+    const security = (path: string, method: string) =>
+      (doc.paths[path]?.[method]?.security ?? []).flatMap((req) => Object.keys(req));
+    expect(security('/users/me/points/charge', 'post')).toEqual(['bearerAuth']);
+    expect(security('/admin/venues', 'post')).toEqual(['adminToken']);
+    expect(security('/concerts', 'get')).toEqual([]);
+    const used = Object.values(doc.paths).flatMap((item) =>
+      Object.values(item).flatMap((op) => (op.security ?? []).flatMap((req) => Object.keys(req))),
+    );
+    for (const name of new Set(used)) expect(doc.components?.securitySchemes?.[name]).toBeDefined();
+    // Any $ref must point at a component that exists.
+    for (const [, section, name] of JSON.stringify(doc).matchAll(
+      /"\$ref":"#\/components\/(\w+)\/([^"]+)"/g,
+    )) {
+      expect(doc.components?.[section!]?.[name!]).toBeDefined();
+    }
+  });
+
+  it('serves the Swagger UI at /docs', async () => {
+    const res = await fetch(`${server.url}/docs/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await res.text()).toMatch(/swagger-ui/i);
+  });
+});
