@@ -34,7 +34,10 @@ export interface StartOptions {
   startLeader?: boolean;
 }
 
-export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  options: StartOptions = {},
+): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel, config.instanceId);
   const startLeader = options.startLeader ?? true;
   await ensureDatabase(config.databaseUrl, logger);
@@ -47,15 +50,6 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const { app, services } = createApp({ config, orm, redis, logger });
 
   const server = createServer(app);
-  // While shutting down, every response (in flight or arriving on a kept-alive connection) says
-  // `Connection: close`, so its connection ends with it instead of idling until keepAliveTimeout.
-  let draining = false;
-  const unanswered = new Set<ServerResponse>();
-  server.on('request', (_req, res: ServerResponse) => {
-    if (draining) res.setHeader('Connection', 'close');
-    unanswered.add(res);
-    res.once('close', () => unanswered.delete(res));
-  });
   // While shutting down, every response (in flight or arriving on a kept-alive connection) says
   // `Connection: close`, so its connection ends with it instead of idling until keepAliveTimeout.
   let draining = false;
@@ -78,8 +72,6 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     (closing ??= (async () => {
       logger.info('shutting down: finishing in-flight requests');
       await services.queueLeader.stop({ release: true });
-      draining = true;
-      for (const res of unanswered) if (!res.headersSent) res.setHeader('Connection', 'close');
       draining = true;
       for (const res of unanswered) if (!res.headersSent) res.setHeader('Connection', 'close');
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));

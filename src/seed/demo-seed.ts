@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { Orm } from '../infra/db/orm.js';
-import type { Prices } from '../contract/common.js';
+import type { Prices } from '@lineup/client-sdk/contract';
 import type { Grade } from '../modules/catalogue/catalogue.entities.js';
 import { CatalogueRepository } from '../modules/catalogue/catalogue.repository.js';
 import { AccountsRepository } from '../modules/accounts/accounts.repository.js';

@@ -1,11 +1,11 @@
 import type { Api } from '../../infra/http/api.js';
-import { ErrorEnvelope } from '../../contract/common.js';
+import { ErrorEnvelope } from '@lineup/client-sdk/contract';
 import {
   CreateUserBody,
   CreateUserResponse,
   LoginBody,
   LoginResponse,
-} from '../../contract/accounts.js';
+} from '@lineup/client-sdk/contract';
 import type { AccountsService } from './accounts.service.js';
 
 export function accountsRoutes(api: Api, accounts: AccountsService): void {

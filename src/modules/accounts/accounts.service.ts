@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../infra/http/errors.js';
-import type { CreateUserResponse, LoginResponse } from '../../contract/accounts.js';
+import type { CreateUserResponse, LoginResponse } from '@lineup/client-sdk/contract';
 import type { AccessTokens } from './access-tokens.js';
 import type { AccountsRepository } from './accounts.repository.js';
 import { hashPassword, verifyPassword } from './passwords.js';

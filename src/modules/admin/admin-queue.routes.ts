@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Api } from '../../infra/http/api.js';
-import { ErrorEnvelope, IdParam } from '../../contract/common.js';
-import { AdminQueueStats, QueuePolicy, QueuePolicyPatch } from '../../contract/queue.js';
+import { ErrorEnvelope, IdParam } from '@lineup/client-sdk/contract';
+import { AdminQueueStats, QueuePolicy, QueuePolicyPatch } from '@lineup/client-sdk/contract';
 import type { QueueService } from '../queue/queue.service.js';
 
 const ConcertIdParams = z.strictObject({ id: IdParam });

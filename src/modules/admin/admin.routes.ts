@@ -1,5 +1,5 @@
 import type { Api } from '../../infra/http/api.js';
-import { ErrorEnvelope } from '../../contract/common.js';
+import { ErrorEnvelope } from '@lineup/client-sdk/contract';
 import {
   ConcertCreated,
   CreateConcertBody,
@@ -7,8 +7,8 @@ import {
   CreateVenueBody,
   ScheduleCreated,
   VenueCreated,
-} from '../../contract/catalogue.js';
-import { IdParam } from '../../contract/common.js';
+} from '@lineup/client-sdk/contract';
+import { IdParam } from '@lineup/client-sdk/contract';
 import { z } from 'zod';
 import type { CatalogueService } from '../catalogue/catalogue.service.js';
 

@@ -1,5 +1,5 @@
 import type { Api } from '../../infra/http/api.js';
-import { ConcertList } from '../../contract/catalogue.js';
+import { ConcertList } from '@lineup/client-sdk/contract';
 import type { CatalogueService } from './catalogue.service.js';
 
 export function catalogueRoutes(api: Api, catalogue: CatalogueService): void {

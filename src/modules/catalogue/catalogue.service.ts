@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../infra/http/errors.js';
-import type { ConcertListItem, CreateVenueBody } from '../../contract/catalogue.js';
-import type { ScheduleAvailability } from '../../contract/queue.js';
-import type { Prices } from '../../contract/common.js';
+import type { ConcertListItem, CreateVenueBody } from '@lineup/client-sdk/contract';
+import type { ScheduleAvailability } from '@lineup/client-sdk/contract';
+import type { Prices } from '@lineup/client-sdk/contract';
 import type { CatalogueRepository } from './catalogue.repository.js';
 import type { Concert, Grade } from './catalogue.entities.js';
 

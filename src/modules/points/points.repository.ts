@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { LedgerItem } from '../../contract/points.js';
+import type { LedgerItem } from '@lineup/client-sdk/contract';
 import type { LedgerType } from './points.entities.js';
 
 interface LedgerRow {

@@ -1,11 +1,11 @@
 import type { Api } from '../../infra/http/api.js';
-import { ErrorEnvelope } from '../../contract/common.js';
+import { ErrorEnvelope } from '@lineup/client-sdk/contract';
 import {
   BalanceResponse,
   ChargeBody,
   HistoryQuery,
   HistoryResponse,
-} from '../../contract/points.js';
+} from '@lineup/client-sdk/contract';
 import type { IdempotencyService } from '../idempotency/idempotency.service.js';
 import {
   IDEMPOTENCY_HEADER,

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../../config/index.js';
 import { AppError } from '../../infra/http/errors.js';
-import type { BalanceResponse, HistoryResponse } from '../../contract/points.js';
+import type { BalanceResponse, HistoryResponse } from '@lineup/client-sdk/contract';
 import type { PointsRepository } from './points.repository.js';
 
 export class PointsService {

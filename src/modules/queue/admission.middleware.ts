@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import { QUEUE_TOKEN_HEADER } from '../../contract/queue.js';
+import { QUEUE_TOKEN_HEADER } from '@lineup/client-sdk/contract';
 import type { QueueService } from './queue.service.js';
 
 export const QUEUE_TOKEN_DOC = {

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import type { Api } from '../../infra/http/api.js';
-import { ErrorEnvelope, IdParam } from '../../contract/common.js';
+import { ErrorEnvelope, IdParam } from '@lineup/client-sdk/contract';
 import {
   JoinResponse,
   QUEUE_TOKEN_HEADER,
   QueueStatus,
   ScheduleAvailabilityList,
-} from '../../contract/queue.js';
+} from '@lineup/client-sdk/contract';
 import type { CatalogueService } from '../catalogue/catalogue.service.js';
 import { QUEUE_TOKEN_DOC, requireAdmission } from './admission.middleware.js';
 import type { QueueService } from './queue.service.js';

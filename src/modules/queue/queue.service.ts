@@ -5,7 +5,7 @@ import type {
   JoinResponse,
   QueuePolicyPatch,
   QueueStatus,
-} from '../../contract/queue.js';
+} from '@lineup/client-sdk/contract';
 import type { CatalogueService } from '../catalogue/catalogue.service.js';
 import type { QueueEventPublisher } from './queue.events.js';
 import type { QueueClaims, QueueTokens } from './queue-tokens.js';

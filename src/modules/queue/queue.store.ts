@@ -244,7 +244,9 @@ export class QueueStore {
     return concertIds.map((concertId, i) => {
       const [, expire, abandon, admit] = replies.slice(i * 4, i * 4 + 4).map(([err, value]) => {
         if (err) throw err;
-        return typeof value === 'number' ? null : (JSON.parse(value as string) as Record<string, unknown>);
+        return typeof value === 'number'
+          ? null
+          : (JSON.parse(value as string) as Record<string, unknown>);
       });
       const fenced = Boolean(expire?.fenced || abandon?.fenced || admit?.fenced);
       return {
@@ -298,9 +300,7 @@ export class QueueStore {
     if (fields.length > 0) await this.redis.hset(this.keys.concert(concertId).policy, ...fields);
   }
 
-  async counts(
-    concertId: number,
-  ): Promise<{
+  async counts(concertId: number): Promise<{
     waiting: number;
     prequeue: number;
     active: number;

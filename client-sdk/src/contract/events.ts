@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { IsoDateTime } from './common.js';
+import type { QueueStatus } from './queue.js';
+
+// Socket.IO protocol (SPEC §5): namespace `/queue`, handshake `auth: {token: <queueToken>}`.
+// These maps type both ends: the server imports them from here.
+
+export const QUEUE_NAMESPACE = '/queue';
+
+export const QueueAdmitted = z.object({ concertId: z.number().int(), activeUntil: IsoDateTime });
+export type QueueAdmitted = z.infer<typeof QueueAdmitted>;
+
+export const QueueEndReason = z.enum(['completed', 'expired', 'left', 'removed']);
+export type QueueEndReason = z.infer<typeof QueueEndReason>;
+export const QueueEnded = z.object({ concertId: z.number().int(), reason: QueueEndReason });
+export type QueueEnded = z.infer<typeof QueueEnded>;
+
+export const SeatStatus = z.enum(['available', 'held', 'sold']);
+export type SeatStatus = z.infer<typeof SeatStatus>;
+export const SeatsChanged = z.object({
+  scheduleId: z.number().int(),
+  availableSeats: z.number().int(),
+  changes: z.array(z.object({ seatId: z.number().int(), status: SeatStatus })),
+});
+export type SeatsChanged = z.infer<typeof SeatsChanged>;
+
+export const SeatsSubscription = z.strictObject({
+  scheduleId: z.number().int().positive().max(2_147_483_647),
+});
+export type SeatsSubscription = z.infer<typeof SeatsSubscription>;
+
+export interface AckError {
+  code: string;
+  message: string;
+}
+export type AckResult<T> = { ok: true; data: T } | { ok: false; error: AckError };
+export type Ack<T> = (result: AckResult<T>) => void;
+
+export interface ServerToClientEvents {
+  'queue:status': (status: QueueStatus) => void;
+  'queue:admitted': (payload: QueueAdmitted) => void;
+  'queue:ended': (payload: QueueEnded) => void;
+  'seats:changed': (payload: SeatsChanged) => void;
+}
+
+export interface ClientToServerEvents {
+  'queue:leave': (ack: Ack<null>) => void;
+  'seats:subscribe': (payload: SeatsSubscription, ack: Ack<SeatsSubscription>) => void;
+  'seats:unsubscribe': (payload: SeatsSubscription, ack: Ack<SeatsSubscription>) => void;
+}
+
+/** connect_error codes the handshake can fail with (error.message is the code, error.data.code too). */
+export type HandshakeErrorCode =
+  'QUEUE_TOKEN_INVALID' | 'QUEUE_ENTRY_NOT_FOUND' | 'ADMISSION_EXPIRED';
