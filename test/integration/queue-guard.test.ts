@@ -46,26 +46,39 @@ describe('the [admitted] guard', () => {
     const res = await schedules(active);
     expect(res.status).toBe(200);
     expect(res.body).toHaveLength(1);
-    expect(res.body[0]).toMatchObject({ totalSeats: 20, availableSeats: 20, venue: { name: expect.any(String) } });
+    expect(res.body[0]).toMatchObject({
+      totalSeats: 20,
+      availableSeats: 20,
+      venue: { name: expect.any(String) },
+    });
     expect(res.body[0].prices).toEqual({ VIP: 150_000, R: 120_000, S: 90_000, A: 60_000 });
   });
 
   it('answers 403 NOT_ADMITTED with the position while waiting', async () => {
     const res = await schedules(waiting);
     expect(res.status).toBe(403);
-    expect(res.body.error).toMatchObject({ code: 'NOT_ADMITTED', details: { status: 'waiting', position: 1 } });
+    expect(res.body.error).toMatchObject({
+      code: 'NOT_ADMITTED',
+      details: { status: 'waiting', position: 1 },
+    });
   });
 
   it('answers 401 for a missing, forged or another user’s queue token, and without an access token', async () => {
     expect((await schedules({ token: active.token })).body.error.code).toBe('QUEUE_TOKEN_INVALID');
-    const forged = new QueueTokens('not-the-server-secret-at-all').sign({ userId: active.id, concertId, eid: 1 });
+    const forged = new QueueTokens('not-the-server-secret-at-all').sign({
+      userId: active.id,
+      concertId,
+      eid: 1,
+    });
     const res = await schedules({ token: active.token, queueToken: await forged });
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe('QUEUE_TOKEN_INVALID');
     const stolen = await schedules({ token: waiting.token, queueToken: active.queueToken });
     expect(stolen.status).toBe(401);
     expect(stolen.body.error.code).toBe('QUEUE_TOKEN_INVALID');
-    const anonymous = await api.get(`/concerts/${concertId}/schedules`, { headers: { 'x-queue-token': active.queueToken } });
+    const anonymous = await api.get(`/concerts/${concertId}/schedules`, {
+      headers: { 'x-queue-token': active.queueToken },
+    });
     expect(anonymous.status).toBe(401);
     expect(anonymous.body.error.code).toBe('UNAUTHENTICATED');
   });
@@ -80,17 +93,30 @@ describe('the [admitted] guard', () => {
     await server.services.queue.endAdmission(active.id, concertId); // as booking does after payment
     const res = await schedules(active);
     expect(res.status).toBe(410);
-    expect(res.body.error).toMatchObject({ code: 'ADMISSION_EXPIRED', details: { reason: 'completed' } });
+    expect(res.body.error).toMatchObject({
+      code: 'ADMISSION_EXPIRED',
+      details: { reason: 'completed' },
+    });
   });
 });
 
 describe('queue status and leave', () => {
   it('answer 401 for a forged token and 404 for a token without an entry', async () => {
-    const forged = await new QueueTokens('not-the-server-secret-at-all').sign({ userId: 1, concertId, eid: 1 });
-    expect((await api.get('/queue/status', { headers: { 'x-queue-token': forged } })).status).toBe(401);
+    const forged = await new QueueTokens('not-the-server-secret-at-all').sign({
+      userId: 1,
+      concertId,
+      eid: 1,
+    });
+    expect((await api.get('/queue/status', { headers: { 'x-queue-token': forged } })).status).toBe(
+      401,
+    );
     expect((await api.get('/queue/status')).body.error.code).toBe('QUEUE_TOKEN_INVALID');
     expect((await api.del('/queue', { headers: { 'x-queue-token': forged } })).status).toBe(401);
-    const genuine = await new QueueTokens(server.config.queueTokenSecret).sign({ userId: 1, concertId: otherConcertId, eid: 7 });
+    const genuine = await new QueueTokens(server.config.queueTokenSecret).sign({
+      userId: 1,
+      concertId: otherConcertId,
+      eid: 7,
+    });
     const status = await api.get('/queue/status', { headers: { 'x-queue-token': genuine } });
     expect(status.status).toBe(404);
     expect(status.body.error.code).toBe('QUEUE_ENTRY_NOT_FOUND');
@@ -111,9 +137,19 @@ describe('operators', () => {
       policy: { maxActive: 1, admitPerMinute: 600, maxWaiting: 10_000, paused: false },
       leader: { instanceId: server.config.instanceId, since: expect.any(String) },
     });
-    const patched = await api.patch(`/admin/concerts/${concertId}/queue`, { paused: true, admitPerMinute: 120 }, admin);
+    const patched = await api.patch(
+      `/admin/concerts/${concertId}/queue`,
+      { paused: true, admitPerMinute: 120 },
+      admin,
+    );
     expect(patched.body.policy).toMatchObject({ paused: true, admitPerMinute: 120, maxActive: 1 });
-    for (const bad of [{}, { maxActive: 0 }, { paused: 'yes' }, { maxActive: 1.5 }, { unknown: 1 }]) {
+    for (const bad of [
+      {},
+      { maxActive: 0 },
+      { paused: 'yes' },
+      { maxActive: 1.5 },
+      { unknown: 1 },
+    ]) {
       const r = await api.patch(`/admin/concerts/${concertId}/queue`, bad, admin);
       expect(r.status).toBe(400);
     }

@@ -42,10 +42,13 @@ describe('joining the line', () => {
     // The entry id in the token is the order in which Redis accepted the joins.
     const byAcceptance = [...responses].sort((a, b) => eid(a) - eid(b));
     expect(byAcceptance.map((r) => r.body.position)).toEqual(positions.map((_, i) => i + 1));
-    for (const r of responses) expect(r.body).toMatchObject({ concertId, status: 'waiting', activeUntil: null });
+    for (const r of responses)
+      expect(r.body).toMatchObject({ concertId, status: 'waiting', activeUntil: null });
 
     // Joining again — on another instance — returns the same place and the same token claims.
-    const again = await Promise.all(fans.slice(0, 200).map((fan, i) => join(i + 1, concertId, fan)));
+    const again = await Promise.all(
+      fans.slice(0, 200).map((fan, i) => join(i + 1, concertId, fan)),
+    );
     again.forEach((r, i) => {
       expect(r.status).toBe(200);
       expect(r.body.position).toBe(responses[i]!.body.position);
@@ -55,7 +58,9 @@ describe('joining the line', () => {
       expect(claims).toMatchObject({ sub: String(fans[i]!.id), concertId });
     });
 
-    const stats = await apis[2]!.get(`/admin/concerts/${concertId}/queue`, { token: 'test-admin-token' });
+    const stats = await apis[2]!.get(`/admin/concerts/${concertId}/queue`, {
+      token: 'test-admin-token',
+    });
     expect(stats.body).toMatchObject({ waiting: 2_000, active: 0, prequeue: 0 });
   });
 
@@ -81,7 +86,11 @@ describe('joining the line', () => {
   it('answers 404 CONCERT_NOT_FOUND and 409 SALE_ENDED', async () => {
     const [fan] = await bulkFans(servers[0]!, 1);
     expect((await join(0, 999_999, fan!)).body.error.code).toBe('CONCERT_NOT_FOUND');
-    const res = await apis[0]!.post('/admin/concerts', { title: 'Over', artist: 'Nobody', saleOpensAt: new Date().toISOString() }, { token: 'test-admin-token' });
+    const res = await apis[0]!.post(
+      '/admin/concerts',
+      { title: 'Over', artist: 'Nobody', saleOpensAt: new Date().toISOString() },
+      { token: 'test-admin-token' },
+    );
     const ended = await join(0, res.body.id, fan!); // no schedule left to sell
     expect(ended.status).toBe(409);
     expect(ended.body.error.code).toBe('SALE_ENDED');

@@ -18,7 +18,10 @@ const redis = new Redis(REDIS_URL);
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  servers = await startCluster(3, db.url, { QUEUE_TICK_MS: '50', LEADER_LEASE_MS: String(LEASE_MS) });
+  servers = await startCluster(3, db.url, {
+    QUEUE_TICK_MS: '50',
+    LEADER_LEASE_MS: String(LEASE_MS),
+  });
 });
 afterAll(async () => {
   await Promise.all(servers?.map((s) => s.close()) ?? []);
@@ -42,10 +45,18 @@ describe('one fenced leader', () => {
     const api = client(servers[0]!.url);
     const { concertId } = await createConcert(api);
     const MAX_ACTIVE = 5;
-    await setQueuePolicy(api, concertId, { paused: true, maxActive: MAX_ACTIVE, admitPerMinute: 60_000 });
+    await setQueuePolicy(api, concertId, {
+      paused: true,
+      maxActive: MAX_ACTIVE,
+      admitPerMinute: 60_000,
+    });
     const fans = await bulkFans(servers[0]!, 120);
     for (const [i, fan] of fans.entries()) {
-      const res = await client(servers[i % 3]!.url).post(`/concerts/${concertId}/queue`, undefined, { token: fan.token });
+      const res = await client(servers[i % 3]!.url).post(
+        `/concerts/${concertId}/queue`,
+        undefined,
+        { token: fan.token },
+      );
       expect(res.status).toBe(201);
     }
     const joinOrder = fans.map((f) => f.id);
@@ -63,7 +74,8 @@ describe('one fenced leader', () => {
       });
     }
     let takeoverAt = 0;
-    for (const s of servers) s.services.queueLeader.onChange = (leading) => leading && (takeoverAt ||= Date.now());
+    for (const s of servers)
+      s.services.queueLeader.onChange = (leading) => leading && (takeoverAt ||= Date.now());
 
     // Sample the active count continuously, and keep finishing admissions so the line moves.
     const activeKey = servers[0]!.services.queueStore.keys.concert(concertId).active;
@@ -123,7 +135,8 @@ describe('one fenced leader', () => {
     const { concertId } = await createConcert(api);
     await setQueuePolicy(api, concertId, { paused: true, maxActive: 10 });
     const fans = await bulkFans(servers[0]!, 3);
-    for (const fan of fans) await api.post(`/concerts/${concertId}/queue`, undefined, { token: fan.token });
+    for (const fan of fans)
+      await api.post(`/concerts/${concertId}/queue`, undefined, { token: fan.token });
     await until(() => leaderOf(servers) !== undefined);
 
     // The leader is paused (no renewals) right after renewing, holding on to its lease token.

@@ -16,7 +16,11 @@ const admitted: number[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  server = await startTestServer(db.url, { QUEUE_TICK_MS: '50', LEADER_LEASE_MS: '600', ABANDON_SECONDS: '1' });
+  server = await startTestServer(db.url, {
+    QUEUE_TICK_MS: '50',
+    LEADER_LEASE_MS: '600',
+    ABANDON_SECONDS: '1',
+  });
   api = client(server.url);
   server.services.queueEvents.subscribe((e) => e.type === 'admitted' && admitted.push(e.userId));
 });
@@ -38,9 +42,13 @@ async function joinAll(concertId: number, fans: TestFan[]): Promise<Joined[]> {
   }
   return out;
 }
-const status = (f: Joined) => api.get('/queue/status', { headers: { 'x-queue-token': f.queueToken } });
+const status = (f: Joined) =>
+  api.get('/queue/status', { headers: { 'x-queue-token': f.queueToken } });
 const guarded = (f: Joined, concertId: number) =>
-  api.get(`/concerts/${concertId}/schedules`, { token: f.token, headers: { 'x-queue-token': f.queueToken } });
+  api.get(`/concerts/${concertId}/schedules`, {
+    token: f.token,
+    headers: { 'x-queue-token': f.queueToken },
+  });
 
 /** Polls status every 200 ms (a sign of life, as the page does) until stopped. */
 function keepAlive(fans: Joined[]): () => void {
@@ -61,16 +69,27 @@ describe('admission ends and the slot is refilled', () => {
     const [a, b] = await joinAll(concertId, await bulkFans(server, 2));
     const stop = keepAlive([b!]);
     await until(async () => (await status(a!)).body.status === 'active');
-    await until(async () => (await status(b!)).body.status === 'active', 5_000, 'b admitted after a idled out');
+    await until(
+      async () => (await status(b!)).body.status === 'active',
+      5_000,
+      'b admitted after a idled out',
+    );
     stop();
     const ended = await status(a!);
     expect(ended.status).toBe(410);
-    expect(ended.body.error).toMatchObject({ code: 'ADMISSION_EXPIRED', details: { reason: 'expired' } });
+    expect(ended.body.error).toMatchObject({
+      code: 'ADMISSION_EXPIRED',
+      details: { reason: 'expired' },
+    });
   });
 
   it('after the maximum time, even for a fan who keeps booking', async () => {
     const { concertId } = await createConcert(api);
-    await setQueuePolicy(api, concertId, { maxActive: 1, activeIdleSeconds: 1, activeMaxSeconds: 2 });
+    await setQueuePolicy(api, concertId, {
+      maxActive: 1,
+      activeIdleSeconds: 1,
+      activeMaxSeconds: 2,
+    });
     const [a, b] = await joinAll(concertId, await bulkFans(server, 2));
     const stop = keepAlive([b!]);
     await until(async () => (await status(a!)).body.status === 'active');
@@ -91,7 +110,9 @@ describe('admission ends and the slot is refilled', () => {
     const stop = keepAlive([b!]);
     await until(async () => (await status(a!)).body.status === 'active');
     expect((await status(b!)).body).toMatchObject({ status: 'waiting', position: 1 });
-    expect((await api.del('/queue', { headers: { 'x-queue-token': a!.queueToken } })).status).toBe(204);
+    expect((await api.del('/queue', { headers: { 'x-queue-token': a!.queueToken } })).status).toBe(
+      204,
+    );
     await until(async () => (await status(b!)).body.status === 'active');
     stop();
     expect((await status(a!)).body.error.details.reason).toBe('left');
@@ -127,7 +148,9 @@ describe('leaving and joining again', () => {
     await setQueuePolicy(api, concertId, { paused: true });
     const [a, b, c] = await joinAll(concertId, await bulkFans(server, 3));
     const stop = keepAlive([a!, b!, c!]);
-    expect((await api.del('/queue', { headers: { 'x-queue-token': a!.queueToken } })).status).toBe(204);
+    expect((await api.del('/queue', { headers: { 'x-queue-token': a!.queueToken } })).status).toBe(
+      204,
+    );
     expect((await status(b!)).body.position).toBe(1);
     const again = await api.post(`/concerts/${concertId}/queue`, undefined, { token: a!.token });
     expect(again.status).toBe(201);

@@ -29,7 +29,11 @@ describe('pre-queue', () => {
     const opensAt = new Date(Date.now() + 2_500);
     const { concertId } = await createConcert(api, { saleOpensAt: opensAt });
     // Admissions wait until the test has seen the shuffled line.
-    await setQueuePolicy(api, concertId, { paused: true, maxActive: 1_000, admitPerMinute: 60_000 });
+    await setQueuePolicy(api, concertId, {
+      paused: true,
+      maxActive: 1_000,
+      admitPerMinute: 60_000,
+    });
     const early = await bulkFans(servers[0]!, 200);
     const late = await bulkFans(servers[0]!, 50);
 
@@ -45,7 +49,11 @@ describe('pre-queue', () => {
 
     const tokens = new Map<number, string>();
     for (const [i, fan] of early.entries()) {
-      const res = await client(servers[i % 2]!.url).post(`/concerts/${concertId}/queue`, undefined, { token: fan.token });
+      const res = await client(servers[i % 2]!.url).post(
+        `/concerts/${concertId}/queue`,
+        undefined,
+        { token: fan.token },
+      );
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({ status: 'prequeue', position: i + 1 }); // the size of the pre-queue
       tokens.set(fan.id, res.body.queueToken);
@@ -67,11 +75,15 @@ describe('pre-queue', () => {
     await until(() => ticks.some((t) => t.shuffled));
 
     // Every early fan now has a place in 1..200, a permutation: no loss, no duplicate.
-    const earlyPositions = await Promise.all(early.map(async (f) => (await statusOf(f.id)).position as number));
+    const earlyPositions = await Promise.all(
+      early.map(async (f) => (await statusOf(f.id)).position as number),
+    );
     expect([...earlyPositions].sort((a, b) => a - b)).toEqual(early.map((_, i) => i + 1));
     // ...which is not the join order (a chance of 1 in 200! to fail by luck).
     expect(earlyPositions).not.toEqual(early.map((_, i) => i + 1));
-    const latePositions = await Promise.all(late.map(async (f) => (await statusOf(f.id)).position as number));
+    const latePositions = await Promise.all(
+      late.map(async (f) => (await statusOf(f.id)).position as number),
+    );
     expect(latePositions).toEqual(late.map((_, i) => 201 + i));
 
     // Admission then follows exactly that line: the shuffled pre-queue, then the late fans in order.

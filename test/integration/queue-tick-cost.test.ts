@@ -28,7 +28,11 @@ afterAll(async () => {
 
 /** One deployment (own key prefix) with one concert and `waiting` fans in line. */
 async function lineOf(waiting: number): Promise<RunningServer> {
-  const server = await startTestServer(db.url, { REDIS_URL: redisServer.url }, { startLeader: false });
+  const server = await startTestServer(
+    db.url,
+    { REDIS_URL: redisServer.url },
+    { startLeader: false },
+  );
   servers.push(server);
   const api = client(server.url);
   const { concertId } = await createConcert(api);
@@ -37,7 +41,9 @@ async function lineOf(waiting: number): Promise<RunningServer> {
   await store.registerConcert(concertId);
   for (let i = 0; i < waiting; i += 1_000) {
     await Promise.all(
-      Array.from({ length: Math.min(1_000, waiting - i) }, (_, j) => store.join(concertId, 100_000 + i + j, Date.now() - 60_000, 20_000)),
+      Array.from({ length: Math.min(1_000, waiting - i) }, (_, j) =>
+        store.join(concertId, 100_000 + i + j, Date.now() - 60_000, 20_000),
+      ),
     );
   }
   await server.services.queueLeader.maintainLease();
@@ -45,7 +51,9 @@ async function lineOf(waiting: number): Promise<RunningServer> {
   return server;
 }
 
-async function commandsOfOneTick(server: RunningServer): Promise<{ total: number; byCommand: Record<string, number> }> {
+async function commandsOfOneTick(
+  server: RunningServer,
+): Promise<{ total: number; byCommand: Record<string, number> }> {
   const before = await commandCalls(probe);
   await server.services.queueLeader.tick();
   const after = await commandCalls(probe);
@@ -70,7 +78,9 @@ describe('cost of an admission tick', () => {
     const large = await lineOf(10_000);
     const largeTick = await commandsOfOneTick(large);
 
-    console.log(`Redis commands per tick: 10 waiting = ${smallTick.total}, 10,000 waiting = ${largeTick.total}`);
+    console.log(
+      `Redis commands per tick: 10 waiting = ${smallTick.total}, 10,000 waiting = ${largeTick.total}`,
+    );
     console.log('  10 waiting:', JSON.stringify(smallTick.byCommand));
     console.log('  10,000 waiting:', JSON.stringify(largeTick.byCommand));
     expect(smallTick.byCommand.evalsha).toBeGreaterThan(0); // the tick really ran its scripts

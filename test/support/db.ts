@@ -27,11 +27,16 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
   await admin(async (c) => {
     for (let attempt = 0; ; attempt++) {
       try {
-        await c.query(options.empty ? `create database "${name}"` : `create database "${name}" template "${template}"`);
+        await c.query(
+          options.empty
+            ? `create database "${name}"`
+            : `create database "${name}" template "${template}"`,
+        );
         return;
       } catch (err) {
         // Another file copying the template at the same instant: PostgreSQL refuses, try again.
-        if (attempt < 20 && /being accessed by other users/.test(String(err))) await sleep(50 + Math.random() * 100);
+        if (attempt < 20 && /being accessed by other users/.test(String(err)))
+          await sleep(50 + Math.random() * 100);
         else throw err;
       }
     }
@@ -39,12 +44,17 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
   return {
     name,
     url: databaseUrl(name),
-    drop: () => admin(async (c) => void (await c.query(`drop database if exists "${name}" with (force)`))),
+    drop: () =>
+      admin(async (c) => void (await c.query(`drop database if exists "${name}" with (force)`))),
   };
 }
 
 /** Runs SQL against a test database (for assertions on what was written). */
-export async function sql<T extends pg.QueryResultRow = pg.QueryResultRow>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
+export async function sql<T extends pg.QueryResultRow = pg.QueryResultRow>(
+  url: string,
+  text: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {

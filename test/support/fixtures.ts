@@ -12,7 +12,11 @@ export async function createVenue(api: Client, seats = 20): Promise<number> {
     seats: Math.min(10, seats - i * 10),
     grade: grades[Math.min(i, 3)],
   }));
-  const res = await api.post('/admin/venues', { name: `Venue ${Math.random().toString(36).slice(2)}`, rows }, admin);
+  const res = await api.post(
+    '/admin/venues',
+    { name: `Venue ${Math.random().toString(36).slice(2)}`, rows },
+    admin,
+  );
   if (res.status !== 201) throw new Error(`venue: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id;
 }
@@ -30,8 +34,13 @@ export async function createConcert(
 ): Promise<ConcertFixture> {
   const venueId = await createVenue(api, options.seats ?? 20);
   const saleOpensAt = (options.saleOpensAt ?? new Date(Date.now() - DAY)).toISOString();
-  const concert = await api.post('/admin/concerts', { title: 'Test Concert', artist: 'Test Artist', saleOpensAt }, admin);
-  if (concert.status !== 201) throw new Error(`concert: ${concert.status} ${JSON.stringify(concert.body)}`);
+  const concert = await api.post(
+    '/admin/concerts',
+    { title: 'Test Concert', artist: 'Test Artist', saleOpensAt },
+    admin,
+  );
+  if (concert.status !== 201)
+    throw new Error(`concert: ${concert.status} ${JSON.stringify(concert.body)}`);
   const scheduleIds: number[] = [];
   for (let i = 0; i < (options.schedules ?? 1); i++) {
     const startsAt = new Date(Date.now() + ((options.startsInDays ?? 10) + i) * DAY).toISOString();
@@ -46,7 +55,11 @@ export async function createConcert(
   return { concertId: concert.body.id, scheduleIds, venueId };
 }
 
-export async function setQueuePolicy(api: Client, concertId: number, patch: Record<string, unknown>): Promise<void> {
+export async function setQueuePolicy(
+  api: Client,
+  concertId: number,
+  patch: Record<string, unknown>,
+): Promise<void> {
   const res = await api.patch(`/admin/concerts/${concertId}/queue`, patch, admin);
   if (res.status !== 200) throw new Error(`policy: ${res.status} ${JSON.stringify(res.body)}`);
 }

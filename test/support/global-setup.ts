@@ -21,10 +21,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const template = `${TEST_DB_PREFIX}${runId}_template`;
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
-  const existing = await admin.query<{ datname: string }>(`select datname from pg_database where datname like $1`, [`${TEST_DB_PREFIX}%`]);
+  const existing = await admin.query<{ datname: string }>(
+    `select datname from pg_database where datname like $1`,
+    [`${TEST_DB_PREFIX}%`],
+  );
   for (const { datname } of existing.rows) {
     const pid = Number(/^lineup_t_(\d+)_/.exec(datname)?.[1]);
-    if (!pid || !alive(pid) || pid === process.pid) await admin.query(`drop database if exists "${datname}" with (force)`);
+    if (!pid || !alive(pid) || pid === process.pid)
+      await admin.query(`drop database if exists "${datname}" with (force)`);
   }
   await admin.query(`create database "${template}"`);
   await admin.end();
@@ -37,8 +41,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     const c = new pg.Client({ connectionString: PG_ADMIN_URL });
     await c.connect();
-    const mine = await c.query<{ datname: string }>(`select datname from pg_database where datname like $1`, [`${TEST_DB_PREFIX}${runId}_%`]);
-    for (const { datname } of mine.rows) await c.query(`drop database if exists "${datname}" with (force)`);
+    const mine = await c.query<{ datname: string }>(
+      `select datname from pg_database where datname like $1`,
+      [`${TEST_DB_PREFIX}${runId}_%`],
+    );
+    for (const { datname } of mine.rows)
+      await c.query(`drop database if exists "${datname}" with (force)`);
     await c.end();
   };
 }

@@ -13,7 +13,12 @@ export interface RequestOptions {
 
 /** A tiny JSON client for tests: never throws on HTTP errors, returns status + parsed body. */
 export function client(baseUrl: string) {
-  async function request<T = any>(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<HttpResponse<T>> {
+  async function request<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts: RequestOptions = {},
+  ): Promise<HttpResponse<T>> {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     let payload: string | undefined;
@@ -33,9 +38,12 @@ export function client(baseUrl: string) {
   return {
     request,
     get: <T = any>(path: string, opts?: RequestOptions) => request<T>('GET', path, undefined, opts),
-    post: <T = any>(path: string, body?: unknown, opts?: RequestOptions) => request<T>('POST', path, body, opts),
-    patch: <T = any>(path: string, body?: unknown, opts?: RequestOptions) => request<T>('PATCH', path, body, opts),
-    del: <T = any>(path: string, opts?: RequestOptions) => request<T>('DELETE', path, undefined, opts),
+    post: <T = any>(path: string, body?: unknown, opts?: RequestOptions) =>
+      request<T>('POST', path, body, opts),
+    patch: <T = any>(path: string, body?: unknown, opts?: RequestOptions) =>
+      request<T>('PATCH', path, body, opts),
+    del: <T = any>(path: string, opts?: RequestOptions) =>
+      request<T>('DELETE', path, undefined, opts),
   };
 }
 export type Client = ReturnType<typeof client>;
@@ -48,9 +56,13 @@ export function uniquePhone(): string {
 }
 
 /** Signs up a fan through the API; returns id and access token. */
-export async function signUp(api: Client, name = 'Fan'): Promise<{ id: number; token: string; phone: string }> {
+export async function signUp(
+  api: Client,
+  name = 'Fan',
+): Promise<{ id: number; token: string; phone: string }> {
   const phone = uniquePhone();
   const res = await api.post('/users', { name, phone, password: 'password123' });
-  if (res.status !== 201) throw new Error(`sign-up failed: ${res.status} ${JSON.stringify(res.body)}`);
+  if (res.status !== 201)
+    throw new Error(`sign-up failed: ${res.status} ${JSON.stringify(res.body)}`);
   return { id: res.body.user.id, token: res.body.accessToken, phone };
 }

@@ -44,7 +44,11 @@ export async function startCluster(
   const prefix = env.REDIS_KEY_PREFIX ?? testKeyPrefix();
   return Promise.all(
     Array.from({ length: count }, (_, i) =>
-      startTestServer(databaseUrl, { REDIS_KEY_PREFIX: prefix, INSTANCE_ID: `instance-${i + 1}`, ...env }, options),
+      startTestServer(
+        databaseUrl,
+        { REDIS_KEY_PREFIX: prefix, INSTANCE_ID: `instance-${i + 1}`, ...env },
+        options,
+      ),
     ),
   );
 }

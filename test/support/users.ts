@@ -20,11 +20,20 @@ export async function bulkFans(server: RunningServer, count: number): Promise<Te
      returning id`,
     [tag, count],
   );
-  await sql(server.config.databaseUrl, `insert into wallets (user_id, balance) select unnest($1::int[]), 0`, [rows.map((r) => r.id)]);
-  return Promise.all(rows.map(async ({ id }) => ({ id, token: await server.services.tokens.sign(id) })));
+  await sql(
+    server.config.databaseUrl,
+    `insert into wallets (user_id, balance) select unnest($1::int[]), 0`,
+    [rows.map((r) => r.id)],
+  );
+  return Promise.all(
+    rows.map(async ({ id }) => ({ id, token: await server.services.tokens.sign(id) })),
+  );
 }
 
 /** Decodes a JWT's payload without verifying it (tests only read claims). */
 export function claimsOf(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<
+    string,
+    unknown
+  >;
 }
