@@ -29,6 +29,7 @@ import { queueRoutes } from './modules/queue/queue.routes.js';
 import { QueueService } from './modules/queue/queue.service.js';
 import { QueueStore } from './modules/queue/queue.store.js';
 import { QueueTokens } from './modules/queue/queue-tokens.js';
+import { SeatEventRelay } from './modules/realtime/seat-events.js';
 import { PointsRepository } from './modules/points/points.repository.js';
 import { pointsRoutes } from './modules/points/points.routes.js';
 import { PointsService } from './modules/points/points.service.js';
@@ -51,6 +52,8 @@ export interface AppServices {
   queueStore: QueueStore;
   queue: QueueService;
   queueLeader: QueueLeader;
+  /** Seat changes go out through here; the server plugs the realtime gateway in. */
+  seatEvents: SeatEventRelay;
 }
 
 export const BODY_LIMIT = '256kb';
@@ -98,6 +101,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     queueStore,
     queue,
     queueLeader,
+    seatEvents: new SeatEventRelay(),
   };
 
   const registry = new OpenAPIRegistry();

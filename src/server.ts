@@ -9,6 +9,7 @@ import { createOrm, type Orm } from './infra/db/orm.js';
 import { createLogger } from './infra/logger.js';
 import { createRedis } from './infra/redis/client.js';
 import { seedIfEmpty } from './seed/demo-seed.js';
+import { RealtimeGateway } from './modules/realtime/realtime.gateway.js';
 
 export interface RunningServer {
   config: Config;
@@ -19,6 +20,7 @@ export interface RunningServer {
   redis: Redis;
   logger: Logger;
   services: AppServices;
+  gateway: RealtimeGateway;
   /** Names of the migrations this instance applied at boot (empty when another instance did). */
   appliedMigrations: string[];
   /** Graceful stop: no new connections, in-flight requests finish, then ORM and Redis close. */
@@ -50,6 +52,17 @@ export async function startServer(
   const { app, services } = createApp({ config, orm, redis, logger });
 
   const server = createServer(app);
+  const gateway = new RealtimeGateway({
+    httpServer: server,
+    redis,
+    config,
+    queue: services.queue,
+    store: services.queueStore,
+    events: services.queueEvents,
+    catalogue: services.catalogue,
+    logger,
+  });
+  services.seatEvents.target = gateway;
   // While shutting down, every response (in flight or arriving on a kept-alive connection) says
   // `Connection: close`, so its connection ends with it instead of idling until keepAliveTimeout.
   let draining = false;
@@ -72,6 +85,8 @@ export async function startServer(
     (closing ??= (async () => {
       logger.info('shutting down: finishing in-flight requests');
       await services.queueLeader.stop({ release: true });
+      // Sockets are closed first, so their clients reconnect to another instance at once.
+      await gateway.close();
       draining = true;
       for (const res of unanswered) if (!res.headersSent) res.setHeader('Connection', 'close');
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -93,6 +108,7 @@ export async function startServer(
     redis,
     logger,
     services,
+    gateway,
     appliedMigrations,
     close,
   };

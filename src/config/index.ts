@@ -41,6 +41,7 @@ const envSchema = z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
     SEED_ON_EMPTY: z.enum(['true', 'false']).default('true'),
+    SOCKETIO_ADAPTER: z.enum(['classic', 'sharded']).default('classic'),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -67,6 +68,8 @@ export interface Config {
   instanceId: string;
   logLevel: string;
   seedOnEmpty: boolean;
+  /** socket.io Redis adapter: classic pub/sub, or sharded pub/sub (Redis 7 SPUBLISH, for Cluster). */
+  socketAdapter: 'classic' | 'sharded';
   queue: {
     tickMs: number;
     pushIntervalMs: number;
@@ -117,6 +120,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     instanceId: env.INSTANCE_ID ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
     logLevel: env.LOG_LEVEL,
     seedOnEmpty: env.SEED_ON_EMPTY === 'true',
+    socketAdapter: env.SOCKETIO_ADAPTER,
     queue: {
       tickMs: env.QUEUE_TICK_MS,
       pushIntervalMs: env.QUEUE_PUSH_INTERVAL_MS,

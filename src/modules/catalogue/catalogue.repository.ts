@@ -180,4 +180,12 @@ export class CatalogueRepository {
       prices: { VIP: r.priceVip, R: r.priceR, S: r.priceS, A: r.priceA },
     }));
   }
+
+  async concertOfSchedule(em: EntityManager, scheduleId: number): Promise<number | null> {
+    const rows = await em.execute<{ concertId: number }[]>(
+      `select concert_id as "concertId" from schedules where id = ?`,
+      [scheduleId],
+    );
+    return rows[0]?.concertId ?? null;
+  }
 }

@@ -117,6 +117,13 @@ export class CatalogueService {
     return { saleOpensAt: window.saleOpensAt, saleEndsAt: window.lastStartsAt };
   }
 
+  /** The concert a schedule belongs to; SCHEDULE_NOT_FOUND if there is no such schedule. */
+  async concertOfSchedule(scheduleId: number): Promise<number> {
+    const concertId = await this.repo.concertOfSchedule(this.em(), scheduleId);
+    if (concertId === null) throw new AppError('SCHEDULE_NOT_FOUND');
+    return concertId;
+  }
+
   /** Schedules not yet started, with availability (the admitted fan's view). */
   async schedulesWithAvailability(concertId: number): Promise<ScheduleAvailability[]> {
     await this.getConcert(concertId);

@@ -203,10 +203,45 @@ export class QueueService {
     return this.policy(concertId);
   }
 
-  private async claims(token: string | undefined): Promise<QueueClaims> {
+  /** Verifies a queue token (401 QUEUE_TOKEN_INVALID otherwise). */
+  async claims(token: string | undefined): Promise<QueueClaims> {
     const claims = await this.tokens.verify(token);
     if (!claims) throw new AppError('QUEUE_TOKEN_INVALID');
     return claims;
+  }
+
+  /** The raw state of a live entry (with ticket and tick), as the gateway needs it; 404/410 otherwise. */
+  async entry(claims: QueueClaims): Promise<StatusResult> {
+    return this.live(
+      await this.store.status(
+        claims.concertId,
+        claims.userId,
+        claims.eid,
+        'status',
+        this.config.activeIdleSeconds,
+      ),
+    );
+  }
+
+  /** Leaves on behalf of a verified token (socket `queue:leave`). */
+  async leaveWith(claims: QueueClaims): Promise<void> {
+    const previous = await this.store.leave(claims.concertId, claims.userId, claims.eid, 'left');
+    if (previous === 'none')
+      this.live(
+        await this.store.status(
+          claims.concertId,
+          claims.userId,
+          claims.eid,
+          'status',
+          this.config.activeIdleSeconds,
+        ),
+      );
+    this.events.publish({
+      type: 'ended',
+      concertId: claims.concertId,
+      userId: claims.userId,
+      reason: 'left',
+    });
   }
 
   /** Maps a Redis status to a live entry, or throws 410 (ended) / 404 (no entry). */
@@ -217,7 +252,7 @@ export class QueueService {
     return result;
   }
 
-  private view(
+  view(
     concertId: number,
     r: { state: string; position?: number; rate?: number; activeUntil?: number },
   ): QueueStatus {

@@ -32,6 +32,10 @@ export interface StatusResult {
   rate?: number;
   activeUntil?: number;
   reason?: string;
+  /** The admission tick this answer is exact as of (waiting and pre-queue). */
+  tick?: number;
+  /** The fan's ticket (waiting only): its order key in the line. */
+  ticket?: number;
 }
 
 export interface TickResult {
@@ -82,7 +86,8 @@ type ScriptName =
   | 'copyLease'
   | 'acquireLease'
   | 'renewLease'
-  | 'releaseLease';
+  | 'releaseLease'
+  | 'touchSeen';
 
 /** cjson encodes an empty Lua table as {}; the callers expect arrays. */
 function list<T>(value: unknown): T[] {
@@ -136,6 +141,30 @@ export class QueueStore {
       mode,
       activeIdleSeconds,
     );
+  }
+
+  /** Statuses of many fans of one concert in one round trip (gateway resynchronisation). */
+  async statuses(
+    concertId: number,
+    fans: { userId: number; eid: number }[],
+    idleSeconds: number,
+  ): Promise<StatusResult[]> {
+    if (fans.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    const keys = this.keys.entryKeys(concertId);
+    for (const f of fans)
+      this.call(pipeline, 'status', ...keys, f.userId, f.eid, 'status', idleSeconds);
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([err, value]) => {
+      if (err) throw err;
+      return JSON.parse(value as string) as StatusResult;
+    });
+  }
+
+  /** Signs of life for fans whose sockets are connected: one script call for all of them. */
+  async touchSeen(concertId: number, userIds: number[]): Promise<void> {
+    if (userIds.length > 0)
+      await this.scripts.touchSeen(this.keys.concert(concertId).seen, ...userIds);
   }
 
   async leave(

@@ -9,7 +9,8 @@
     ARGV[3] mode: 'status' | 'guard'
     ARGV[4] default activeIdleSeconds
 
-  Output: JSON {state = prequeue|waiting|active|ended|none, position, rate, activeUntil, reason}
+  Output: JSON {state = prequeue|waiting|active|ended|none, position, rate, activeUntil, reason,
+          tick, ticket}
 ]]
 -- @include "now"
 -- @include "policy"
@@ -48,8 +49,12 @@ if idle then
 end
 
 redis.call('ZADD', seen, 'XX', now, user)
+-- `tick` says which admission tick this answer is exact as of; `ticket` is the fan's place
+-- key in the line. Together they let an instance keep the position current from tick deltas.
+local tick = tonumber(redis.call('HGET', meta, 'tick') or '0')
 if redis.call('ZSCORE', prequeue, user) then
-  return cjson.encode({ state = 'prequeue', position = redis.call('ZCARD', prequeue) })
+  return cjson.encode({ state = 'prequeue', position = redis.call('ZCARD', prequeue), tick = tick })
 end
 return cjson.encode({ state = 'waiting', position = waitingPosition(meta, prequeue, waiting, user),
-    rate = tonumber(redis.call('HGET', meta, 'ewma')) })
+    rate = tonumber(redis.call('HGET', meta, 'ewma')), tick = tick,
+    ticket = tonumber(redis.call('ZSCORE', waiting, user)) })
