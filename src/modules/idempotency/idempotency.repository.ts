@@ -1,3 +1,4 @@
+import { AppError } from '../../infra/http/errors.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 export interface KeyRow {
@@ -57,7 +58,9 @@ export class IdempotencyRepository {
        where id = ? and status = 'in_progress' returning id`,
       [status, JSON.stringify(body), id],
     );
-    if (rows.length === 0) throw new Error(`idempotency key ${id} was not in progress`);
+    // Our claim expired and another request took it over: roll our effect back (we are inside its
+    // transaction) and tell the client the key is busy; the other request's effect stands.
+    if (rows.length === 0) throw new AppError('IDEMPOTENCY_KEY_IN_USE');
   }
 
   /** Frees the key after a failed attempt so the client may retry with it. */

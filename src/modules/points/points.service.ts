@@ -80,6 +80,7 @@ export class PointsService {
     cursor: string | undefined,
     limit: number,
   ): Promise<HistoryResponse> {
+    await this.balance(userId); // 404 USER_NOT_FOUND, like the balance itself
     const items = await this.repo.history(
       this.em(),
       userId,

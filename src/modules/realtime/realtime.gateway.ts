@@ -93,7 +93,8 @@ export class RealtimeGateway implements SeatEventPublisher {
     this.nsp.on('queue:tick', (delta) => void this.onTick(delta));
     this.unsubscribe = deps.events.subscribe((event) => this.onQueueEvent(event));
 
-    const push = setInterval(() => this.pushDue(), config.queue.pushIntervalMs);
+    // Checked twice per interval, so no waiting fan goes longer than the interval unheard.
+    const push = setInterval(() => this.pushDue(), Math.max(10, config.queue.pushIntervalMs / 2));
     const alive = setInterval(
       () => void this.touchWaiting(),
       Math.max(500, (config.queue.abandonSeconds * 1000) / 3),
@@ -212,12 +213,10 @@ export class RealtimeGateway implements SeatEventPublisher {
   /** Local queue events: the instance that learns of an event tells every instance. */
   private onQueueEvent(event: QueueEvent): void {
     if (event.type === 'admitted') {
-      this.nsp
-        .to(fanRoom(event.concertId, event.userId))
-        .emit('queue:admitted', {
-          concertId: event.concertId,
-          activeUntil: new Date(event.activeUntil).toISOString(),
-        });
+      this.nsp.to(fanRoom(event.concertId, event.userId)).emit('queue:admitted', {
+        concertId: event.concertId,
+        activeUntil: new Date(event.activeUntil).toISOString(),
+      });
     } else if (event.type === 'ended') {
       this.nsp
         .to(fanRoom(event.concertId, event.userId))
@@ -290,7 +289,7 @@ export class RealtimeGateway implements SeatEventPublisher {
 
   /** The heartbeat: a waiting fan hears from us at least every QUEUE_PUSH_INTERVAL_MS. */
   private pushDue(): void {
-    const due = Date.now() - this.deps.config.queue.pushIntervalMs + 50;
+    const due = Date.now() - this.deps.config.queue.pushIntervalMs / 2;
     for (const [concertId, line] of this.lines) {
       for (const userId of line.fans.keys()) {
         if ((this.lastPush.get(`${concertId}:${userId}`) ?? 0) <= due)
