@@ -1,0 +1,67 @@
+import { connect, createServer, type Server, type Socket } from 'node:net';
+
+export interface TcpProxy {
+  url: string;
+  /** Backends ("host:port") tried in turn for each new connection; dead ones are skipped. */
+  backends: string[];
+  /** When true, connections that ask for a WebSocket upgrade are dropped (a hostile proxy). */
+  dropUpgrades: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * A tiny TCP load balancer for tests: round-robin over backends, skipping any that refuse the
+ * connection, and optionally dropping WebSocket upgrades (plain HTTP still passes).
+ */
+export async function startTcpProxy(backends: string[], options: { dropUpgrades?: boolean } = {}): Promise<TcpProxy> {
+  let next = 0;
+  const open = new Set<Socket>();
+  const proxy: TcpProxy = { url: '', backends: [...backends], dropUpgrades: options.dropUpgrades ?? false, close: async () => undefined };
+
+  const server: Server = createServer((clientSocket) => {
+    open.add(clientSocket);
+    clientSocket.once('close', () => open.delete(clientSocket));
+    clientSocket.once('data', (firstChunk) => {
+      if (proxy.dropUpgrades && /upgrade:\s*websocket/i.test(firstChunk.toString('latin1'))) {
+        clientSocket.destroy();
+        return;
+      }
+      clientSocket.pause();
+      const tryBackend = (attempt: number) => {
+        if (attempt >= proxy.backends.length) return clientSocket.destroy();
+        const target = proxy.backends[next++ % proxy.backends.length]!;
+        const [host, port] = target.split(':');
+        const upstream = connect(Number(port), host!);
+        let established = false;
+        upstream.once('error', () => {
+          if (!established) tryBackend(attempt + 1); // refused: that backend is down, try the next
+          else clientSocket.destroy();
+        });
+        upstream.once('connect', () => {
+          established = true;
+          open.add(upstream);
+          upstream.once('close', () => {
+            open.delete(upstream);
+            clientSocket.destroy();
+          });
+          clientSocket.once('close', () => upstream.destroy());
+          upstream.write(firstChunk);
+          clientSocket.pipe(upstream);
+          upstream.pipe(clientSocket);
+          clientSocket.resume();
+        });
+      };
+      tryBackend(0);
+    });
+    clientSocket.on('error', () => clientSocket.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  proxy.url = `http://127.0.0.1:${port}`;
+  proxy.close = () =>
+    new Promise((resolve) => {
+      for (const s of open) s.destroy();
+      server.close(() => resolve());
+    });
+  return proxy;
+}
