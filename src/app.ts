@@ -30,6 +30,11 @@ import { QueueService } from './modules/queue/queue.service.js';
 import { QueueStore } from './modules/queue/queue.store.js';
 import { QueueTokens } from './modules/queue/queue-tokens.js';
 import { SeatEventRelay } from './modules/realtime/seat-events.js';
+import { BookingRepository } from './modules/booking/booking.repository.js';
+import { bookingRoutes } from './modules/booking/booking.routes.js';
+import { BookingService } from './modules/booking/booking.service.js';
+import { HoldSweeper } from './modules/booking/hold-sweeper.js';
+import { SeatLockStore, type SeatLockOptions } from './modules/booking/seat-locks.store.js';
 import { PointsRepository } from './modules/points/points.repository.js';
 import { pointsRoutes } from './modules/points/points.routes.js';
 import { PointsService } from './modules/points/points.service.js';
@@ -40,6 +45,8 @@ export interface AppDeps {
   redis: Redis;
   logger: Logger;
   clock?: Clock;
+  /** Seat-lock settings; tests turn the locks off or make them expire early. */
+  seatLocks?: Partial<SeatLockOptions>;
 }
 
 export interface AppServices {
@@ -54,6 +61,8 @@ export interface AppServices {
   queueLeader: QueueLeader;
   /** Seat changes go out through here; the server plugs the realtime gateway in. */
   seatEvents: SeatEventRelay;
+  booking: BookingService;
+  holdSweeper: HoldSweeper;
 }
 
 export const BODY_LIMIT = '256kb';
@@ -91,17 +100,40 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     queueEvents,
     logger,
   );
+  const points = new PointsService(em, new PointsRepository(), config.points);
+  const idempotency = new IdempotencyService(em, new IdempotencyRepository());
+  const seatEvents = new SeatEventRelay();
+  const seatLocks = new SeatLockStore(deps.redis, config.redisKeyPrefix, {
+    ttlMs: 10_000,
+    enabled: true,
+    ...deps.seatLocks,
+  });
+  const booking = new BookingService(
+    em,
+    new BookingRepository(),
+    seatLocks,
+    idempotency,
+    points,
+    queue,
+    seatEvents,
+    config.booking,
+    logger,
+    clock,
+  );
+  const sweepEveryMs = Math.min(5_000, Math.max(250, (config.booking.holdSeconds * 1000) / 4));
   const services: AppServices = {
     tokens,
     accounts: new AccountsService(em, new AccountsRepository(), tokens),
-    points: new PointsService(em, new PointsRepository(), config.points),
-    idempotency: new IdempotencyService(em, new IdempotencyRepository()),
+    points,
+    idempotency,
     catalogue,
     queueEvents,
     queueStore,
     queue,
     queueLeader,
-    seatEvents: new SeatEventRelay(),
+    seatEvents,
+    booking,
+    holdSweeper: new HoldSweeper(booking, () => queueLeader.isLeader, sweepEveryMs, logger),
   };
 
   const registry = new OpenAPIRegistry();
@@ -115,6 +147,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   adminCatalogueRoutes(api, services.catalogue);
   queueRoutes(api, queue, catalogue);
   adminQueueRoutes(api, queue);
+  bookingRoutes(api, booking, queue);
 
   const app = express();
   app.disable('x-powered-by');

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config/index.js';
-import { createApp, type AppServices } from './app.js';
+import { createApp, type AppDeps, type AppServices } from './app.js';
 import { migrate, ensureDatabase } from './infra/db/migrate.js';
 import { createOrm, type Orm } from './infra/db/orm.js';
 import { createLogger } from './infra/logger.js';
@@ -34,6 +34,8 @@ export interface StartOptions {
   logger?: Logger;
   /** Run the queue leader loop (default true). Tests may drive a leader by hand instead. */
   startLeader?: boolean;
+  /** Seat-lock test seam (off, or a TTL short enough to expire mid-transaction). */
+  seatLocks?: AppDeps['seatLocks'];
 }
 
 export async function startServer(
@@ -49,7 +51,7 @@ export async function startServer(
   });
   const redis = createRedis(config.redisUrl);
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
-  const { app, services } = createApp({ config, orm, redis, logger });
+  const { app, services } = createApp({ config, orm, redis, logger, seatLocks: options.seatLocks });
 
   const server = createServer(app);
   const gateway = new RealtimeGateway({
@@ -78,12 +80,14 @@ export async function startServer(
   });
   const port = (server.address() as AddressInfo).port;
   if (startLeader) services.queueLeader.start();
+  services.holdSweeper.start();
   logger.info({ port }, 'Lineup listening on http://localhost:%d', port);
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       logger.info('shutting down: finishing in-flight requests');
+      services.holdSweeper.stop();
       await services.queueLeader.stop({ release: true });
       // Sockets are closed first, so their clients reconnect to another instance at once.
       await gateway.close();

@@ -7,3 +7,4 @@ export * from './points.js';
 export * from './catalogue.js';
 export * from './queue.js';
 export * from './events.js';
+export * from './booking.js';

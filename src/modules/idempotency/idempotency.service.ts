@@ -70,6 +70,15 @@ export class IdempotencyService {
     }
   }
 
+  /** A completed response for this key and body, if there is one (no claim is taken). */
+  async replay<T>(request: IdempotentRequest): Promise<StoredResponse<T> | null> {
+    if (!request.key) return null;
+    const row = await this.repo.find(this.em(), request.userId, request.key);
+    if (!row || row.status !== 'completed') return null;
+    if (row.requestHash !== requestHash(request)) throw new AppError('IDEMPOTENCY_KEY_REUSED');
+    return { status: row.responseStatus ?? 200, body: row.responseBody as T, replayed: true };
+  }
+
   private async claimOrReplay<T>(
     em: EntityManager,
     request: IdempotentRequest,

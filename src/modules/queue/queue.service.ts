@@ -152,7 +152,7 @@ export class QueueService {
   async endAdmission(
     userId: number,
     concertId: number,
-    reason: 'completed' | 'left' = 'completed',
+    reason: 'completed' | 'left' | 'removed' = 'completed',
   ): Promise<boolean> {
     const previous = await this.store.leave(concertId, userId, null, reason);
     if (previous === 'none') return false;

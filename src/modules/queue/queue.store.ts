@@ -171,7 +171,7 @@ export class QueueStore {
     concertId: number,
     userId: number,
     eid: number | null,
-    reason: 'left' | 'completed',
+    reason: 'left' | 'completed' | 'removed',
   ): Promise<EntryState | 'none'> {
     const k = this.keys.concert(concertId);
     const out = await this.json<{ previous: EntryState | 'none' }>(

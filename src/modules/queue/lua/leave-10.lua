@@ -8,7 +8,7 @@
     KEYS[10]   departed  list: tickets of waiting fans removed since the last tick
     ARGV[1] user id
     ARGV[2] entry id from the queue token, or '' to end whatever entry the fan has
-    ARGV[3] reason: 'left' | 'completed'
+    ARGV[3] reason: 'left' | 'completed' | 'removed'
 
   Output: JSON {previous = prequeue|waiting|active|none}
 ]]

@@ -1,0 +1,178 @@
+import { z } from 'zod';
+import {
+  ErrorEnvelope,
+  HoldBody,
+  IdParam,
+  PaymentResponse,
+  RefundResponse,
+  Reservation,
+  ReservationList,
+  SeatList,
+  SeatsQuery,
+} from '@lineup/client-sdk/contract';
+import type { Api } from '../../infra/http/api.js';
+import {
+  IDEMPOTENCY_HEADER,
+  idempotentRequest,
+  sendStored,
+} from '../idempotency/idempotency.http.js';
+import { QUEUE_TOKEN_DOC, requireAdmission } from '../queue/admission.middleware.js';
+import type { QueueService } from '../queue/queue.service.js';
+import type { BookingService } from './booking.service.js';
+
+const ScheduleParams = z.strictObject({ scheduleId: IdParam });
+const ReservationParams = z.strictObject({ id: IdParam });
+const notFound = { 404: { description: 'RESERVATION_NOT_FOUND', schema: ErrorEnvelope } };
+
+export function bookingRoutes(api: Api, booking: BookingService, queue: QueueService): void {
+  api.route(
+    {
+      method: 'get',
+      path: '/schedules/:scheduleId/seats',
+      summary: 'Seats of a schedule with their status [admitted]',
+      tags: ['booking'],
+      auth: 'user',
+      headers: QUEUE_TOKEN_DOC,
+      params: ScheduleParams,
+      query: SeatsQuery,
+      before: [
+        requireAdmission(queue, (req) =>
+          booking.concertOfSchedule((req.valid!.params as { scheduleId: number }).scheduleId),
+        ),
+      ],
+      responses: {
+        200: { description: 'Seats', schema: SeatList },
+        404: { description: 'SCHEDULE_NOT_FOUND', schema: ErrorEnvelope },
+      },
+    },
+    async ({ params, query, res }) => {
+      res.json(await booking.seats(params.scheduleId, query.status));
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/reservations',
+      summary: 'Hold 1..4 seats of one schedule, all or nothing [admitted]',
+      tags: ['booking'],
+      auth: 'user',
+      headers: { ...QUEUE_TOKEN_DOC, ...IDEMPOTENCY_HEADER },
+      body: HoldBody,
+      before: [
+        requireAdmission(queue, (req) =>
+          booking.concertOfSchedule((req.valid!.body as HoldBody).scheduleId),
+        ),
+      ],
+      responses: {
+        201: { description: 'Held', schema: Reservation },
+        404: { description: 'SCHEDULE_NOT_FOUND, SEAT_NOT_FOUND', schema: ErrorEnvelope },
+        409: {
+          description: 'SEAT_UNAVAILABLE (details.seatIds), SCHEDULE_CLOSED',
+          schema: ErrorEnvelope,
+        },
+        422: { description: 'SEAT_LIMIT_EXCEEDED', schema: ErrorEnvelope },
+      },
+    },
+    async ({ body, req, res }) => {
+      sendStored(
+        res,
+        await booking.hold(
+          req.auth!.userId,
+          req.admission!.concertId,
+          body,
+          idempotentRequest(req),
+        ),
+      );
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/reservations/:id',
+      summary: 'One of your reservations',
+      tags: ['booking'],
+      auth: 'user',
+      params: ReservationParams,
+      responses: { 200: { description: 'Reservation', schema: Reservation }, ...notFound },
+    },
+    async ({ params, req, res }) => {
+      res.json(await booking.get(req.auth!.userId, params.id));
+    },
+  );
+
+  api.route(
+    {
+      method: 'delete',
+      path: '/reservations/:id',
+      summary: 'Cancel a hold',
+      tags: ['booking'],
+      auth: 'user',
+      params: ReservationParams,
+      responses: {
+        200: { description: 'Canceled', schema: Reservation },
+        ...notFound,
+        409: { description: 'RESERVATION_NOT_HELD', schema: ErrorEnvelope },
+      },
+    },
+    async ({ params, req, res }) => {
+      res.json(await booking.cancel(req.auth!.userId, params.id));
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/reservations/:id/payment',
+      summary: 'Pay a hold in full from points',
+      tags: ['booking'],
+      auth: 'user',
+      headers: IDEMPOTENCY_HEADER,
+      params: ReservationParams,
+      responses: {
+        200: { description: 'Paid', schema: PaymentResponse },
+        402: { description: 'INSUFFICIENT_POINTS', schema: ErrorEnvelope },
+        ...notFound,
+        409: { description: 'ALREADY_PAID, RESERVATION_NOT_HELD', schema: ErrorEnvelope },
+        410: { description: 'HOLD_EXPIRED', schema: ErrorEnvelope },
+      },
+    },
+    async ({ params, req, res }) => {
+      sendStored(res, await booking.pay(req.auth!.userId, params.id, idempotentRequest(req)));
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/reservations/:id/refund',
+      summary: 'Refund a paid reservation (until 3 days before the show)',
+      tags: ['booking'],
+      auth: 'user',
+      params: ReservationParams,
+      responses: {
+        200: { description: 'Refunded', schema: RefundResponse },
+        ...notFound,
+        409: { description: 'REFUND_WINDOW_CLOSED, NOT_REFUNDABLE', schema: ErrorEnvelope },
+      },
+    },
+    async ({ params, req, res }) => {
+      res.json(await booking.refund(req.auth!.userId, params.id));
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/users/me/reservations',
+      summary: 'Your reservations, newest first',
+      tags: ['booking'],
+      auth: 'user',
+      responses: { 200: { description: 'Reservations', schema: ReservationList } },
+    },
+    async ({ req, res }) => {
+      res.json(await booking.list(req.auth!.userId));
+    },
+  );
+}

@@ -1,0 +1,240 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../src/server.js';
+import { createTestDatabase, sql, type TestDatabase } from '../support/db.js';
+import {
+  admittedFans,
+  doubleBookings,
+  ledgerMismatches,
+  type AdmittedFan,
+} from '../support/booking.js';
+import { createConcert, setQueuePolicy } from '../support/fixtures.js';
+import { client, type Client } from '../support/http.js';
+import { flushPrefix, startTestServer } from '../support/server.js';
+import { until } from '../support/wait.js';
+
+let db: TestDatabase;
+let server: RunningServer;
+let api: Client;
+const changes: unknown[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  server = await startTestServer(db.url, { QUEUE_TICK_MS: '50', LEADER_LEASE_MS: '600' });
+  api = client(server.url);
+  server.services.seatEvents.target = { seatsChanged: (p) => changes.push(p) };
+});
+afterAll(async () => {
+  await server?.close();
+  if (server) await flushPrefix(server.config.redisKeyPrefix);
+  await db?.drop();
+});
+
+async function concertWithFans(n: number, opts: { startsInDays?: number; points?: number } = {}) {
+  const fixture = await createConcert(api, { seats: 20, startsInDays: opts.startsInDays });
+  await setQueuePolicy(api, fixture.concertId, { maxActive: 100, admitPerMinute: 60_000 });
+  const fans = await admittedFans(server, fixture.concertId, n, opts.points);
+  return { ...fixture, scheduleId: fixture.scheduleIds[0]!, fans };
+}
+const hold = (
+  fan: AdmittedFan,
+  scheduleId: number,
+  seatIds: number[],
+  headers: Record<string, string> = {},
+) =>
+  api.post(
+    '/reservations',
+    { scheduleId, seatIds },
+    { token: fan.token, headers: { ...fan.auth.headers, ...headers } },
+  );
+const seatsOf = async (fan: AdmittedFan, scheduleId: number, query = '') =>
+  (await api.get(`/schedules/${scheduleId}/seats${query}`, fan.auth)).body as {
+    id: number;
+    status: string;
+    price: number;
+    grade: string;
+  }[];
+
+describe('holding, cancelling, paying', () => {
+  it('holds seats all or nothing, shows them held to others, and cancels them back to available', async () => {
+    const { scheduleId, fans } = await concertWithFans(2);
+    const [a, b] = fans as [AdmittedFan, AdmittedFan];
+    const seats = await seatsOf(a, scheduleId);
+    expect(seats).toHaveLength(20);
+    expect(seats.every((s) => s.status === 'available')).toBe(true);
+    const [s1, s2, s3] = seats.map((s) => s.id);
+
+    const held = await hold(a, scheduleId, [s2!, s1!]);
+    expect(held.status).toBe(201);
+    expect(held.body).toMatchObject({ status: 'held', scheduleId, paidAt: null });
+    expect(held.body.seats.map((s: { id: number }) => s.id)).toEqual([s1, s2]);
+    expect(held.body.amount).toBe(seats[0]!.price + seats[1]!.price);
+
+    const clash = await hold(b, scheduleId, [s3!, s2!]);
+    expect(clash.status).toBe(409);
+    expect(clash.body.error).toMatchObject({
+      code: 'SEAT_UNAVAILABLE',
+      details: { seatIds: [s2] },
+    });
+    expect((await seatsOf(b, scheduleId)).find((s) => s.id === s3)!.status).toBe('available'); // all or nothing
+    expect((await seatsOf(b, scheduleId, '?status=available')).map((s) => s.id)).not.toContain(s1);
+
+    const schedules = await api.get(`/concerts/${held.body.concertId}/schedules`, b.auth);
+    expect(schedules.body[0].availableSeats).toBe(18);
+    expect((await api.get(`/reservations/${held.body.id}`, { token: b.token })).status).toBe(404); // not b's
+    expect((await api.get('/users/me/reservations', { token: a.token })).body).toHaveLength(1);
+
+    const canceled = await api.del(`/reservations/${held.body.id}`, { token: a.token });
+    expect(canceled.body.status).toBe('canceled');
+    expect(
+      (await api.del(`/reservations/${held.body.id}`, { token: a.token })).body.error.code,
+    ).toBe('RESERVATION_NOT_HELD');
+    expect((await hold(b, scheduleId, [s1!, s2!])).status).toBe(201);
+    expect(changes).toContainEqual({
+      scheduleId,
+      availableSeats: 20,
+      changes: [
+        { seatId: s1, status: 'available' },
+        { seatId: s2, status: 'available' },
+      ],
+    });
+    expect(await doubleBookings(server)).toEqual([]);
+  });
+
+  it('pays in one transaction, ends the admission, and refuses to pay twice', async () => {
+    const { scheduleId, concertId, fans } = await concertWithFans(1, { points: 500_000 });
+    const fan = fans[0]!;
+    const [seat] = await seatsOf(fan, scheduleId);
+    const held = await hold(fan, scheduleId, [seat!.id]);
+    const paid = await api.post(`/reservations/${held.body.id}/payment`, undefined, {
+      token: fan.token,
+    });
+    expect(paid.status).toBe(200);
+    expect(paid.body).toMatchObject({
+      reservationId: held.body.id,
+      amount: seat!.price,
+      balance: 500_000 - seat!.price,
+    });
+    expect(
+      (await api.post(`/reservations/${held.body.id}/payment`, undefined, { token: fan.token }))
+        .body.error.code,
+    ).toBe('ALREADY_PAID');
+    const [row] = await sql(
+      db.url,
+      `select status from schedule_seats where schedule_id = $1 and seat_id = $2`,
+      [scheduleId, seat!.id],
+    );
+    expect(row!.status).toBe('sold');
+    const status = await api.get('/queue/status', { headers: { 'x-queue-token': fan.queueToken } });
+    expect(status.body.error).toMatchObject({
+      code: 'ADMISSION_EXPIRED',
+      details: { reason: 'completed' },
+    });
+    const history = await api.get('/users/me/points/history', { token: fan.token });
+    expect(history.body.items[0]).toMatchObject({
+      type: 'payment',
+      amount: -seat!.price,
+      reservationId: held.body.id,
+    });
+    expect(await ledgerMismatches(server)).toEqual([]);
+    void concertId;
+  });
+
+  it('answers 402 with nothing changed when points are short; the fifth failure releases the hold', async () => {
+    const { scheduleId, fans } = await concertWithFans(1, { points: 1_000 });
+    const fan = fans[0]!;
+    const [seat] = await seatsOf(fan, scheduleId);
+    const held = await hold(fan, scheduleId, [seat!.id]);
+    for (let i = 1; i <= 5; i++) {
+      const res = await api.post(`/reservations/${held.body.id}/payment`, undefined, {
+        token: fan.token,
+      });
+      expect(res.status).toBe(402);
+      expect(res.body.error).toMatchObject({
+        code: 'INSUFFICIENT_POINTS',
+        details: { attemptsLeft: 5 - i },
+      });
+      expect((await api.get('/users/me/points', { token: fan.token })).body.balance).toBe(1_000);
+    }
+    expect((await api.get(`/reservations/${held.body.id}`, { token: fan.token })).body.status).toBe(
+      'canceled',
+    );
+    expect(
+      (await api.get('/queue/status', { headers: { 'x-queue-token': fan.queueToken } })).status,
+    ).toBe(410);
+    expect(await ledgerMismatches(server)).toEqual([]);
+  });
+
+  it('keeps held + sold seats per fan per schedule at 4, across several holds', async () => {
+    const { scheduleId, fans } = await concertWithFans(1);
+    const fan = fans[0]!;
+    const ids = (await seatsOf(fan, scheduleId)).map((s) => s.id);
+    expect((await hold(fan, scheduleId, ids.slice(0, 5))).body.error.code).toBe(
+      'SEAT_LIMIT_EXCEEDED',
+    );
+    const first = await hold(fan, scheduleId, ids.slice(0, 3));
+    expect(first.status).toBe(201);
+    expect((await hold(fan, scheduleId, ids.slice(3, 5))).body.error.code).toBe(
+      'SEAT_LIMIT_EXCEEDED',
+    );
+    await api.post(`/reservations/${first.body.id}/payment`, undefined, { token: fan.token });
+    // Paying ended the admission; sold seats still count when the fan comes back through the line.
+    const again = await api.post(`/concerts/${first.body.concertId}/queue`, undefined, {
+      token: fan.token,
+    });
+    const back = {
+      ...fan,
+      auth: { token: fan.token, headers: { 'x-queue-token': again.body.queueToken } },
+    };
+    await until(
+      async () =>
+        (await api.get('/queue/status', { headers: back.auth.headers })).body.status === 'active',
+    );
+    expect((await hold(back, scheduleId, ids.slice(3, 5))).body.error.code).toBe(
+      'SEAT_LIMIT_EXCEEDED',
+    );
+    expect((await hold(back, scheduleId, ids.slice(3, 4))).status).toBe(201);
+  });
+});
+
+describe('refunds', () => {
+  it('refund points and free the seats until 3 days before the show, not after', async () => {
+    const early = await concertWithFans(1, { startsInDays: 10, points: 500_000 });
+    const late = await concertWithFans(1, { startsInDays: 2, points: 500_000 });
+    for (const [fixture, expected] of [
+      [early, 200],
+      [late, 409],
+    ] as const) {
+      const fan = fixture.fans[0]!;
+      const [seat] = await seatsOf(fan, fixture.scheduleId);
+      const held = await hold(fan, fixture.scheduleId, [seat!.id]);
+      expect(
+        (await api.post(`/reservations/${held.body.id}/refund`, undefined, { token: fan.token }))
+          .body.error.code,
+      ).toBe('NOT_REFUNDABLE');
+      await api.post(`/reservations/${held.body.id}/payment`, undefined, { token: fan.token });
+      const refund = await api.post(`/reservations/${held.body.id}/refund`, undefined, {
+        token: fan.token,
+      });
+      expect(refund.status).toBe(expected);
+      if (expected === 200) {
+        expect(refund.body).toEqual({
+          reservationId: held.body.id,
+          refundedAmount: seat!.price,
+          balance: 500_000,
+        });
+        const [row] = await sql(
+          db.url,
+          `select status from schedule_seats where schedule_id = $1 and seat_id = $2`,
+          [fixture.scheduleId, seat!.id],
+        );
+        expect(row!.status).toBe('available');
+        expect(
+          (await api.get(`/reservations/${held.body.id}`, { token: fan.token })).body.status,
+        ).toBe('refunded');
+      } else {
+        expect(refund.body.error.code).toBe('REFUND_WINDOW_CLOSED');
+      }
+    }
+    expect(await ledgerMismatches(server)).toEqual([]);
+  });
+});
