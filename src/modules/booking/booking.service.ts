@@ -104,6 +104,7 @@ export class BookingService {
         return outcome.reservation;
       });
       if (!stored.replayed) {
+        await this.locks.markTaken(scheduleId, seatIds, Date.parse(stored.body.expiresAt));
         const changes: SeatChange[] = stored.body.seats.map((s) => ({
           seatId: s.id,
           status: 'held',
@@ -361,6 +362,15 @@ export class BookingService {
 
   private async announce(scheduleId: number, changes: SeatChange[]): Promise<void> {
     if (changes.length === 0) return;
+    await this.locks.markFree(
+      scheduleId,
+      changes.filter((c) => c.status === 'available').map((c) => c.seatId),
+    );
+    await this.locks.markTaken(
+      scheduleId,
+      changes.filter((c) => c.status === 'sold').map((c) => c.seatId),
+      Infinity,
+    );
     try {
       const availableSeats = await this.repo.availableCount(this.em(), scheduleId);
       this.seatEvents.seatsChanged({ scheduleId, availableSeats, changes });

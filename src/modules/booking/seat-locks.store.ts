@@ -12,7 +12,7 @@ export interface SeatLockOptions {
 }
 
 export interface SeatLock {
-  /** Seats someone else had locked (the request should be refused without touching the database). */
+  /** Seats locked by someone else or known taken (refuse without touching the database). */
   busy: number[];
   release(): Promise<void>;
 }
@@ -22,6 +22,11 @@ export interface SeatLock {
  * taken in seat order, released with compare-and-delete after commit. They only keep a stampede
  * off PostgreSQL — correctness never depends on them (SPEC §3.1): a lock that expires early or
  * is lost lets a request through to the conditional UPDATE, which still refuses it.
+ *
+ * Locks alone only help while the winner's transaction runs; afterwards every late request would
+ * reach the database. So committed holds and sales are also noted in a per-schedule "taken" set
+ * (seat -> until when), read in the same round trip as the locks. It is a filter, never the
+ * truth: an entry lapses by itself at the hold's deadline, and cancel, expiry and refund clear it.
  */
 export class SeatLockStore {
   private readonly scripts: Record<
@@ -41,21 +46,46 @@ export class SeatLockStore {
     return `${this.prefix}{s:${scheduleId}}:lock:${seatId}`;
   }
 
+  private takenKey(scheduleId: number): string {
+    return `${this.prefix}{s:${scheduleId}}:taken`;
+  }
+
+  /** Notes seats as held until `untilMs` (or sold: Infinity). */
+  async markTaken(scheduleId: number, seatIds: number[], untilMs: number): Promise<void> {
+    if (!this.options.enabled || seatIds.length === 0) return;
+    const score = Number.isFinite(untilMs) ? untilMs : '+inf';
+    await this.redis
+      .zadd(this.takenKey(scheduleId), ...seatIds.flatMap((id) => [score, id]))
+      .catch(() => undefined);
+  }
+
+  async markFree(scheduleId: number, seatIds: number[]): Promise<void> {
+    if (!this.options.enabled || seatIds.length === 0) return;
+    await this.redis.zrem(this.takenKey(scheduleId), ...seatIds).catch(() => undefined);
+  }
+
   async acquire(scheduleId: number, seatIds: number[]): Promise<SeatLock> {
     if (!this.options.enabled) return { busy: [], release: async () => undefined };
     const token = randomBytes(12).toString('hex');
     const sorted = [...seatIds].sort((a, b) => a - b);
+    const now = Date.now();
     const pipeline = this.redis.pipeline();
-    for (const seatId of sorted)
+    pipeline.zmscore(this.takenKey(scheduleId), ...sorted);
+    for (const seatId of sorted) {
       pipeline.set(this.key(scheduleId, seatId), token, 'PX', this.options.ttlMs, 'NX');
+    }
     const replies = (await pipeline.exec()) ?? [];
-    const taken = sorted.filter((_, i) => replies[i]?.[1] === 'OK');
+    const takenUntil = (replies[0]?.[1] ?? []) as (string | null)[];
+    const locked = sorted.filter((_, i) => replies[i + 1]?.[1] === 'OK');
     const release = async () => {
       await Promise.all(
-        taken.map((seatId) => this.scripts.compareAndDelete(this.key(scheduleId, seatId), token)),
+        locked.map((seatId) => this.scripts.compareAndDelete(this.key(scheduleId, seatId), token)),
       ).catch(() => undefined);
     };
-    const busy = sorted.filter((_, i) => replies[i]?.[1] !== 'OK');
+    const busy = sorted.filter((_, i) => {
+      const until = takenUntil[i];
+      return replies[i + 1]?.[1] !== 'OK' || (until != null && Number(until) > now);
+    });
     if (busy.length > 0) await release();
     return { busy, release };
   }
