@@ -109,16 +109,28 @@ export class BookingRepository {
     return Number(row!.n);
   }
 
-  /** Locks schedule seats in seat order (the deadlock-free order). */
+  /**
+   * Locks, in seat order, the requested seats together with every seat of the expired holds on
+   * them (lazy expiry frees those too, so they must be locked in the same sorted pass: locking
+   * them later, out of order, deadlocks against the sweeper and payments).
+   */
   async lockSeats(
     tx: EntityManager,
     scheduleId: number,
     seatIds: number[],
-  ): Promise<{ seatId: number; reservationId: number | null; expired: boolean }[]> {
+  ): Promise<
+    { seatId: number; reservationId: number | null; expired: boolean; requested: boolean }[]
+  > {
+    const ids = intArray(seatIds);
     return tx.execute(
-      `select seat_id as "seatId", reservation_id as "reservationId", (status = 'held' and held_until <= now()) as expired
-       from schedule_seats where schedule_id = ? and seat_id = any(?::int[]) order by seat_id for update`,
-      [scheduleId, intArray(seatIds)],
+      `select seat_id as "seatId", reservation_id as "reservationId",
+              (status = 'held' and held_until <= now()) as expired, (seat_id = any(?::int[])) as requested
+       from schedule_seats
+       where schedule_id = ? and (seat_id = any(?::int[]) or reservation_id in (
+         select reservation_id from schedule_seats
+         where schedule_id = ? and seat_id = any(?::int[]) and status = 'held' and held_until <= now()))
+       order by seat_id for update`,
+      [ids, scheduleId, ids, scheduleId, ids],
     );
   }
 

@@ -145,8 +145,9 @@ export class BookingService {
       });
     }
     const locked = await this.repo.lockSeats(tx, scheduleId, seatIds);
-    if (locked.length < seatIds.length) {
-      const found = new Set(locked.map((s) => s.seatId));
+    const requested = locked.filter((s) => s.requested);
+    if (requested.length < seatIds.length) {
+      const found = new Set(requested.map((s) => s.seatId));
       throw new AppError('SEAT_NOT_FOUND', {
         details: { seatIds: seatIds.filter((id) => !found.has(id)) },
       });
@@ -154,7 +155,7 @@ export class BookingService {
     // Lazy expiry: holds past their deadline on these seats end now, whether or not the sweeper ran.
     const stale = [
       ...new Set(
-        locked.filter((s) => s.expired && s.reservationId !== null).map((s) => s.reservationId!),
+        requested.filter((s) => s.expired && s.reservationId !== null).map((s) => s.reservationId!),
       ),
     ];
     const freed = await this.repo.expireHolds(tx, stale);

@@ -21,7 +21,7 @@ export class QueueLeader {
   private lease: Lease | null = null;
   private leaseTimer: NodeJS.Timeout | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
-  private ticking = false;
+  private ticking: Promise<void> | null = null;
   /** Set by stop(), so a lease check already in flight does not take the lease back. */
   private stopped = false;
   /** Called whenever this instance gains or loses the lead (metrics, tests). */
@@ -63,6 +63,7 @@ export class QueueLeader {
     clearInterval(this.leaseTimer);
     clearInterval(this.tickTimer);
     this.leaseTimer = this.tickTimer = undefined;
+    await this.ticking; // a tick under way finishes (and publishes) before we report stopped
     const lease = this.lease;
     if (release && lease) await this.store.releaseLease(lease.token).catch(() => undefined);
     this.setLease(null);
@@ -87,15 +88,16 @@ export class QueueLeader {
   /** One tick: renew first (a lost lease stops here), then run every concert's admission. */
   async tick(): Promise<void> {
     if (this.ticking || !this.lease) return;
-    this.ticking = true;
-    try {
-      await this.maintainLease();
-      if (this.lease) await this.runConcertTicks(this.lease);
-    } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'queue tick failed');
-    } finally {
-      this.ticking = false;
-    }
+    this.ticking = (async () => {
+      try {
+        await this.maintainLease();
+        if (this.lease) await this.runConcertTicks(this.lease);
+      } catch (err) {
+        this.logger.warn({ err: (err as Error).message }, 'queue tick failed');
+      }
+    })();
+    await this.ticking;
+    this.ticking = null;
   }
 
   /**

@@ -68,6 +68,7 @@ export class RealtimeGateway implements SeatEventPublisher {
   private readonly adapterClients: Redis[];
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly unsubscribe: () => void;
+  private closed = false;
 
   constructor(private readonly deps: GatewayDeps) {
     const { config } = deps;
@@ -104,6 +105,7 @@ export class RealtimeGateway implements SeatEventPublisher {
 
   /** Booking's seat changes, to every socket subscribed to the schedule, on any instance. */
   seatsChanged(payload: SeatsChanged): void {
+    if (this.closed) return;
     this.nsp.to(scheduleRoom(payload.scheduleId)).emit('seats:changed', payload);
   }
 
@@ -114,6 +116,7 @@ export class RealtimeGateway implements SeatEventPublisher {
 
   /** Closes this instance's sockets (clients reconnect to another instance) and the adapter. */
   async close(): Promise<void> {
+    this.closed = true;
     this.unsubscribe();
     for (const t of this.timers) clearInterval(t);
     this.nsp.local.disconnectSockets(true);
