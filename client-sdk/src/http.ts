@@ -1,0 +1,46 @@
+import { LineupError, UNEXPECTED_RESPONSE } from './errors.js';
+
+/** The `fetch` the SDK calls: the global one (browsers, Node >= 18) or your own. */
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** The default fetch, looked up at call time and called unbound (browsers insist on that). */
+export const globalFetch: FetchLike = (input, init) => globalThis.fetch(input, init);
+
+/** Joins a base URL and a path without doubling or dropping the slash. */
+export function joinUrl(baseUrl: string, path: string): string {
+  return baseUrl.replace(/\/+$/, '') + (path.startsWith('/') ? path : `/${path}`);
+}
+
+/**
+ * One HTTP exchange: a non-2xx answer throws its LineupError, a failed connection throws
+ * NETWORK_ERROR, a 2xx answer returns its parsed JSON (undefined for an empty body, e.g. 204).
+ */
+export async function request<T>(
+  fetchImpl: FetchLike,
+  url: string,
+  init: RequestInit,
+): Promise<{ status: number; body: T }> {
+  let res: Response;
+  try {
+    res = await fetchImpl(url, init);
+  } catch (err) {
+    throw LineupError.network(err);
+  }
+  if (!res.ok) throw await LineupError.fromResponse(res);
+  let text: string;
+  try {
+    text = await res.text();
+  } catch (err) {
+    throw LineupError.network(err);
+  }
+  if (!text) return { status: res.status, body: undefined as T };
+  try {
+    return { status: res.status, body: JSON.parse(text) as T };
+  } catch {
+    throw new LineupError({
+      code: UNEXPECTED_RESPONSE,
+      message: `HTTP ${res.status} with a body that is not JSON`,
+      status: res.status,
+    });
+  }
+}

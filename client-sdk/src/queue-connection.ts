@@ -1,0 +1,360 @@
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import {
+  QUEUE_NAMESPACE,
+  type HandshakeErrorCode,
+  type QueueAdmitted,
+  type QueueEnded,
+  type SeatsSubscription,
+} from './contract/events.js';
+import { QUEUE_TOKEN_HEADER, type QueueStatus } from './contract/queue.js';
+import { TypedEmitter } from './emitter.js';
+import { ACK_TIMEOUT, isLineupError, LineupError, NOT_CONNECTED } from './errors.js';
+import { globalFetch, joinUrl, request, type FetchLike } from './http.js';
+import { backoffDelay, concertIdOfToken, withoutUndefined } from './queue-helpers.js';
+import {
+  CONNECTION_CLOSED,
+  QUEUE_ENDED,
+  type QueueConnectionEvents,
+  type QueueConnectionOptions,
+  type QueueMode,
+  type QueueSocket,
+} from './queue-types.js';
+import { SocketCalls } from './socket-calls.js';
+import { StatusPoller } from './status-poller.js';
+
+/** Handshake answers after which retrying cannot help. */
+const FINAL_CODES: ReadonlySet<string> = new Set<HandshakeErrorCode>([
+  'QUEUE_TOKEN_INVALID',
+  'QUEUE_ENTRY_NOT_FOUND',
+  'ADMISSION_EXPIRED',
+]);
+
+const DEFAULT_SOCKET_OPTIONS: Partial<ManagerOptions & SocketOptions> = {
+  reconnectionDelay: 500,
+  reconnectionDelayMax: 10_000,
+  randomizationFactor: 0.5,
+};
+
+type Timer = ReturnType<typeof setTimeout>;
+
+/**
+ * The waiting-room connection of one queue entry (SPEC §5): a socket.io socket on `/queue` that
+ * reconnects with exponential backoff and jitter, falls back to polling `GET /queue/status` when
+ * the socket cannot connect (a proxy dropping WebSocket upgrades), and returns to the socket as
+ * soon as it connects again. Listen with `on('status' | 'admitted' | 'ended' | 'seats' | 'mode' |
+ * 'error', ...)`, then call `connect()`.
+ */
+export class QueueConnection extends TypedEmitter<QueueConnectionEvents> {
+  private readonly options: Required<
+    Pick<QueueConnectionOptions, 'pollIntervalMs' | 'fallbackAfterMs' | 'ackTimeoutMs'>
+  > &
+    QueueConnectionOptions;
+  private readonly fetchImpl: FetchLike;
+  private readonly socketOptions: Partial<ManagerOptions & SocketOptions>;
+  private sock: QueueSocket | undefined;
+  private currentMode: QueueMode = 'socket';
+  private lastStatus: QueueStatus | undefined;
+  private admission: QueueAdmitted | undefined;
+  private ending: QueueEnded | undefined;
+  private failure: LineupError | undefined;
+  private closed = false;
+  private readonly poller: StatusPoller;
+  private fallbackTimer: Timer | undefined;
+  private reconnectTimer: Timer | undefined;
+  private manualAttempts = 0;
+  private readonly subscriptions = new Set<number>();
+  private readonly calls: SocketCalls;
+
+  constructor(options: QueueConnectionOptions) {
+    super();
+    this.options = {
+      pollIntervalMs: 2_000,
+      fallbackAfterMs: 5_000,
+      ackTimeoutMs: 10_000,
+      ...withoutUndefined(options),
+    };
+    this.fetchImpl = options.fetch ?? globalFetch;
+    this.socketOptions = { ...DEFAULT_SOCKET_OPTIONS, ...options.socket };
+    this.poller = new StatusPoller({
+      fetch: this.fetchImpl,
+      baseUrl: this.options.baseUrl,
+      queueToken: this.options.queueToken,
+      intervalMs: this.options.pollIntervalMs,
+      onStatus: (status) => this.onStatus(status),
+      onEnded: (reason) => this.onEnded({ concertId: this.concertId(), reason }),
+      onFatal: (error) => this.fail(error),
+    });
+    this.calls = new SocketCalls({
+      socket: () => this.sock,
+      unavailable: () => this.closedError(),
+      timeoutMs: this.options.ackTimeoutMs,
+    });
+  }
+
+  /** The last status heard (from the socket or a poll); after admission, `status: 'active'`. */
+  get status(): QueueStatus | undefined {
+    return this.lastStatus;
+  }
+
+  get mode(): QueueMode {
+    return this.currentMode;
+  }
+
+  /** True while the socket is connected. */
+  get connected(): boolean {
+    return this.sock?.connected ?? false;
+  }
+
+  /** True once closed: by `close()`, by the entry's end, or by a final error. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** The admission, once reported. */
+  get admitted(): QueueAdmitted | undefined {
+    return this.admission;
+  }
+
+  /** Starts the socket (and the fallback clock). Calling it again does nothing. */
+  connect(): this {
+    if (this.closed) throw new Error('this QueueConnection is closed; create a new one');
+    if (this.sock) return this;
+    const socketUrl = joinUrl(this.options.socketUrl ?? this.options.baseUrl, QUEUE_NAMESPACE);
+    const socket: QueueSocket = io(socketUrl, {
+      forceNew: true,
+      ...this.socketOptions,
+      // The server speaks WebSocket only (no sticky sessions across instances).
+      transports: ['websocket'],
+      auth: { token: this.options.queueToken },
+      autoConnect: false,
+    });
+    this.sock = socket;
+    socket.on('connect', () => this.onConnect());
+    socket.on('connect_error', (err) => this.onConnectError(err));
+    socket.on('disconnect', (reason) => this.onDisconnect(reason));
+    socket.on('queue:status', (status) => this.onStatus(status));
+    socket.on('queue:admitted', (admission) => this.onAdmitted(admission));
+    socket.on('queue:ended', (ending) => this.onEnded(ending));
+    socket.on('seats:changed', (change) => {
+      if (!this.closed) this.emit('seats', change);
+    });
+    socket.connect();
+    this.armFallback();
+    return this;
+  }
+
+  /** Stops everything: socket, reconnection, polling. No events follow. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.poller.stop();
+    for (const timer of [this.fallbackTimer, this.reconnectTimer]) {
+      if (timer !== undefined) clearTimeout(timer);
+    }
+    this.fallbackTimer = this.reconnectTimer = undefined;
+    if (this.sock) {
+      this.sock.disconnect();
+      this.sock.removeAllListeners();
+    }
+    this.calls.abort(this.closedError()!);
+  }
+
+  /**
+   * Leaves the line or gives up the admission: over the socket when connected, else with
+   * `DELETE /queue`. Emits `ended` (reason `left`) and closes the connection.
+   */
+  async leave(): Promise<void> {
+    if (this.ending) return;
+    try {
+      if (this.sock?.connected) {
+        try {
+          await this.calls.call('queue:leave');
+        } catch (err) {
+          // The server's queue:ended (sent before the ack) closes the connection under us.
+          if (this.ending) return;
+          // The ack was lost with the socket: the HTTP call tells whether the leave went through.
+          if (!isLineupError(err, ACK_TIMEOUT) && !isLineupError(err, NOT_CONNECTED)) throw err;
+          await this.leaveOverHttp();
+        }
+      } else {
+        await this.leaveOverHttp();
+      }
+    } catch (err) {
+      if (this.ending) return;
+      // 410 with reason `left`: an earlier attempt went through.
+      if (!(isLineupError(err) && err.status === 410 && err.details?.reason === 'left')) throw err;
+    }
+    this.onEnded({ concertId: this.concertId(), reason: 'left' });
+  }
+
+  private async leaveOverHttp(): Promise<void> {
+    await request(this.fetchImpl, joinUrl(this.options.baseUrl, '/queue'), {
+      method: 'DELETE',
+      headers: { [QUEUE_TOKEN_HEADER]: this.options.queueToken },
+    });
+  }
+
+  /**
+   * Subscribes to `seats:changed` of a schedule (active fans of this concert only). Waits up to
+   * `ackTimeoutMs` for a connection. Kept across reconnects. Rejects with the server's code.
+   */
+  async subscribeSeats(scheduleId: number): Promise<SeatsSubscription> {
+    const data = await this.calls.call('seats:subscribe', { scheduleId });
+    if (!this.closed) this.subscriptions.add(scheduleId);
+    return data;
+  }
+
+  async unsubscribeSeats(scheduleId: number): Promise<SeatsSubscription> {
+    this.subscriptions.delete(scheduleId);
+    // Not connected: the server has no subscription for this socket, and none is restored.
+    if (!this.sock?.connected) return { scheduleId };
+    return this.calls.call('seats:unsubscribe', { scheduleId });
+  }
+
+  /** Resolves with the admission (at once if already admitted); rejects when the entry ends. */
+  waitForAdmission(): Promise<QueueAdmitted> {
+    if (this.admission) return Promise.resolve(this.admission);
+    const early = this.closedError();
+    if (early) return Promise.reject(early);
+    return new Promise((resolve, reject) => {
+      const offs = [
+        this.on('admitted', (a) => settle(() => resolve(a))),
+        this.on('ended', () => settle(() => reject(this.closedError()))),
+        this.on('error', (e) => settle(() => reject(e))),
+      ];
+      const settle = (fn: () => void) => {
+        for (const off of offs) off();
+        fn();
+      };
+    });
+  }
+
+  // Socket events
+
+  private onConnect(): void {
+    if (this.closed) return;
+    this.manualAttempts = 0;
+    if (this.fallbackTimer !== undefined) clearTimeout(this.fallbackTimer);
+    this.fallbackTimer = undefined;
+    this.poller.stop();
+    this.setMode('socket');
+    this.calls.connected();
+    for (const scheduleId of this.subscriptions) {
+      this.calls.call('seats:subscribe', { scheduleId }).catch(() => {
+        // No longer allowed (e.g. the admission ended; `ended` tells the rest).
+        this.subscriptions.delete(scheduleId);
+      });
+    }
+  }
+
+  private onConnectError(err: Error): void {
+    if (this.closed) return;
+    const error = LineupError.fromConnectError(err);
+    if (FINAL_CODES.has(error.code)) return this.fail(error);
+    // socket.io-client retries transport failures itself, not a server middleware refusal
+    // (e.g. SERVICE_UNAVAILABLE while Redis is down): those we retry here.
+    if (!this.sock?.active) this.reconnectLater();
+    this.armFallback();
+  }
+
+  private onDisconnect(reason: Socket.DisconnectReason): void {
+    if (this.closed) return;
+    // The server closed this socket (an instance shutting down): socket.io-client would stay
+    // disconnected, so reconnect ourselves (to whichever instance the balancer picks).
+    if (reason === 'io server disconnect' || !this.sock?.active) this.reconnectLater();
+    this.armFallback();
+  }
+
+  private onStatus(status: QueueStatus): void {
+    if (this.closed) return;
+    this.lastStatus = status;
+    this.emit('status', status);
+    if (status.status === 'active' && status.activeUntil !== null) {
+      this.onAdmitted({ concertId: status.concertId, activeUntil: status.activeUntil });
+    }
+  }
+
+  private onAdmitted(admission: QueueAdmitted): void {
+    if (this.closed || this.admission) return;
+    this.admission = admission;
+    this.lastStatus = {
+      concertId: admission.concertId,
+      status: 'active',
+      position: null,
+      estimatedWaitSeconds: null,
+      activeUntil: admission.activeUntil,
+    };
+    this.emit('admitted', admission);
+  }
+
+  private onEnded(ending: QueueEnded): void {
+    if (this.closed || this.ending) return;
+    this.ending = ending;
+    this.close();
+    this.emit('ended', ending);
+  }
+
+  private fail(error: LineupError): void {
+    if (this.closed) return;
+    this.failure = error;
+    this.close();
+    this.emit('error', error);
+  }
+
+  // Reconnection and fallback
+
+  /** A manual reconnect with socket.io-client's own backoff settings (exponential, jittered). */
+  private reconnectLater(): void {
+    if (this.closed || this.reconnectTimer !== undefined) return;
+    const delay = backoffDelay(this.manualAttempts++, this.socketOptions);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (!this.closed && this.sock && !this.sock.connected && !this.sock.active) {
+        this.sock.connect();
+      }
+    }, delay);
+  }
+
+  private armFallback(): void {
+    if (this.closed || this.poller.running || this.fallbackTimer !== undefined || this.connected)
+      return;
+    this.fallbackTimer = setTimeout(() => {
+      this.fallbackTimer = undefined;
+      if (!this.closed && !this.connected) this.startPolling();
+    }, this.options.fallbackAfterMs);
+  }
+
+  private startPolling(): void {
+    if (this.closed || this.poller.running) return;
+    this.setMode('polling');
+    this.poller.start();
+  }
+
+  private setMode(mode: QueueMode): void {
+    if (this.currentMode === mode) return;
+    this.currentMode = mode;
+    this.emit('mode', mode);
+  }
+
+  /** Why nothing more will happen, once closed. */
+  private closedError(): LineupError | undefined {
+    if (this.failure) return this.failure;
+    if (this.ending) {
+      return new LineupError({
+        code: QUEUE_ENDED,
+        message: `the queue entry has ended (${this.ending.reason})`,
+        details: { ...this.ending },
+      });
+    }
+    if (this.closed)
+      return new LineupError({ code: CONNECTION_CLOSED, message: 'connection closed' });
+    if (!this.sock)
+      return new LineupError({ code: NOT_CONNECTED, message: 'call connect() first' });
+    return undefined;
+  }
+
+  /** The concert of this entry: from the last status, else from the queue token's claims. */
+  private concertId(): number {
+    return this.lastStatus?.concertId ?? concertIdOfToken(this.options.queueToken) ?? 0;
+  }
+}

@@ -1,0 +1,52 @@
+import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
+import type {
+  ClientToServerEvents,
+  QueueAdmitted,
+  QueueEnded,
+  SeatsChanged,
+  ServerToClientEvents,
+} from './contract/events.js';
+import type { QueueStatus } from './contract/queue.js';
+import type { LineupError } from './errors.js';
+import type { FetchLike } from './http.js';
+
+export type QueueMode = 'socket' | 'polling';
+export type QueueSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface QueueConnectionEvents {
+  /** The fan's place: on connect, whenever it changes, at least every push interval; each poll. */
+  status: (status: QueueStatus) => void;
+  /** Once per connection, whether the socket or a poll reported it first. */
+  admitted: (admission: QueueAdmitted) => void;
+  /** The entry is over (completed, expired, left, removed); the connection has closed itself. */
+  ended: (ending: QueueEnded) => void;
+  /** `seats:changed` of a schedule you subscribed to. */
+  seats: (change: SeatsChanged) => void;
+  /** Switched between the socket and polling `GET /queue/status`. */
+  mode: (mode: QueueMode) => void;
+  /** A final failure (bad token, no entry, admission over...); the connection has closed itself. */
+  error: (error: LineupError) => void;
+}
+
+export interface QueueConnectionOptions {
+  /** The API's base URL (HTTP polling and `DELETE /queue` go here). */
+  baseUrl: string;
+  /** `queueToken` from joining the line. */
+  queueToken: string;
+  /** Where socket.io connects, when not at `baseUrl` (the namespace `/queue` is appended). */
+  socketUrl?: string;
+  /** Polling interval once the socket has failed (default 2,000 ms). */
+  pollIntervalMs?: number;
+  /** Poll when the socket has not connected for this long (default 5,000 ms). */
+  fallbackAfterMs?: number;
+  /** How long socket calls (`queue:leave`, seat subscriptions) wait for a connection and an ack (default 10,000 ms). */
+  ackTimeoutMs?: number;
+  /** socket.io-client options (reconnection delays, path...); transport and auth are set for you. */
+  socket?: Partial<ManagerOptions & SocketOptions>;
+  fetch?: FetchLike;
+}
+
+/** `waitForAdmission()` and socket calls after the entry ended (`details`: the `ended` payload). */
+export const QUEUE_ENDED = 'QUEUE_ENDED';
+/** `waitForAdmission()` and socket calls after `close()`. */
+export const CONNECTION_CLOSED = 'CONNECTION_CLOSED';
