@@ -2,12 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunningServer } from '../../src/server.js';
 import { createTestDatabase, sql, type TestDatabase } from '../support/db.js';
-import {
-  admittedFans,
-  doubleBookings,
-  ledgerMismatches,
-  type AdmittedFan,
-} from '../support/booking.js';
+import { admittedFans, doubleBookings, ledgerMismatches } from '../support/booking.js';
 import { createConcert, setQueuePolicy } from '../support/fixtures.js';
 import { client } from '../support/http.js';
 import { flushPrefix, startTestServer } from '../support/server.js';

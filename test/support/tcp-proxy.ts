@@ -13,10 +13,18 @@ export interface TcpProxy {
  * A tiny TCP load balancer for tests: round-robin over backends, skipping any that refuse the
  * connection, and optionally dropping WebSocket upgrades (plain HTTP still passes).
  */
-export async function startTcpProxy(backends: string[], options: { dropUpgrades?: boolean } = {}): Promise<TcpProxy> {
+export async function startTcpProxy(
+  backends: string[],
+  options: { dropUpgrades?: boolean } = {},
+): Promise<TcpProxy> {
   let next = 0;
   const open = new Set<Socket>();
-  const proxy: TcpProxy = { url: '', backends: [...backends], dropUpgrades: options.dropUpgrades ?? false, close: async () => undefined };
+  const proxy: TcpProxy = {
+    url: '',
+    backends: [...backends],
+    dropUpgrades: options.dropUpgrades ?? false,
+    close: async () => undefined,
+  };
 
   const server: Server = createServer((clientSocket) => {
     open.add(clientSocket);
@@ -34,7 +42,8 @@ export async function startTcpProxy(backends: string[], options: { dropUpgrades?
         const upstream = connect(Number(port), host!);
         let established = false;
         upstream.once('error', () => {
-          if (!established) tryBackend(attempt + 1); // refused: that backend is down, try the next
+          if (!established)
+            tryBackend(attempt + 1); // refused: that backend is down, try the next
           else clientSocket.destroy();
         });
         upstream.once('connect', () => {

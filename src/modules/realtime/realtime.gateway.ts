@@ -134,7 +134,9 @@ export class RealtimeGateway implements SeatEventPublisher {
     } catch (err) {
       const appErr = toAppError(err);
       const failure = new Error(appErr.code) as Error & { data?: unknown };
-      failure.data = { code: appErr.code };
+      // The reason (e.g. why an admission ended) lets a client say more than the code.
+      const reason = appErr.details?.reason;
+      failure.data = reason === undefined ? { code: appErr.code } : { code: appErr.code, reason };
       next(failure);
     }
   }
