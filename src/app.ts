@@ -22,6 +22,10 @@ import { CatalogueService, type Clock } from './modules/catalogue/catalogue.serv
 import { IdempotencyRepository } from './modules/idempotency/idempotency.repository.js';
 import { IdempotencyService } from './modules/idempotency/idempotency.service.js';
 import { opsRoutes } from './modules/ops/ops.routes.js';
+import { Metrics } from './modules/ops/metrics.js';
+import { RateLimits } from './infra/http/rate-limits.js';
+import { securityHeaders, trustProxySetting } from './infra/http/security.js';
+import cors from 'cors';
 import { adminQueueRoutes } from './modules/admin/admin-queue.routes.js';
 import { QueueEventBus } from './modules/queue/queue.events.js';
 import { QueueLeader } from './modules/queue/queue.leader.js';
@@ -63,6 +67,7 @@ export interface AppServices {
   seatEvents: SeatEventRelay;
   booking: BookingService;
   holdSweeper: HoldSweeper;
+  metrics: Metrics;
 }
 
 export const BODY_LIMIT = '256kb';
@@ -121,6 +126,9 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     clock,
   );
   const sweepEveryMs = Math.min(5_000, Math.max(250, (config.booking.holdSeconds * 1000) / 4));
+  const metrics = new Metrics(queueStore, queueEvents, config.instanceId);
+  booking.observe = (o) => metrics.bookingOutcome(o);
+  queueLeader.onChange = (leading) => metrics.leadership(leading);
   const services: AppServices = {
     tokens,
     accounts: new AccountsService(em, new AccountsRepository(), tokens),
@@ -133,6 +141,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     queueLeader,
     seatEvents,
     booking,
+    metrics,
     holdSweeper: new HoldSweeper(booking, () => queueLeader.isLeader, sweepEveryMs, logger),
   };
 
@@ -141,17 +150,28 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     user: requireUser(tokens),
     admin: requireAdmin(config.adminToken),
   });
-  accountsRoutes(api, services.accounts);
+  const limits = new RateLimits(deps.redis, config.redisKeyPrefix, config.rateLimitEnabled);
+  accountsRoutes(api, services.accounts, limits);
   pointsRoutes(api, services.points, services.idempotency);
   catalogueRoutes(api, services.catalogue);
   adminCatalogueRoutes(api, services.catalogue);
-  queueRoutes(api, queue, catalogue);
+  queueRoutes(api, queue, catalogue, limits);
   adminQueueRoutes(api, queue);
   bookingRoutes(api, booking, queue);
 
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', trustProxySetting(config.trustProxy));
+  app.use(securityHeaders());
+  if (config.corsOrigins.length > 0) {
+    app.use(
+      cors({
+        origin: config.corsOrigins,
+        exposedHeaders: ['Retry-After', 'X-Request-Id', 'Idempotent-Replayed'],
+      }),
+    );
+  }
+  app.use(services.metrics.httpMiddleware());
   app.use((req, res, next) => {
     const incoming = req.header('x-request-id');
     const reqId = incoming && /^[\w.:-]{1,64}$/.test(incoming) ? incoming : randomUUID();
@@ -164,7 +184,9 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   );
   app.use(express.json({ limit: BODY_LIMIT }));
   app.use((_req, _res, next) => RequestContext.create(orm.em, next));
-  app.use(opsRoutes({ orm, redis: deps.redis, registry, version: VERSION }));
+  app.use(
+    opsRoutes({ orm, redis: deps.redis, registry, version: VERSION, metrics: services.metrics }),
+  );
   app.use(api.router);
   app.use(notFound);
   app.use(errorMiddleware(logger));

@@ -63,7 +63,10 @@ export async function startServer(
     events: services.queueEvents,
     catalogue: services.catalogue,
     logger,
+    trustProxy: app.get('trust proxy fn') as (addr: string, hop: number) => boolean,
+    onAdmissionNotice: (at) => services.metrics.admissionNoticed(at),
   });
+  services.metrics.socketCount = () => gateway.localSockets;
   services.seatEvents.target = gateway;
   // While shutting down, every response (in flight or arriving on a kept-alive connection) says
   // `Connection: close`, so its connection ends with it instead of idling until keepAliveTimeout.

@@ -42,6 +42,23 @@ const envSchema = z
       .default('info'),
     SEED_ON_EMPTY: z.enum(['true', 'false']).default('true'),
     SOCKETIO_ADAPTER: z.enum(['classic', 'sharded']).default('classic'),
+    REDIS_CLUSTER_NODES: z
+      .string()
+      .regex(/^[\w.-]+:\d+(,[\w.-]+:\d+)*$/, 'must be host:port[,host:port...]')
+      .optional(),
+    RATE_LIMIT_ENABLED: z.enum(['true', 'false']).default('true'),
+    CORS_ORIGINS: z
+      .string()
+      .default('')
+      .transform((s) =>
+        s
+          .split(',')
+          .map((o) => o.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.url('each origin must be a URL like https://tickets.example.com'))),
+    SOCKETS_PER_IP: int(500, 1),
+    TRUST_PROXY: z.string().min(1).default('loopback'),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -70,6 +87,15 @@ export interface Config {
   seedOnEmpty: boolean;
   /** socket.io Redis adapter: classic pub/sub, or sharded pub/sub (Redis 7 SPUBLISH, for Cluster). */
   socketAdapter: 'classic' | 'sharded';
+  /** Redis Cluster seed nodes; when set, every Redis use goes through the cluster client. */
+  redisClusterNodes: { host: string; port: number }[] | null;
+  rateLimitEnabled: boolean;
+  /** Origins allowed to call the API and open sockets from a browser (empty: same origin only). */
+  corsOrigins: string[];
+  /** Concurrent sockets one client address may hold on one instance. */
+  socketsPerIp: number;
+  /** Express "trust proxy" setting: which hops' X-Forwarded-For to believe. */
+  trustProxy: string;
   queue: {
     tickMs: number;
     pushIntervalMs: number;
@@ -123,6 +149,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     logLevel: env.LOG_LEVEL,
     seedOnEmpty: env.SEED_ON_EMPTY === 'true',
     socketAdapter: env.SOCKETIO_ADAPTER,
+    redisClusterNodes: env.REDIS_CLUSTER_NODES
+      ? env.REDIS_CLUSTER_NODES.split(',').map((hp) => {
+          const [host, port] = hp.split(':');
+          return { host: host!, port: Number(port) };
+        })
+      : null,
+    rateLimitEnabled: env.RATE_LIMIT_ENABLED === 'true',
+    corsOrigins: env.CORS_ORIGINS,
+    socketsPerIp: env.SOCKETS_PER_IP,
+    trustProxy: env.TRUST_PROXY,
     queue: {
       tickMs: env.QUEUE_TICK_MS,
       pushIntervalMs: env.QUEUE_PUSH_INTERVAL_MS,

@@ -21,6 +21,8 @@ export function testConfig(databaseUrl: string, env: Record<string, string> = {}
     ADMIN_TOKEN,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     SEED_ON_EMPTY: 'false',
+    // Tests hammer single endpoints from one address; the rate-limit test turns this back on.
+    RATE_LIMIT_ENABLED: 'false',
     ...env,
   });
 }

@@ -7,7 +7,12 @@ import type { QueueStatus } from './queue.js';
 
 export const QUEUE_NAMESPACE = '/queue';
 
-export const QueueAdmitted = z.object({ concertId: z.number().int(), activeUntil: IsoDateTime });
+export const QueueAdmitted = z.object({
+  concertId: z.number().int(),
+  activeUntil: IsoDateTime,
+  /** Beyond SPEC §5: when the leader's tick admitted the fan (for notice-latency measurements). */
+  admittedAt: IsoDateTime.optional(),
+});
 export type QueueAdmitted = z.infer<typeof QueueAdmitted>;
 
 export const QueueEndReason = z.enum(['completed', 'expired', 'left', 'removed']);

@@ -1,3 +1,4 @@
+import type { RateLimits } from '../../infra/http/rate-limits.js';
 import type { Api } from '../../infra/http/api.js';
 import { ErrorEnvelope } from '@lineup/client-sdk/contract';
 import {
@@ -8,15 +9,17 @@ import {
 } from '@lineup/client-sdk/contract';
 import type { AccountsService } from './accounts.service.js';
 
-export function accountsRoutes(api: Api, accounts: AccountsService): void {
+export function accountsRoutes(api: Api, accounts: AccountsService, limits: RateLimits): void {
   api.route(
     {
       method: 'post',
       path: '/users',
+      before: [limits.limit('signUpPerIp', (req) => req.ip)],
       summary: 'Sign up a fan (name, phone, password)',
       tags: ['accounts'],
       body: CreateUserBody,
       responses: {
+        429: { description: 'RATE_LIMITED (with Retry-After)', schema: ErrorEnvelope },
         201: { description: 'Created', schema: CreateUserResponse },
         400: { description: 'VALIDATION_FAILED', schema: ErrorEnvelope },
         409: { description: 'PHONE_TAKEN', schema: ErrorEnvelope },
@@ -31,10 +34,18 @@ export function accountsRoutes(api: Api, accounts: AccountsService): void {
     {
       method: 'post',
       path: '/auth/login',
+      before: [
+        limits.limit('loginPerIp', (req) => req.ip),
+        limits.limit(
+          'loginPerPhone',
+          (req) => (req.valid?.body as { phone?: string } | undefined)?.phone,
+        ),
+      ],
       summary: 'Log in with phone and password',
       tags: ['accounts'],
       body: LoginBody,
       responses: {
+        429: { description: 'RATE_LIMITED (with Retry-After)', schema: ErrorEnvelope },
         200: { description: 'Access token', schema: LoginResponse },
         401: { description: 'INVALID_CREDENTIALS', schema: ErrorEnvelope },
       },

@@ -35,6 +35,8 @@ export interface BookingCounters {
 
 export class BookingService {
   readonly counters: BookingCounters = { holdRequests: 0, holdDatabaseWrites: 0 };
+  /** Told the outcome of every hold, payment and refund ('ok' or the error code), for metrics. */
+  observe: (o: { kind: 'hold' | 'payment' | 'refund'; outcome: string }) => void = () => undefined;
 
   constructor(
     private readonly em: () => EntityManager,
@@ -48,6 +50,43 @@ export class BookingService {
     private readonly logger: Logger,
     private readonly now: Clock = () => new Date(),
   ) {}
+
+  /**
+   * Holds 1..maxSeatsPerUser seats, all or nothing. Redis locks first (a stampede on one seat is
+   * answered without touching PostgreSQL), then one transaction whose conditional UPDATE decides.
+   */
+  hold(
+    userId: number,
+    concertId: number,
+    body: { scheduleId: number; seatIds: number[] },
+    idem: IdempotentRequest,
+  ) {
+    return this.observed('hold', () => this.holdSeats(userId, concertId, body, idem));
+  }
+
+  /** Pays a live hold in full from points, in one transaction; then the fan's admission ends. */
+  pay(userId: number, id: number, idem: IdempotentRequest) {
+    return this.observed('payment', () => this.payHold(userId, id, idem));
+  }
+
+  /** Refunds a paid reservation until 3 days before its schedule starts; the seats are sold again. */
+  refund(userId: number, id: number) {
+    return this.observed('refund', () => this.refundPaid(userId, id));
+  }
+
+  private async observed<T>(
+    kind: 'hold' | 'payment' | 'refund',
+    work: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      const result = await work();
+      this.observe({ kind, outcome: 'ok' });
+      return result;
+    } catch (err) {
+      this.observe({ kind, outcome: err instanceof AppError ? err.code : 'error' });
+      throw err;
+    }
+  }
 
   /** The concert a schedule belongs to (the admission guard checks the fan against it). */
   async concertOfSchedule(scheduleId: number): Promise<number> {
@@ -76,7 +115,7 @@ export class BookingService {
    * Holds 1..maxSeatsPerUser seats, all or nothing. Redis locks first (a stampede on one seat is
    * answered without touching PostgreSQL), then one transaction whose conditional UPDATE decides.
    */
-  async hold(
+  private async holdSeats(
     userId: number,
     concertId: number,
     body: { scheduleId: number; seatIds: number[] },
@@ -222,7 +261,7 @@ export class BookingService {
   }
 
   /** Pays a live hold in full from points, in one transaction; then the fan's admission ends. */
-  async pay(
+  private async payHold(
     userId: number,
     id: number,
     idem: IdempotentRequest,
@@ -271,7 +310,7 @@ export class BookingService {
   }
 
   /** Refunds a paid reservation until 3 days before its schedule starts; the seats are sold again. */
-  async refund(userId: number, id: number): Promise<RefundView> {
+  private async refundPaid(userId: number, id: number): Promise<RefundView> {
     const result = await this.em().transactional(async (tx) => {
       if (!(await this.repo.lockFan(tx, userId))) throw new AppError('RESERVATION_NOT_FOUND');
       await this.repo.lockSeatsOf(tx, id);

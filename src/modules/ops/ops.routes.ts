@@ -1,3 +1,4 @@
+import type { Metrics } from './metrics.js';
 import { Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import { OpenApiGeneratorV3, type OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
@@ -11,8 +12,13 @@ export function opsRoutes(deps: {
   redis: Redis;
   registry: OpenAPIRegistry;
   version: string;
+  metrics: Metrics;
 }): Router {
   const router = Router();
+  router.get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', deps.metrics.registry.contentType);
+    res.send(await deps.metrics.registry.metrics());
+  });
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

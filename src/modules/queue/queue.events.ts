@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 export type EndReason = 'completed' | 'expired' | 'left' | 'removed';
 
 export type QueueEvent =
-  | { type: 'admitted'; concertId: number; userId: number; activeUntil: number }
+  | { type: 'admitted'; concertId: number; userId: number; activeUntil: number; admittedAt: number }
   | { type: 'ended'; concertId: number; userId: number; reason: EndReason }
   | {
       /** Published by the leader once per concert per tick. */

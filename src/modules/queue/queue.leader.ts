@@ -159,7 +159,13 @@ export class QueueLeader {
       this.events.publish({ type: 'ended', concertId, userId: Number(user), reason: 'removed' });
     if (!admit) return;
     for (const [user, , activeUntil] of admit.admitted) {
-      this.events.publish({ type: 'admitted', concertId, userId: Number(user), activeUntil });
+      this.events.publish({
+        type: 'admitted',
+        concertId,
+        userId: Number(user),
+        activeUntil,
+        admittedAt: admit.at,
+      });
     }
     this.events.publish({
       type: 'tick',
@@ -191,6 +197,7 @@ export class QueueLeader {
 function mergeTicks(first: TickResult, second: TickResult): TickResult {
   return {
     ...second,
+    at: first.at,
     admitted: [...first.admitted, ...second.admitted],
     departed: [...first.departed, ...second.departed],
   };

@@ -1,3 +1,4 @@
+import type { RateLimits } from '../../infra/http/rate-limits.js';
 import { z } from 'zod';
 import type { Api } from '../../infra/http/api.js';
 import { ErrorEnvelope, IdParam } from '@lineup/client-sdk/contract';
@@ -16,16 +17,26 @@ const TOKEN_ONLY = {
   [QUEUE_TOKEN_HEADER]: { description: 'Queue token from joining the line.', required: true },
 };
 
-export function queueRoutes(api: Api, queue: QueueService, catalogue: CatalogueService): void {
+export function queueRoutes(
+  api: Api,
+  queue: QueueService,
+  catalogue: CatalogueService,
+  limits: RateLimits,
+): void {
   api.route(
     {
       method: 'post',
       path: '/concerts/:concertId/queue',
+      before: [
+        limits.limit('joinPerUser', (req) => req.auth?.userId),
+        limits.limit('joinPerIp', (req) => req.ip),
+      ],
       summary: 'Join the waiting line (idempotent: joining again returns the same place)',
       tags: ['queue'],
       auth: 'user',
       params: ConcertParams,
       responses: {
+        429: { description: 'RATE_LIMITED (with Retry-After)', schema: ErrorEnvelope },
         201: { description: 'Joined', schema: JoinResponse },
         200: { description: 'Already in line', schema: JoinResponse },
         404: { description: 'CONCERT_NOT_FOUND', schema: ErrorEnvelope },

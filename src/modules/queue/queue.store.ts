@@ -40,6 +40,8 @@ export interface StatusResult {
 
 export interface TickResult {
   tick: number;
+  /** When the tick ran (Redis time, ms): the moment of these admissions. */
+  at: number;
   needsShuffle: boolean;
   /** [user, ticket, activeUntil] in admission order. */
   admitted: [string, number, number][];
@@ -391,6 +393,7 @@ export class QueueStore {
 function normaliseTick(raw: Record<string, unknown>): TickResult {
   return {
     tick: Number(raw.tick),
+    at: Number(raw.at),
     needsShuffle: Boolean(raw.needsShuffle),
     admitted: list<[string, number, number]>(raw.admitted),
     departed: list<number>(raw.departed),

@@ -22,6 +22,7 @@ import type { QueueService } from '../queue/queue.service.js';
 import type { QueueStore, StatusResult } from '../queue/queue.store.js';
 import { ConcertLine, type TickDelta, type TrackedFan } from './position-book.js';
 import type { SeatEventPublisher } from './seat-events.js';
+import { clientAddress, originAllowed } from '../../infra/http/security.js';
 
 interface InterServerEvents {
   'queue:tick': (delta: TickDelta & { concertId: number }) => void;
@@ -42,6 +43,10 @@ export interface GatewayDeps {
   events: QueueEventBus;
   catalogue: CatalogueService;
   logger: Logger;
+  /** The client's address behind trusted proxies (express' trust proxy function). */
+  trustProxy: (addr: string, hop: number) => boolean;
+  /** Told, per socket, how long after its tick a `queue:admitted` left this instance. */
+  onAdmissionNotice?: (admittedAtMs: number) => void;
 }
 
 const fanRoom = (concertId: number, userId: number) => `f:${concertId}:${userId}`;
@@ -69,6 +74,7 @@ export class RealtimeGateway implements SeatEventPublisher {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly unsubscribe: () => void;
   private closed = false;
+  private readonly socketsPerAddress = new Map<string, number>();
 
   constructor(private readonly deps: GatewayDeps) {
     const { config } = deps;
@@ -82,6 +88,8 @@ export class RealtimeGateway implements SeatEventPublisher {
     this.io = new Server(deps.httpServer, {
       // WebSocket only: HTTP long-polling would need sticky sessions across instances.
       transports: ['websocket'],
+      allowRequest: (req, callback) =>
+        callback(null, originAllowed(req.headers.origin, req.headers.host, config.corsOrigins)),
       serveClient: false,
       adapter:
         config.socketAdapter === 'sharded'
@@ -89,6 +97,7 @@ export class RealtimeGateway implements SeatEventPublisher {
           : createAdapter(pub, sub, { key: `${config.redisKeyPrefix}socket.io` }),
     });
     this.nsp = this.io.of(QUEUE_NAMESPACE);
+    this.nsp.use((socket, next) => this.limitPerAddress(socket, next));
     this.nsp.use((socket, next) => void this.authenticate(socket, next));
     this.nsp.on('connection', (socket) => this.onConnection(socket));
     this.nsp.on('queue:tick', (delta) => void this.onTick(delta));
@@ -124,6 +133,29 @@ export class RealtimeGateway implements SeatEventPublisher {
     await Promise.all(this.adapterClients.map((c) => c.quit().catch(() => c.disconnect())));
   }
 
+  /** A cap on concurrent sockets per client address on this instance (abuse limit). */
+  private limitPerAddress(socket: FanSocket, next: (err?: Error) => void): void {
+    const address = clientAddress(socket.request, this.deps.trustProxy);
+    const count = this.socketsPerAddress.get(address) ?? 0;
+    if (count >= this.deps.config.socketsPerIp) {
+      const failure = new Error('RATE_LIMITED') as Error & { data?: unknown };
+      failure.data = { code: 'RATE_LIMITED' };
+      return next(failure);
+    }
+    next();
+  }
+
+  /** Counts a connected socket against its address until it disconnects. */
+  private countAddress(socket: FanSocket): void {
+    const address = clientAddress(socket.request, this.deps.trustProxy);
+    this.socketsPerAddress.set(address, (this.socketsPerAddress.get(address) ?? 0) + 1);
+    socket.once('disconnect', () => {
+      const left = (this.socketsPerAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.socketsPerAddress.set(address, left);
+      else this.socketsPerAddress.delete(address);
+    });
+  }
+
   private async authenticate(socket: FanSocket, next: (err?: Error) => void): Promise<void> {
     try {
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
@@ -144,6 +176,7 @@ export class RealtimeGateway implements SeatEventPublisher {
   private onConnection(socket: FanSocket): void {
     const { claims, entry } = socket.data;
     const { concertId, userId } = claims;
+    this.countAddress(socket);
     void socket.join(fanRoom(concertId, userId));
     let fans = this.sockets.get(concertId);
     if (!fans) this.sockets.set(concertId, (fans = new Map()));
@@ -156,7 +189,9 @@ export class RealtimeGateway implements SeatEventPublisher {
     this.pushTo(concertId, userId, entry);
 
     // Admission or ending reaches this socket through the adapter; the fan then stops waiting here.
-    socket.onAnyOutgoing((event) => {
+    socket.onAnyOutgoing((event, payload: { admittedAt?: string }) => {
+      if (event === 'queue:admitted' && payload?.admittedAt)
+        this.deps.onAdmissionNotice?.(Date.parse(payload.admittedAt));
       if (event === 'queue:admitted' || event === 'queue:ended')
         this.lines.get(concertId)?.untrack(userId);
     });
@@ -221,6 +256,7 @@ export class RealtimeGateway implements SeatEventPublisher {
       this.nsp.to(fanRoom(event.concertId, event.userId)).emit('queue:admitted', {
         concertId: event.concertId,
         activeUntil: new Date(event.activeUntil).toISOString(),
+        admittedAt: new Date(event.admittedAt).toISOString(),
       });
     } else if (event.type === 'ended') {
       this.nsp

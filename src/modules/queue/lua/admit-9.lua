@@ -17,7 +17,7 @@
     ARGV[1] leader lease token
     ARGV[2..5] defaults: maxActive, admitPerMinute, activeIdleSeconds, activeMaxSeconds
 
-  Output: JSON {fenced} or {tick, needsShuffle, admitted = [[user, ticket, activeUntil], ...],
+  Output: JSON {fenced} or {tick, at (Redis time, ms), needsShuffle, admitted = [[user, ticket, activeUntil], ...],
           departed = [ticket, ...], waiting, prequeue, active, ratePerSecond}
 ]]
 -- @include "now"
@@ -85,6 +85,7 @@ redis.call('HSET', meta, 'ewmaAt', now)
 local tick = redis.call('HINCRBY', meta, 'tick', 1)
 return cjson.encode({
   tick = tick,
+  at = now,
   needsShuffle = needsShuffle,
   admitted = admitted,
   departed = departed,

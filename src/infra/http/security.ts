@@ -1,0 +1,65 @@
+import type { RequestHandler } from 'express';
+import helmet from 'helmet';
+
+/**
+ * helmet's headers everywhere; the Swagger UI at /docs needs inline scripts and styles, so only
+ * there the Content-Security-Policy is relaxed.
+ */
+export function securityHeaders(): RequestHandler {
+  const strict = helmet();
+  const docs = helmet({
+    contentSecurityPolicy: {
+      directives: {
+        'script-src': ["'self'", "'unsafe-inline'"],
+        'style-src': ["'self'", "'unsafe-inline'", 'https:'],
+      },
+    },
+  });
+  return (req, res, next) =>
+    req.path.startsWith('/docs') ? docs(req, res, next) : strict(req, res, next);
+}
+
+/** TRUST_PROXY as express understands it: a hop count, true/false, or names/addresses/CIDRs. */
+export function trustProxySetting(value: string): boolean | number | string {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+/**
+ * The client's address as express computes req.ip (proxy-addr semantics): walk from the socket
+ * address back through X-Forwarded-For while the hop is trusted. For WebSocket upgrades, which
+ * never pass through express.
+ */
+export function clientAddress(
+  req: {
+    socket: { remoteAddress?: string };
+    headers: Record<string, string | string[] | undefined>;
+  },
+  trust: (addr: string, hop: number) => boolean,
+): string {
+  const forwarded = String(req.headers['x-forwarded-for'] ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean)
+    .reverse();
+  const hops = [req.socket.remoteAddress ?? 'unknown', ...forwarded];
+  for (let i = 0; i < hops.length - 1; i++) if (!trust(hops[i]!, i)) return hops[i]!;
+  return hops[hops.length - 1]!;
+}
+
+/** Browser origins allowed to open sockets: same host, or one of the configured origins. */
+export function originAllowed(
+  origin: string | undefined,
+  host: string | undefined,
+  allowed: string[],
+): boolean {
+  if (!origin) return true; // not a browser
+  try {
+    if (new URL(origin).host === host) return true;
+  } catch {
+    return false;
+  }
+  return allowed.includes(origin);
+}

@@ -1,0 +1,146 @@
+import type { RequestHandler } from 'express';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { QueueEventBus } from '../queue/queue.events.js';
+import type { QueueStore } from '../queue/queue.store.js';
+
+export type BookingOutcome = { kind: 'hold' | 'payment' | 'refund'; outcome: string };
+
+/**
+ * Prometheus metrics of one instance (its own registry, so several instances can live in one
+ * process in tests). Queue sizes are read from Redis when scraped; everything else is counted
+ * as it happens.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  /** Set by the server once the socket gateway exists. */
+  socketCount: () => number = () => 0;
+  private readonly http: Histogram<'method' | 'route' | 'status'>;
+  private readonly admissions: Counter<'concert'>;
+  private readonly notice: Histogram;
+  private readonly booking: Counter<'kind' | 'outcome'>;
+  private readonly leaderChanges: Counter<'to'>;
+  private readonly leading: Gauge;
+
+  constructor(store: QueueStore, events: QueueEventBus, instanceId: string) {
+    const registers = [this.registry];
+    this.registry.setDefaultLabels({ instance_id: instanceId });
+    collectDefaultMetrics({ register: this.registry, prefix: 'lineup_' }); // incl. event-loop lag
+    this.http = new Histogram({
+      name: 'lineup_http_request_duration_seconds',
+      help: 'HTTP request duration by route template',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.admissions = new Counter({
+      name: 'lineup_queue_admissions_total',
+      help: 'Fans admitted by this instance as leader',
+      labelNames: ['concert'],
+      registers,
+    });
+    this.notice = new Histogram({
+      name: 'lineup_admission_notice_seconds',
+      help: 'From the admitting tick to queue:admitted leaving this instance for a socket',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    this.booking = new Counter({
+      name: 'lineup_booking_outcomes_total',
+      help: 'Holds, payments and refunds by outcome (ok or the error code)',
+      labelNames: ['kind', 'outcome'],
+      registers,
+    });
+    this.leaderChanges = new Counter({
+      name: 'lineup_leader_changes_total',
+      help: 'Times this instance gained or lost the queue lead',
+      labelNames: ['to'],
+      registers,
+    });
+    this.leading = new Gauge({
+      name: 'lineup_queue_leader',
+      help: '1 while this instance leads the queue',
+      registers,
+    });
+    const socketCount = () => this.socketCount();
+    new Gauge({
+      name: 'lineup_sockets',
+      help: 'Sockets connected to this instance',
+      registers,
+      collect() {
+        this.set(socketCount());
+      },
+    });
+    // Queue sizes come from Redis at scrape time: one read per concert per scrape, shared by
+    // the three gauges (prom-client collects them concurrently).
+    let snapshot: {
+      at: number;
+      counts: Promise<[number, Awaited<ReturnType<QueueStore['counts']>>][]>;
+    } | null = null;
+    const queueCounts = () => {
+      if (!snapshot || Date.now() - snapshot.at > 500) {
+        snapshot = {
+          at: Date.now(),
+          counts: store
+            .concerts()
+            .then((ids) =>
+              Promise.all(
+                ids.map(
+                  async (id) =>
+                    [id, await store.counts(id)] as [
+                      number,
+                      Awaited<ReturnType<QueueStore['counts']>>,
+                    ],
+                ),
+              ),
+            ),
+        };
+      }
+      return snapshot.counts;
+    };
+    const lines = {
+      waiting: 'fans waiting',
+      prequeue: 'fans in the pre-queue',
+      active: 'fans admitted now',
+    } as const;
+    for (const [state, help] of Object.entries(lines) as [keyof typeof lines, string][]) {
+      new Gauge({
+        name: `lineup_queue_${state}`,
+        help: `Per concert: ${help}`,
+        labelNames: ['concert'],
+        registers,
+        async collect() {
+          for (const [id, counts] of await queueCounts())
+            this.set({ concert: String(id) }, counts[state]);
+        },
+      });
+    }
+    events.subscribe((e) => {
+      if (e.type === 'admitted') this.admissions.inc({ concert: String(e.concertId) });
+    });
+  }
+
+  httpMiddleware(): RequestHandler {
+    return (req, res, next) => {
+      const end = this.http.startTimer({ method: req.method });
+      res.once('finish', () => {
+        // The route template (`/reservations/:id`), never the raw path: bounded label values.
+        const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+        end({ route, status: String(res.statusCode) });
+      });
+      next();
+    };
+  }
+
+  admissionNoticed(admittedAtMs: number): void {
+    this.notice.observe(Math.max(0, Date.now() - admittedAtMs) / 1000);
+  }
+
+  bookingOutcome(o: BookingOutcome): void {
+    this.booking.inc({ kind: o.kind, outcome: o.outcome });
+  }
+
+  leadership(leading: boolean): void {
+    this.leaderChanges.inc({ to: leading ? 'leader' : 'follower' });
+    this.leading.set(leading ? 1 : 0);
+  }
+}

@@ -1,0 +1,180 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { io } from 'socket.io-client';
+import type { RunningServer } from '../../src/server.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { admittedFans } from '../support/booking.js';
+import { createConcert, setQueuePolicy } from '../support/fixtures.js';
+import { client, uniquePhone } from '../support/http.js';
+import { flushPrefix, startTestServer } from '../support/server.js';
+import { connected, firstEvent, queueSocket } from '../support/sockets.js';
+import { bulkFans } from '../support/users.js';
+import { until } from '../support/wait.js';
+
+const ALLOWED = 'https://tickets.example.com';
+let db: TestDatabase;
+let server: RunningServer;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  server = await startTestServer(db.url, {
+    QUEUE_TICK_MS: '50',
+    LEADER_LEASE_MS: '600',
+    RATE_LIMIT_ENABLED: 'true',
+    CORS_ORIGINS: ALLOWED,
+    SOCKETS_PER_IP: '3',
+  });
+});
+afterAll(async () => {
+  await server?.close();
+  if (server) await flushPrefix(server.config.redisKeyPrefix);
+  await db?.drop();
+});
+
+describe('/metrics', () => {
+  it('exposes queue sizes, admissions, notice latency, booking outcomes, sockets, leadership and HTTP latency by route', async () => {
+    const api = client(server.url);
+    const { concertId, scheduleIds } = await createConcert(api);
+    await setQueuePolicy(api, concertId, { paused: true });
+    const [fan] = await bulkFans(server, 1);
+    const joined = await api.post(`/concerts/${concertId}/queue`, undefined, { token: fan!.token });
+    const socket = await connected(queueSocket(server.url, joined.body.queueToken));
+    await setQueuePolicy(api, concertId, { paused: false });
+    await firstEvent(socket, 'queue:admitted');
+    const auth = { token: fan!.token, headers: { 'x-queue-token': joined.body.queueToken } };
+    const seats = await api.get(`/schedules/${scheduleIds[0]}/seats`, auth);
+    const held = await api.post(
+      '/reservations',
+      { scheduleId: scheduleIds[0], seatIds: [seats.body[0].id] },
+      auth,
+    );
+    await api.get(`/reservations/${held.body.id}`, { token: fan!.token });
+
+    const res = await fetch(`${server.url}/metrics`);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    socket.disconnect();
+    expect(text).toMatch(
+      new RegExp(`lineup_queue_active\\{concert="${concertId}",instance_id="[^"]+"\\} 1`),
+    );
+    expect(text).toMatch(new RegExp(`lineup_queue_waiting\\{concert="${concertId}"`));
+    expect(text).toMatch(
+      new RegExp(`lineup_queue_admissions_total\\{concert="${concertId}",instance_id="[^"]+"\\} 1`),
+    );
+    expect(text).toMatch(/lineup_admission_notice_seconds_count\{[^}]*\} 1/);
+    expect(text).toMatch(/lineup_booking_outcomes_total\{kind="hold",outcome="ok",[^}]*\} 1/);
+    expect(text).toMatch(/lineup_sockets\{[^}]*\} 1/);
+    expect(text).toMatch(/lineup_queue_leader\{[^}]*\} 1/);
+    expect(text).toMatch(/lineup_leader_changes_total\{to="leader",[^}]*\} 1/);
+    expect(text).toMatch(/lineup_nodejs_eventloop_lag_seconds/);
+    expect(text).toMatch(
+      /lineup_http_request_duration_seconds_count\{[^}]*method="GET",route="\/reservations\/:id",status="200"/,
+    );
+  });
+});
+
+describe('abuse limits', () => {
+  it('answers 429 RATE_LIMITED with Retry-After past the per-user join limit', async () => {
+    const api = client(server.url);
+    const { concertId } = await createConcert(api);
+    const [fan] = await bulkFans(server, 1);
+    const answers = [];
+    for (let i = 0; i < 12; i++)
+      answers.push(
+        await api.post(`/concerts/${concertId}/queue`, undefined, { token: fan!.token }),
+      );
+    expect(answers.slice(0, 10).every((r) => r.status < 300)).toBe(true);
+    const limited = answers[10]!;
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.code).toBe('RATE_LIMITED');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('limits logins per phone and sign-ups per address', async () => {
+    const api = client(server.url);
+    const phone = uniquePhone();
+    expect(
+      (await api.post('/users', { name: 'Rate', phone, password: 'password123' })).status,
+    ).toBe(201);
+    const logins = [];
+    for (let i = 0; i < 11; i++)
+      logins.push((await api.post('/auth/login', { phone, password: 'wrong-password' })).status);
+    expect(logins.slice(0, 10).every((s) => s === 401)).toBe(true);
+    expect(logins[10]).toBe(429);
+    const signUps = [];
+    for (let i = 0; i < 20; i++)
+      signUps.push(
+        (await api.post('/users', { name: 'x', phone: uniquePhone(), password: 'password123' }))
+          .status,
+      );
+    // One sign-up above plus 19 here fill the 20-per-minute allowance of this address.
+    expect(signUps.slice(0, 19).every((s) => s === 201)).toBe(true);
+    expect(signUps[19]).toBe(429);
+  });
+
+  it('caps concurrent sockets per address', async () => {
+    const api = client(server.url);
+    const { concertId } = await createConcert(api);
+    await setQueuePolicy(api, concertId, { paused: true });
+    const fans = await bulkFans(server, 4);
+    const tokens: string[] = [];
+    for (const f of fans)
+      tokens.push(
+        (await api.post(`/concerts/${concertId}/queue`, undefined, { token: f.token })).body
+          .queueToken,
+      );
+    const first = await Promise.all(
+      tokens.slice(0, 3).map((t) => connected(queueSocket(server.url, t))),
+    );
+    const fourth = (await connected(queueSocket(server.url, tokens[3]!)).catch(
+      (e: Error) => e,
+    )) as Error;
+    expect(fourth.message).toBe('RATE_LIMITED');
+    first[0]!.disconnect();
+    await until(async () =>
+      connected(queueSocket(server.url, tokens[3]!)).then(
+        (s) => (s.disconnect(), true),
+        () => false,
+      ),
+    );
+    for (const s of first) s.disconnect();
+  });
+});
+
+describe('browser safety', () => {
+  it('sends helmet headers, relaxing the CSP only for /docs', async () => {
+    const health = await fetch(`${server.url}/healthz`);
+    expect(health.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(health.headers.get('content-security-policy')).toContain("script-src 'self';");
+    const docs = await fetch(`${server.url}/docs/`);
+    expect(docs.headers.get('content-security-policy')).toContain(
+      "script-src 'self' 'unsafe-inline'",
+    );
+  });
+
+  it('allows the configured origins only, for HTTP and for sockets', async () => {
+    const preflight = (origin: string) =>
+      fetch(`${server.url}/users`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST' },
+      });
+    expect((await preflight(ALLOWED)).headers.get('access-control-allow-origin')).toBe(ALLOWED);
+    expect(
+      (await preflight('https://evil.example')).headers.get('access-control-allow-origin'),
+    ).toBeNull();
+
+    const api = client(server.url);
+    const { concertId } = await createConcert(api);
+    const [fan] = await admittedFans(server, concertId, 1, 0);
+    const open = (origin: string) =>
+      io(`${server.url}/queue`, {
+        transports: ['websocket'],
+        auth: { token: fan!.queueToken },
+        extraHeaders: { origin },
+        reconnection: false,
+        forceNew: true,
+      });
+    const good = await connected(open(ALLOWED));
+    good.disconnect();
+    await expect(connected(open('https://evil.example'))).rejects.toBeInstanceOf(Error);
+  });
+});
