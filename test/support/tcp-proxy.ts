@@ -6,6 +6,8 @@ export interface TcpProxy {
   backends: string[];
   /** When true, connections that ask for a WebSocket upgrade are dropped (a hostile proxy). */
   dropUpgrades: boolean;
+  /** Cuts every open connection (with `backends = []`, the target looks unreachable). */
+  dropAll(): void;
   close(): Promise<void>;
 }
 
@@ -23,6 +25,7 @@ export async function startTcpProxy(
     url: '',
     backends: [...backends],
     dropUpgrades: options.dropUpgrades ?? false,
+    dropAll: () => undefined,
     close: async () => undefined,
   };
 
@@ -67,6 +70,9 @@ export async function startTcpProxy(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   proxy.url = `http://127.0.0.1:${port}`;
+  proxy.dropAll = () => {
+    for (const s of open) s.destroy();
+  };
   proxy.close = () =>
     new Promise((resolve) => {
       for (const s of open) s.destroy();

@@ -64,7 +64,14 @@ export function isDependencyDown(err: unknown): boolean {
     '08001',
   ];
   if (e?.code && codes.includes(e.code)) return true;
-  if (err instanceof DriverException && /terminat|connection/i.test(e.message ?? '')) return true;
+  // "Transaction query already complete": knex trying to roll back on a connection the server
+  // already terminated — the transaction is gone with the connection, nothing was committed.
+  if (
+    err instanceof DriverException &&
+    /terminat|connection|Transaction query already complete/i.test(e.message ?? '')
+  ) {
+    return true;
+  }
   if (e?.name === 'MaxRetriesPerRequestError') return true;
   if (/Connection is closed|Stream isn't writeable|Connection terminated/i.test(e?.message ?? ''))
     return true;

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RunningServer } from '../../src/server.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { REDIS_URL } from '../support/env.js';
+import { createConcert, setQueuePolicy } from '../support/fixtures.js';
+import { client, type Client } from '../support/http.js';
+import { flushPrefix, startTestServer } from '../support/server.js';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { bulkFans } from '../support/users.js';
+import { until } from '../support/wait.js';
+
+// Redis stays up (the queue must survive), but the app reaches it through a proxy we cut.
+let db: TestDatabase;
+let proxy: TcpProxy;
+let server: RunningServer;
+let api: Client;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  const target = new URL(REDIS_URL);
+  proxy = await startTcpProxy([`${target.hostname}:${target.port || 6379}`]);
+  server = await startTestServer(db.url, {
+    REDIS_URL: proxy.url.replace('http:', 'redis:'),
+    QUEUE_TICK_MS: '50',
+    LEADER_LEASE_MS: '600',
+  });
+  api = client(server.url);
+});
+afterAll(async () => {
+  await server?.close();
+  await proxy?.close();
+  if (server) await flushPrefix(server.config.redisKeyPrefix);
+  await db?.drop();
+});
+
+describe('Redis unreachable for 5 s', () => {
+  it('keeps the process up, answers 503 (readyz and queue), then resumes with the line intact', async () => {
+    const { concertId } = await createConcert(api);
+    await setQueuePolicy(api, concertId, { paused: true, maxActive: 2 });
+    const fans = await bulkFans(server, 5);
+    const tokens: string[] = [];
+    for (const f of fans)
+      tokens.push(
+        (await api.post(`/concerts/${concertId}/queue`, undefined, { token: f.token })).body
+          .queueToken,
+      );
+    const statusOf = (t: string) => api.get('/queue/status', { headers: { 'x-queue-token': t } });
+    const before = await Promise.all(tokens.map(async (t) => (await statusOf(t)).body.position));
+    expect(before).toEqual([1, 2, 3, 4, 5]);
+
+    const backends = proxy.backends;
+    proxy.backends = [];
+    proxy.dropAll();
+    const cutAt = Date.now();
+    await until(async () => (await api.get('/readyz')).status === 503, 5_000, 'readyz 503');
+    const ready = await api.get('/readyz');
+    expect(ready.body.error).toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+      details: { checks: { redis: 'down', postgres: 'up' } },
+    });
+    const join = await api.post(`/concerts/${concertId}/queue`, undefined, {
+      token: (await bulkFans(server, 1))[0]!.token,
+    });
+    expect(join.status).toBe(503);
+    expect(join.body.error.code).toBe('SERVICE_UNAVAILABLE');
+    expect((await statusOf(tokens[0]!)).body.error.code).toBe('SERVICE_UNAVAILABLE');
+    expect((await api.get('/healthz')).status).toBe(200); // the process is up
+    expect((await api.get('/concerts')).status).toBe(200); // what needs only PostgreSQL still works
+    await sleep(Math.max(0, 5_000 - (Date.now() - cutAt)));
+
+    proxy.backends = backends;
+    await until(async () => (await api.get('/readyz')).status === 200, 15_000, 'readyz 200 again');
+    const after = await Promise.all(tokens.map(async (t) => (await statusOf(t)).body.position));
+    expect(after).toEqual(before);
+    // The leader took its lease back: admissions resume.
+    await setQueuePolicy(api, concertId, { paused: false });
+    await until(
+      async () => (await statusOf(tokens[1]!)).body.status === 'active',
+      10_000,
+      'admissions resumed',
+    );
+  });
+});
