@@ -16,6 +16,7 @@ import { accountsRoutes } from './modules/accounts/accounts.routes.js';
 import { AccountsService } from './modules/accounts/accounts.service.js';
 import { requireAdmin, requireUser } from './modules/accounts/auth.middleware.js';
 import { adminCatalogueRoutes } from './modules/admin/admin.routes.js';
+import { adminStatsRoutes } from './modules/admin/admin-stats.routes.js';
 import { CatalogueRepository } from './modules/catalogue/catalogue.repository.js';
 import { catalogueRoutes } from './modules/catalogue/catalogue.routes.js';
 import { CatalogueService, type Clock } from './modules/catalogue/catalogue.service.js';
@@ -157,6 +158,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   adminCatalogueRoutes(api, services.catalogue);
   queueRoutes(api, queue, catalogue, limits);
   adminQueueRoutes(api, queue);
+  adminStatsRoutes(api, { instanceId: config.instanceId, booking });
   bookingRoutes(api, booking, queue);
 
   const app = express();
