@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { pinoHttp } from 'pino-http';
 import { RequestContext, type EntityManager } from '@mikro-orm/postgresql';
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './infra/redis/scripts.js';
 import type { Logger } from 'pino';
 import type { Config } from './config/index.js';
 import type { Orm } from './infra/db/orm.js';
@@ -43,11 +43,12 @@ import { SeatLockStore, type SeatLockOptions } from './modules/booking/seat-lock
 import { PointsRepository } from './modules/points/points.repository.js';
 import { pointsRoutes } from './modules/points/points.routes.js';
 import { PointsService } from './modules/points/points.service.js';
+import { webRoutes } from './modules/web/web.routes.js';
 
 export interface AppDeps {
   config: Config;
   orm: Orm;
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   clock?: Clock;
   /** Seat-lock settings; tests turn the locks off or make them expire early. */
@@ -189,6 +190,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   app.use(
     opsRoutes({ orm, redis: deps.redis, registry, version: VERSION, metrics: services.metrics }),
   );
+  app.use(webRoutes());
   app.use(api.router);
   app.use(notFound);
   app.use(errorMiddleware(logger));

@@ -1,6 +1,6 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './infra/redis/scripts.js';
 import type { Logger } from 'pino';
 import type { Config } from './config/index.js';
 import { createApp, type AppDeps, type AppServices } from './app.js';
@@ -17,7 +17,7 @@ export interface RunningServer {
   url: string;
   server: Server;
   orm: Orm;
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   services: AppServices;
   gateway: RealtimeGateway;
@@ -49,7 +49,7 @@ export async function startServer(
   const appliedMigrations = await migrate(orm, logger, async () => {
     if (config.seedOnEmpty) await seedIfEmpty(orm, config, logger);
   });
-  const redis = createRedis(config.redisUrl);
+  const redis = createRedis(config);
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const { app, services } = createApp({ config, orm, redis, logger, seatLocks: options.seatLocks });
 

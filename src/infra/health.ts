@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis/scripts.js';
 import type { Orm } from './db/orm.js';
 
 function within<T>(ms: number, work: Promise<T>): Promise<T> {
@@ -13,7 +13,7 @@ function within<T>(ms: number, work: Promise<T>): Promise<T> {
 export type CheckResult = 'up' | 'down';
 
 /** Asks each dependency a trivial question with a short deadline. */
-export async function checkDependencies(orm: Orm, redis: Redis, timeoutMs = 1_000) {
+export async function checkDependencies(orm: Orm, redis: RedisClient, timeoutMs = 1_000) {
   const [postgres, redisState] = await Promise.all([
     within(timeoutMs, orm.em.fork().execute('select 1')).then(
       () => 'up' as CheckResult,

@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import type { RunningServer } from '../../src/server.js';
 import type { QueueEvent } from '../../src/modules/queue/queue.events.js';
 import { LATE_TICKET_OFFSET } from '../../src/modules/queue/queue.store.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { REDIS_URL } from '../support/env.js';
 import { createConcert, setQueuePolicy } from '../support/fixtures.js';
 import { client } from '../support/http.js';
 import { flushPrefix, startCluster } from '../support/server.js';
@@ -14,7 +12,7 @@ import { bulkFans } from '../support/users.js';
 const LEASE_MS = 600;
 let db: TestDatabase;
 let servers: RunningServer[];
-const redis = new Redis(REDIS_URL);
+let redis: RunningServer['redis'];
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -22,11 +20,11 @@ beforeAll(async () => {
     QUEUE_TICK_MS: '50',
     LEADER_LEASE_MS: String(LEASE_MS),
   });
+  redis = servers[0]!.redis; // single Redis or Cluster, whichever the servers use
 });
 afterAll(async () => {
   await Promise.all(servers?.map((s) => s.close()) ?? []);
   if (servers?.[0]) await flushPrefix(servers[0].config.redisKeyPrefix);
-  redis.disconnect();
   await db?.drop();
 });
 

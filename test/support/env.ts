@@ -15,5 +15,7 @@ declare module 'vitest' {
   export interface ProvidedContext {
     templateDatabase: string;
     runId: string;
+    /** Set by the cluster project: host:port,... of a local Redis Cluster. */
+    redisClusterNodes?: string;
   }
 }

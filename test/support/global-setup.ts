@@ -17,7 +17,8 @@ function alive(pid: number): boolean {
 // (CREATE DATABASE ... TEMPLATE), which takes milliseconds instead of re-running migrations.
 // Databases are named after the run's pid, so concurrent runs never drop each other's.
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const runId = String(process.pid);
+  // One template per project of this run (the integration and cluster projects each run this).
+  const runId = `${process.pid}_${project.name.replace(/\W/g, '')}`;
   const template = `${TEST_DB_PREFIX}${runId}_template`;
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
@@ -27,8 +28,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   );
   for (const { datname } of existing.rows) {
     const pid = Number(/^lineup_t_(\d+)_/.exec(datname)?.[1]);
-    if (!pid || !alive(pid) || pid === process.pid)
-      await admin.query(`drop database if exists "${datname}" with (force)`);
+    if (!pid || !alive(pid)) await admin.query(`drop database if exists "${datname}" with (force)`);
   }
   await admin.query(`create database "${template}"`);
   await admin.end();

@@ -1,3 +1,4 @@
+import { inject } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config/index.js';
@@ -12,6 +13,7 @@ export function testKeyPrefix(): string {
 }
 
 export function testConfig(databaseUrl: string, env: Record<string, string> = {}): Config {
+  const clusterNodes = inject('redisClusterNodes');
   return loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
@@ -23,6 +25,8 @@ export function testConfig(databaseUrl: string, env: Record<string, string> = {}
     SEED_ON_EMPTY: 'false',
     // Tests hammer single endpoints from one address; the rate-limit test turns this back on.
     RATE_LIMIT_ENABLED: 'false',
+    // In the `cluster` project every server runs on the local Redis Cluster.
+    ...(clusterNodes ? { REDIS_CLUSTER_NODES: clusterNodes } : {}),
     ...env,
   });
 }

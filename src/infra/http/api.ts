@@ -65,7 +65,15 @@ export class Api {
       for (const part of ['params', 'query', 'body'] as const) {
         const schema = spec[part];
         if (!schema) continue;
-        const result = schema.safeParse(part === 'body' ? (req.body ?? {}) : req[part]);
+        let result: ReturnType<ZodType['safeParse']>;
+        try {
+          result = schema.safeParse(part === 'body' ? (req.body ?? {}) : req[part]);
+        } catch {
+          // zod runs length checks even on a value of the wrong type, and they throw on one whose
+          // `length` cannot be compared, e.g. {"length": {"toString": 0}}: bad input, not a 500.
+          problems.push({ path: part, message: 'Invalid input.' });
+          continue;
+        }
         if (result.success) parsed[part] = result.data;
         else problems.push(...zodIssues(result.error, part));
       }

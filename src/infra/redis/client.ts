@@ -1,14 +1,28 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { RedisClient } from './scripts.js';
+
+// Fail fast when Redis is unreachable (a request gets 503 within about a second rather than
+// hanging) and keep reconnecting in the background.
+const OPTIONS: RedisOptions = {
+  maxRetriesPerRequest: 2,
+  connectTimeout: 2_000,
+  retryStrategy: (times) => Math.min(times * 100, 1_000),
+};
 
 /**
- * A Redis connection that fails fast when Redis is unreachable (a request gets 503 within a
- * second or so rather than hanging) and keeps reconnecting in the background.
+ * The app's Redis connection: a single server from REDIS_URL, or — with REDIS_CLUSTER_NODES — a
+ * Redis Cluster client. Every multi-key operation in Lineup stays inside one hash slot
+ * (`{c:<concert>}`, `{s:<schedule>}`, `{leader}`), so the same code runs on both.
  */
-export function createRedis(url: string, name = 'lineup'): Redis {
-  return new Redis(url, {
-    connectionName: name,
-    maxRetriesPerRequest: 2,
-    connectTimeout: 2_000,
-    retryStrategy: (times) => Math.min(times * 100, 1_000),
-  });
+export function createRedis(
+  source: { redisUrl: string; redisClusterNodes: { host: string; port: number }[] | null },
+  name = 'lineup',
+): RedisClient {
+  if (source.redisClusterNodes) {
+    return new Cluster(source.redisClusterNodes, {
+      redisOptions: { ...OPTIONS, connectionName: name },
+      clusterRetryStrategy: (times) => Math.min(times * 100, 1_000),
+    });
+  }
+  return new Redis(source.redisUrl, { ...OPTIONS, connectionName: name });
 }

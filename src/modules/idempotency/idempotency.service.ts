@@ -90,8 +90,10 @@ export class IdempotencyService {
       const claimed = await this.repo
         .claim(em, request.userId, key, hash, this.options.lockSeconds)
         .catch((err: unknown) => {
-          // A validly signed token for a user that does not exist (any more).
-          if (err instanceof ForeignKeyConstraintViolationException) {
+          // A validly signed token for a user that does not exist (any more), or whose id is
+          // beyond the user id column (22003 numeric_value_out_of_range): no such user either.
+          const outOfRange = (err as { code?: string }).code === '22003';
+          if (err instanceof ForeignKeyConstraintViolationException || outOfRange) {
             throw new AppError('USER_NOT_FOUND');
           }
           throw err;

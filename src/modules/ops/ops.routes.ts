@@ -2,14 +2,14 @@ import type { Metrics } from './metrics.js';
 import { Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import { OpenApiGeneratorV3, type OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../infra/redis/scripts.js';
 import type { Orm } from '../../infra/db/orm.js';
 import { AppError } from '../../infra/http/errors.js';
 import { checkDependencies } from '../../infra/health.js';
 
 export function opsRoutes(deps: {
   orm: Orm;
-  redis: Redis;
+  redis: RedisClient;
   registry: OpenAPIRegistry;
   version: string;
   metrics: Metrics;

@@ -79,7 +79,7 @@ const SWEEP_LIMIT = 500;
 
 type ScriptName =
   | 'join'
-  | 'status'
+  | 'entryStatus'
   | 'leave'
   | 'expireActive'
   | 'removeAbandoned'
@@ -136,7 +136,7 @@ export class QueueStore {
     activeIdleSeconds: number,
   ): Promise<StatusResult> {
     return this.json(
-      'status',
+      'entryStatus',
       ...this.keys.entryKeys(concertId),
       userId,
       eid,
@@ -155,7 +155,7 @@ export class QueueStore {
     const pipeline = this.redis.pipeline();
     const keys = this.keys.entryKeys(concertId);
     for (const f of fans)
-      this.call(pipeline, 'status', ...keys, f.userId, f.eid, 'status', idleSeconds);
+      this.call(pipeline, 'entryStatus', ...keys, f.userId, f.eid, 'status', idleSeconds);
     const replies = (await pipeline.exec()) ?? [];
     return replies.map(([err, value]) => {
       if (err) throw err;
@@ -230,64 +230,68 @@ export class QueueStore {
    * One tick for many concerts in one round trip: per concert, copy the lease (token + expiry)
    * into its slot, expire admissions, remove abandoned fans, then admit.
    */
+  /**
+   * One tick: per concert, copy the lease (token + expiry) into its slot, expire admissions,
+   * remove abandoned fans, then admit — one pipeline per concert (a concert's keys share a slot,
+   * so this also holds on Redis Cluster), all concerts in parallel.
+   */
   async tick(
     concertIds: number[],
     lease: Lease,
     defaults: PolicyDefaults,
     abandonSeconds: number,
   ): Promise<ConcertTick[]> {
-    if (concertIds.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    const copyTtlMs = Math.max(1, lease.expiresAt - Date.now()) + 60_000; // clean-up only; validity is checked against expiresAt
-    for (const id of concertIds) {
-      const k = this.keys.concert(id);
-      this.call(pipeline, 'copyLease', k.lease, lease.token, lease.expiresAt, copyTtlMs);
-      this.call(
-        pipeline,
-        'expireActive',
-        k.lease,
-        k.active,
-        k.activeMax,
-        k.eid,
-        k.ended,
-        k.meta,
-        lease.token,
-        SWEEP_LIMIT,
-      );
-      this.call(
-        pipeline,
-        'removeAbandoned',
-        k.lease,
-        k.seen,
-        k.prequeue,
-        k.waiting,
-        k.eid,
-        k.ended,
-        k.departed,
-        k.meta,
-        lease.token,
-        abandonSeconds,
-        SWEEP_LIMIT,
-      );
-      this.call(pipeline, 'admit', ...this.admitArgs(id, lease.token, defaults));
-    }
-    const replies = (await pipeline.exec()) ?? [];
-    return concertIds.map((concertId, i) => {
-      const [, expire, abandon, admit] = replies.slice(i * 4, i * 4 + 4).map(([err, value]) => {
-        if (err) throw err;
-        return typeof value === 'number'
-          ? null
-          : (JSON.parse(value as string) as Record<string, unknown>);
-      });
-      const fenced = Boolean(expire?.fenced || abandon?.fenced || admit?.fenced);
-      return {
-        concertId,
-        fenced,
-        expired: list<string>(expire?.expired),
-        removed: list<string>(abandon?.removed),
-        admit: admit && !admit.fenced ? normaliseTick(admit) : null,
-      };
-    });
+    // Clean-up TTL only: validity is checked against the expiry inside the copy.
+    const copyTtlMs = Math.max(1, lease.expiresAt - Date.now()) + 60_000;
+    return Promise.all(
+      concertIds.map(async (concertId) => {
+        const k = this.keys.concert(concertId);
+        const pipeline = this.redis.pipeline();
+        this.call(pipeline, 'copyLease', k.lease, lease.token, lease.expiresAt, copyTtlMs);
+        this.call(
+          pipeline,
+          'expireActive',
+          k.lease,
+          k.active,
+          k.activeMax,
+          k.eid,
+          k.ended,
+          k.meta,
+          lease.token,
+          SWEEP_LIMIT,
+        );
+        this.call(
+          pipeline,
+          'removeAbandoned',
+          k.lease,
+          k.seen,
+          k.prequeue,
+          k.waiting,
+          k.eid,
+          k.ended,
+          k.departed,
+          k.meta,
+          lease.token,
+          abandonSeconds,
+          SWEEP_LIMIT,
+        );
+        this.call(pipeline, 'admit', ...this.admitArgs(concertId, lease.token, defaults));
+        const replies = (await pipeline.exec()) ?? [];
+        const [, expire, abandon, admit] = replies.map(([err, value]) => {
+          if (err) throw err;
+          return typeof value === 'number'
+            ? null
+            : (JSON.parse(value as string) as Record<string, unknown>);
+        });
+        return {
+          concertId,
+          fenced: Boolean(expire?.fenced || abandon?.fenced || admit?.fenced),
+          expired: list<string>(expire?.expired),
+          removed: list<string>(abandon?.removed),
+          admit: admit && !admit.fenced ? normaliseTick(admit) : null,
+        };
+      }),
+    );
   }
 
   /** Admission only (after a shuffle landed mid-tick). */

@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Namespace, type Socket } from 'socket.io';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../infra/redis/scripts.js';
 import type { Logger } from 'pino';
 import {
   QUEUE_NAMESPACE,
@@ -36,7 +36,7 @@ type FanSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerE
 
 export interface GatewayDeps {
   httpServer: HttpServer;
-  redis: Redis;
+  redis: RedisClient;
   config: Config;
   queue: QueueService;
   store: QueueStore;
@@ -70,7 +70,7 @@ export class RealtimeGateway implements SeatEventPublisher {
   /** concertId -> userId -> this instance's sockets of that fan. */
   private readonly sockets = new Map<number, Map<number, Set<FanSocket>>>();
   private readonly lastPush = new Map<string, number>();
-  private readonly adapterClients: Redis[];
+  private readonly adapterClients: RedisClient[];
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly unsubscribe: () => void;
   private closed = false;
@@ -92,7 +92,8 @@ export class RealtimeGateway implements SeatEventPublisher {
         callback(null, originAllowed(req.headers.origin, req.headers.host, config.corsOrigins)),
       serveClient: false,
       adapter:
-        config.socketAdapter === 'sharded'
+        // Redis Cluster needs the sharded adapter (SPUBLISH); it is optional on a single Redis 7.
+        config.socketAdapter === 'sharded' || config.redisClusterNodes
           ? createShardedAdapter(pub, sub, { channelPrefix: `${config.redisKeyPrefix}socket.io` })
           : createAdapter(pub, sub, { key: `${config.redisKeyPrefix}socket.io` }),
     });
@@ -195,15 +196,21 @@ export class RealtimeGateway implements SeatEventPublisher {
       if (event === 'queue:admitted' || event === 'queue:ended')
         this.lines.get(concertId)?.untrack(userId);
     });
+    // The ack is the last argument whatever comes before it, so a client that sends no payload or
+    // extra arguments still gets its answer instead of waiting for one that never comes.
     socket.on(
       'queue:leave',
-      (ack) => void this.answer(ack, async () => (await this.deps.queue.leaveWith(claims), null)),
+      (...args: unknown[]) =>
+        void this.answer(
+          lastAck(args),
+          async () => (await this.deps.queue.leaveWith(claims), null),
+        ),
     );
     socket.on(
       'seats:subscribe',
-      (payload, ack) =>
-        void this.answer(ack, async () => {
-          const { scheduleId } = this.parseSubscription(payload);
+      (...args: unknown[]) =>
+        void this.answer(lastAck(args), async () => {
+          const { scheduleId } = this.parseSubscription(args[0]);
           if ((await this.deps.catalogue.concertOfSchedule(scheduleId)) !== concertId) {
             throw new AppError('NOT_ADMITTED', {
               details: { reason: 'schedule of another concert', status: null, position: null },
@@ -216,9 +223,9 @@ export class RealtimeGateway implements SeatEventPublisher {
     );
     socket.on(
       'seats:unsubscribe',
-      (payload, ack) =>
-        void this.answer(ack, async () => {
-          const { scheduleId } = this.parseSubscription(payload);
+      (...args: unknown[]) =>
+        void this.answer(lastAck(args), async () => {
+          const { scheduleId } = this.parseSubscription(args[0]);
           await socket.leave(scheduleRoom(scheduleId));
           return { scheduleId };
         }),
@@ -354,6 +361,11 @@ export class RealtimeGateway implements SeatEventPublisher {
     if (!line) this.lines.set(concertId, (line = new ConcertLine()));
     return line;
   }
+}
+
+function lastAck<T>(args: unknown[]): Ack<T> | undefined {
+  const last = args[args.length - 1];
+  return typeof last === 'function' ? (last as Ack<T>) : undefined;
 }
 
 function toTracked(who: { userId: number; eid: number }, s: StatusResult): TrackedFan {

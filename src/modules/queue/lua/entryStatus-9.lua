@@ -1,5 +1,5 @@
 --[[
-  A fan's place in line. In 'status' mode a waiting fan's call counts as a sign of life; in
+  A fan's place in line (named entryStatus: `status` would shadow ioredis' own status property). In 'status' mode a waiting fan's call counts as a sign of life; in
   'guard' mode (a booking request) an active fan's idle deadline is pushed back.
 
   Input:
