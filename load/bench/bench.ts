@@ -1,0 +1,409 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { SourceAddresses } from '../lib/addresses.js';
+import { LoadContext } from '../lib/context.js';
+import { parseArgv } from '../lib/params.js';
+import { formatResult, machineInfo, round, table, type ScenarioResult } from '../lib/report.js';
+import { bookingMix } from '../scenarios/booking-mix.js';
+import { joinStormBaseline, joinStormLine } from '../scenarios/join-storm.js';
+import { seatStorm } from '../scenarios/seat-storm.js';
+import { waitingRoom, type WaitingRoomStep } from '../scenarios/waiting-room.js';
+import { profileShares } from './cpu-profile.js';
+import {
+  freePort,
+  killAllChildrenNow,
+  startChild,
+  stopAllChildren,
+  stopChild,
+  type Child,
+} from './processes.js';
+import { SIZES, type BenchSize } from './sizes.js';
+import { sqlHoldBaseline } from './sql-baseline.js';
+import { renderScalingSvg } from './svg.js';
+import { verdicts, type Verdict } from './targets.js';
+
+// `npm run bench` (via load/run.sh --bench): boots 2 Lineup instances (dist/main.js) on the local
+// PostgreSQL and Redis with a fresh database and key prefix, measures the baselines and the four
+// scenarios in the same run, prints every figure beside its baseline and target, writes JSON
+// (and the scaling plot), and removes its database, keys and processes however it ends.
+//   --size smoke|small|default|large   --only join,waiting,seat,booking   --instances 2
+//   --svg <path> (default docs/waiting-room-scaling.svg for default/large, else the results dir)
+//   --profile (one more instance under --cpu-prof for a join storm: where its CPU goes)
+//   --keep (leave the database and keys for inspection)   --no-build
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const PG_ADMIN = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const SECRET = `bench-secret-${randomBytes(12).toString('hex')}`;
+const ADMIN_TOKEN = `bench-admin-${randomBytes(12).toString('hex')}`;
+/** Each instance's PostgreSQL pool (src/infra/db/orm.ts); the SQL baseline gets the same total. */
+const POOL_PER_INSTANCE = 20;
+
+const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function buildIfNeeded(force: boolean): void {
+  const main = join(ROOT, 'dist/main.js');
+  const stale =
+    !existsSync(main) ||
+    statSync(main).mtimeMs <
+      Math.max(newestMtime(join(ROOT, 'src')), newestMtime(join(ROOT, 'client-sdk/src')));
+  if (!stale && !force) return;
+  log('building (npm run build)');
+  const r = spawnSync('npm', ['run', 'build'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (r.status !== 0) throw new Error('npm run build failed');
+}
+
+async function adminSql(text: string): Promise<void> {
+  const c = new pg.Client({ connectionString: PG_ADMIN });
+  await c.connect();
+  try {
+    await c.query(text);
+  } finally {
+    await c.end();
+  }
+}
+
+async function deleteKeys(prefix: string): Promise<number> {
+  const redis = new Redis(REDIS_URL);
+  let deleted = 0;
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      if (keys.length) deleted += await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return deleted;
+}
+
+interface Run {
+  id: string;
+  database: string;
+  databaseUrl: string;
+  prefix: string;
+  dir: string;
+}
+
+function instanceEnv(run: Run, port: number, i: number, extra: Record<string, string> = {}) {
+  return {
+    NODE_ENV: 'production',
+    PORT: String(port),
+    DATABASE_URL: run.databaseUrl,
+    REDIS_URL,
+    REDIS_KEY_PREFIX: run.prefix,
+    INSTANCE_ID: `bench-${i}`,
+    AUTH_JWT_SECRET: SECRET,
+    QUEUE_TOKEN_SECRET: `${SECRET}-queue`,
+    ADMIN_TOKEN,
+    SEED_ON_EMPTY: 'false',
+    LOG_LEVEL: 'warn',
+    ...extra,
+  };
+}
+
+async function startInstances(run: Run, count: number): Promise<Child[]> {
+  const out: Child[] = [];
+  // One after the other: the first creates and migrates the database.
+  for (let i = 1; i <= count; i++) {
+    const port = await freePort();
+    out.push(
+      await startChild({
+        name: `instance ${i}`,
+        args: ['--max-old-space-size=4096', join(ROOT, 'dist/main.js')],
+        env: instanceEnv(run, port, i),
+        port,
+        logPath: join(run.dir, `instance-${i}.log`),
+      }),
+    );
+  }
+  return out;
+}
+
+async function startBaselines(run: Run, count: number): Promise<Child[]> {
+  return Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const port = await freePort();
+      return startChild({
+        name: `baseline ${i + 1}`,
+        args: ['--import', 'tsx', join(ROOT, 'load/bench/baseline-server.ts')],
+        env: { PORT: String(port), REDIS_URL, REDIS_KEY_PREFIX: `${run.prefix}baseline:` },
+        port,
+        logPath: join(run.dir, `baseline-${i + 1}.log`),
+      });
+    }),
+  );
+}
+
+function context(urls: string[], run: Run, pids: number[]): LoadContext {
+  return new LoadContext({
+    urls,
+    adminToken: ADMIN_TOKEN,
+    databaseUrl: run.databaseUrl,
+    jwtSecret: SECRET,
+    sources: SourceAddresses.loopback(200),
+    instancePids: pids,
+    log,
+  });
+}
+
+/** A join storm against one extra instance under --cpu-prof; where its CPU went. */
+async function profileJoin(run: Run, size: BenchSize) {
+  const port = await freePort();
+  const dir = join(run.dir, 'profile');
+  const child = await startChild({
+    name: 'profiled instance',
+    args: [
+      '--cpu-prof',
+      `--cpu-prof-dir=${dir}`,
+      '--max-old-space-size=4096',
+      join(ROOT, 'dist/main.js'),
+    ],
+    env: instanceEnv(run, port, 9),
+    port,
+    logPath: join(run.dir, 'instance-profiled.log'),
+  });
+  const ctx = context([child.url], run, [child.proc.pid!]);
+  const p = { ...size.join, fans: Math.min(size.join.fans, 10_000) };
+  const { result } = await joinStormLine(ctx, p);
+  await stopChild(child);
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error('no CPU profile written');
+  return {
+    joinsPerSecond: result.figures.joinsPerSecond,
+    file: join(dir, file),
+    ...profileShares(join(dir, file)),
+  };
+}
+
+async function main(): Promise<void> {
+  const { options } = parseArgv(process.argv.slice(2));
+  const sizeName = String(options.size ?? 'default');
+  const size = SIZES[sizeName];
+  if (!size) throw new Error(`--size must be one of ${Object.keys(SIZES).join(', ')}`);
+  const only = new Set(String(options.only ?? 'join,waiting,seat,booking').split(','));
+  const instances = Number(options.instances ?? 2);
+  const id = randomBytes(4).toString('hex');
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+  const run: Run = {
+    id,
+    database: `lineup_bench_${id}`,
+    databaseUrl: new URL(`/lineup_bench_${id}`, PG_ADMIN).toString(),
+    prefix: `lineup-bench:${id}:`,
+    dir: join(ROOT, 'load/results', `bench-${stamp}-${sizeName}`),
+  };
+  mkdirSync(run.dir, { recursive: true });
+  const startedAt = Date.now();
+  const load = loadavg();
+
+  let cleaned = false;
+  const cleanup = async () => {
+    if (cleaned) return;
+    cleaned = true;
+    await stopAllChildren().catch(() => killAllChildrenNow());
+    if (options.keep) {
+      log(`kept database ${run.database} and keys ${run.prefix}*`);
+      return;
+    }
+    await adminSql(`drop database if exists "${run.database}" with (force)`).catch((err: Error) =>
+      log(`could not drop ${run.database}: ${err.message}`),
+    );
+    const keys = await deleteKeys(run.prefix).catch(() => -1);
+    log(`cleaned up: database ${run.database} dropped, ${keys} Redis keys deleted`);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      log(`${signal}: cleaning up`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  process.once('exit', killAllChildrenNow);
+
+  const results: Record<string, ScenarioResult> = {};
+  const baselines: Record<string, unknown> = {};
+  let profile: Awaited<ReturnType<typeof profileJoin>> | undefined;
+  try {
+    if (!options['no-build']) buildIfNeeded(Boolean(options.build));
+    await adminSql(`create database "${run.database}"`);
+    log(
+      `size ${sizeName}: database ${run.database}, key prefix ${run.prefix}, results in ${run.dir}`,
+    );
+    const apps = await startInstances(run, instances);
+    const ctx = context(
+      apps.map((a) => a.url),
+      run,
+      apps.map((a) => a.proc.pid!),
+    );
+    log(`${instances} instances up: ${apps.map((a) => a.url).join(' ')}`);
+
+    let line: Awaited<ReturnType<typeof joinStormLine>> | undefined;
+    if (only.has('join') || only.has('waiting')) {
+      const fans = await ctx.fans(size.join.fans + size.join.warmup);
+      if (only.has('join')) {
+        const base = await startBaselines(run, instances);
+        const bctx = context(
+          base.map((b) => b.url),
+          run,
+          base.map((b) => b.proc.pid!),
+        );
+        log(`join baseline: bare express + one Redis round trip x${instances}`);
+        results['join-baseline'] = await joinStormBaseline(bctx, size.join, fans);
+        console.log(formatResult(results['join-baseline']));
+        await Promise.all(base.map((b) => stopChild(b)));
+        bctx.fetch.agent.destroy();
+      }
+      log(`join storm: ${size.join.fans} fans`);
+      line = await joinStormLine(ctx, size.join, fans);
+      results['join-storm'] = line.result;
+      console.log(formatResult(line.result));
+    }
+    if (only.has('waiting')) {
+      results['waiting-room'] = await waitingRoom(ctx, size.waiting, line);
+      console.log(formatResult(results['waiting-room']));
+    }
+    if (only.has('seat')) {
+      results['seat-storm'] = await seatStorm(ctx, size.seat);
+      console.log(formatResult(results['seat-storm']));
+      log('hold baseline: plain SQL loop, same conditional UPDATE');
+      const { scheduleIds } = await ctx.admin.concert({
+        seats: size.seat.seats,
+        title: 'SQL baseline',
+      });
+      const seatIds = await seatIdsOf(run.databaseUrl, scheduleIds[0]!);
+      baselines.sqlHold = await sqlHoldBaseline(
+        run.databaseUrl,
+        scheduleIds[0]!,
+        seatIds,
+        size.seat.fans,
+        POOL_PER_INSTANCE * instances,
+      );
+      console.log(`sql hold baseline: ${JSON.stringify(baselines.sqlHold)}`);
+    }
+    if (only.has('booking')) {
+      results['booking-mix'] = await bookingMix(ctx, size.booking);
+      console.log(formatResult(results['booking-mix']));
+    }
+    ctx.fetch.agent.destroy();
+    if (options.profile) {
+      log('profiling a join storm on one extra instance (--cpu-prof)');
+      profile = await profileJoin(run, size);
+    }
+
+    const rows = verdicts(results, baselines as never, instances);
+    const summary = formatSummary(rows, sizeName, instances, load, profile);
+    console.log(summary);
+    const steps = (results['waiting-room']?.figures.steps ?? []) as WaitingRoomStep[];
+    const svgPath =
+      typeof options.svg === 'string'
+        ? options.svg
+        : sizeName === 'default' || sizeName === 'large'
+          ? join(ROOT, 'docs', 'waiting-room-scaling.svg')
+          : join(run.dir, 'waiting-room-scaling.svg');
+    if (steps.length > 0) {
+      mkdirSync(join(svgPath, '..'), { recursive: true });
+      writeFileSync(
+        svgPath,
+        renderScalingSvg(steps, { instances, size: sizeName, machine: machineInfo() }),
+      );
+      log(`wrote ${svgPath}`);
+    }
+    const report = {
+      size: sizeName,
+      instances,
+      startedAt: new Date(startedAt).toISOString(),
+      seconds: round((Date.now() - startedAt) / 1000),
+      loadAverageAtStart: load.map((l) => round(l, 2)),
+      machine: machineInfo(),
+      verdicts: rows,
+      baselines,
+      profile,
+      results,
+    };
+    const jsonPath = typeof options.out === 'string' ? options.out : join(run.dir, 'bench.json');
+    writeFileSync(jsonPath, JSON.stringify(report, null, 2) + '\n');
+    log(`wrote ${jsonPath} (${round((Date.now() - startedAt) / 1000)} s)`);
+    const broken = rows.filter((r) => r.kind === 'correctness' && r.met === false);
+    if (broken.length > 0) {
+      console.error(`correctness check failed: ${broken.map((b) => b.figure).join(', ')}`);
+      process.exitCode = 1;
+    }
+  } finally {
+    await cleanup();
+  }
+}
+
+async function seatIdsOf(databaseUrl: string, scheduleId: number): Promise<number[]> {
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ seat_id: number }>(
+      'select seat_id from schedule_seats where schedule_id = $1 order by seat_id',
+      [scheduleId],
+    );
+    return rows.map((r) => r.seat_id);
+  } finally {
+    await c.end();
+  }
+}
+
+function formatSummary(
+  rows: Verdict[],
+  size: string,
+  instances: number,
+  load: number[],
+  profile?: {
+    joinsPerSecond: unknown;
+    busyMs: number;
+    shares: { name: string; percent: number }[];
+  },
+): string {
+  const out = [
+    '',
+    `== Lineup bench, size ${size}: ${instances} instances, PostgreSQL, Redis and the load runner on ${machineInfo().cpus} cores (load average at start ${load.map((l) => l.toFixed(2)).join(' ')})`,
+    table(
+      ['figure', 'measured', 'baseline', 'ratio', 'target', 'met'],
+      rows.map((r) => [
+        r.figure,
+        r.measured,
+        r.baseline ?? '-',
+        r.ratio ?? '-',
+        r.target,
+        r.met === null ? '-' : r.met ? 'yes' : 'NO',
+      ]),
+    ),
+  ];
+  if (profile) {
+    out.push(
+      `\n-- where a joining instance's CPU goes (${profile.busyMs} ms busy, boot included; --cpu-prof)`,
+      table(
+        ['owner', '% of busy'],
+        profile.shares.map((s) => [s.name, s.percent]),
+      ),
+    );
+  }
+  return out.join('\n');
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,170 @@
+import type { ScenarioResult } from '../lib/report.js';
+import type { WaitingRoomStep } from '../scenarios/waiting-room.js';
+import type { SqlHoldBaseline } from './sql-baseline.js';
+
+// The issue's targets, each beside what this run measured and the baseline measured in the same
+// run. `correctness` rows fail the bench (also the CI smoke run); `target` rows are reported only.
+
+export interface Verdict {
+  figure: string;
+  measured: number | string;
+  baseline?: number | string;
+  ratio?: number;
+  target: string;
+  met: boolean | null;
+  kind: 'target' | 'correctness' | 'info';
+}
+
+const r2 = (n: number) => Math.round(n * 100) / 100;
+const num = (v: unknown): number => (typeof v === 'number' ? v : NaN);
+
+export function verdicts(
+  results: Record<string, ScenarioResult>,
+  baselines: { sqlHold?: SqlHoldBaseline },
+  instances: number,
+): Verdict[] {
+  const out: Verdict[] = [];
+  const join = results['join-storm'];
+  const joinBase = results['join-baseline'];
+  if (join) {
+    const jps = num(join.figures.joinsPerSecond);
+    const bps = joinBase ? num(joinBase.figures.joinsPerSecond) : NaN;
+    out.push({
+      figure: 'join throughput (joins/s)',
+      measured: jps,
+      baseline: joinBase ? bps : undefined,
+      ratio: joinBase ? r2(jps / bps) : undefined,
+      target: '>= 0.9 x express + 1 Redis round trip',
+      met: joinBase ? jps / bps >= 0.9 : null,
+      kind: 'target',
+    });
+    out.push({
+      figure: 'join p99 latency (ms)',
+      measured: join.ops.join!.latencyMs.p99,
+      baseline: joinBase?.ops.join!.latencyMs.p99,
+      target: 'reported',
+      met: null,
+      kind: 'info',
+    });
+    out.push({
+      figure: 'line holds exactly the fans who joined',
+      measured: `${String(join.figures.lineLength)} / ${String(join.figures.created)}`,
+      target: 'equal',
+      met: join.figures.lineMatchesCreated === true && join.ops.join!.count === join.ops.join!.ok,
+      kind: 'correctness',
+    });
+  }
+  const waiting = results['waiting-room'];
+  if (waiting) {
+    const steps = waiting.figures.steps as WaitingRoomStep[];
+    const last = steps[steps.length - 1]!;
+    out.push({
+      figure: `waiting sockets across ${instances} instances`,
+      measured: last.waitingSockets,
+      target: '50,000 across 2 instances',
+      met: last.waitingSockets >= 50_000 && instances <= 2,
+      kind: 'target',
+    });
+    out.push({
+      figure: 'waiting fans silent > 2 s (largest step)',
+      measured: last.fansSilentOver2s,
+      target: '0 (queue:status at least every 2 s)',
+      met: last.fansSilentOver2s === 0,
+      kind: 'target',
+    });
+    out.push({
+      figure: 'status push interval p99 / max (ms)',
+      measured: `${last.pushIntervalP99Ms} / ${last.pushIntervalMaxMs}`,
+      target: '<= 2,000',
+      met: last.pushIntervalMaxMs <= 2_000,
+      kind: 'target',
+    });
+    out.push({
+      figure: 'server RSS per 1,000 sockets (MiB)',
+      measured: last.memory.rssPer1000SocketsMiB,
+      target: 'reported',
+      met: null,
+      kind: 'info',
+    });
+    const worstNotice = Math.max(...steps.map((s) => s.admissionNoticeP99Ms || 0));
+    out.push({
+      figure: 'admission notice p99 after the tick (ms), worst step',
+      measured: worstNotice,
+      target: '<= 250',
+      met: steps.some((s) => s.admitted > 0) ? worstNotice <= 250 : null,
+      kind: 'target',
+    });
+    out.push({
+      figure: 'sockets that failed to connect',
+      measured: steps.reduce((a, s) => a + s.connectFailed, 0),
+      target: 'reported',
+      met: null,
+      kind: 'info',
+    });
+  }
+  const seat = results['seat-storm'];
+  if (seat) {
+    const seats = Number(seat.params.seats);
+    const hps = num(seat.figures.holdsPerSecond);
+    const sql = baselines.sqlHold;
+    out.push({
+      figure: `holds granted (${String(seat.params.fans)} requests on ${seats} seats)`,
+      measured: num(seat.figures.holdsGranted),
+      target: `exactly ${seats}`,
+      met:
+        seat.figures.exactlyOneHoldPerSeat === true &&
+        num(seat.figures.dbSeatsInTwoHolds ?? 0) === 0,
+      kind: 'correctness',
+    });
+    out.push({
+      figure: 'hold DB write attempts (instances counter)',
+      measured: num(seat.figures.databaseWriteAttempts),
+      baseline:
+        seat.figures.reservationIdsConsumed === null
+          ? undefined
+          : `${String(seat.figures.reservationIdsConsumed)} (id sequence)`,
+      target: `<= ${2 * seats} (2 x seats)`,
+      met: num(seat.figures.databaseWriteAttempts) <= 2 * seats,
+      kind: 'target',
+    });
+    out.push({
+      figure: 'hold throughput (requests/s)',
+      measured: hps,
+      baseline: sql ? sql.updatesPerSecond : undefined,
+      ratio: sql ? r2(hps / sql.updatesPerSecond) : undefined,
+      target: 'reported (vs plain SQL conditional UPDATE loop)',
+      met: null,
+      kind: 'info',
+    });
+    out.push({
+      figure: 'hold p50 / p99 latency (ms)',
+      measured: `${seat.ops.hold!.latencyMs.p50} / ${seat.ops.hold!.latencyMs.p99}`,
+      baseline: sql ? `${sql.latencyMs.p50} / ${sql.latencyMs.p99}` : undefined,
+      target: 'p99 reported',
+      met: null,
+      kind: 'info',
+    });
+  }
+  const mix = results['booking-mix'];
+  if (mix) {
+    out.push({
+      figure: 'paid reservations/s (whole run / steady middle 80%)',
+      measured: `${String(mix.figures.paidPerSecond)} / ${String(mix.figures.paidPerSecondSteady)}`,
+      target: '>= 500',
+      met:
+        Math.max(num(mix.figures.paidPerSecond), num(mix.figures.paidPerSecondSteady) || 0) >= 500,
+      kind: 'target',
+    });
+    out.push({
+      figure: 'booking mix: seats sold twice / ledger mismatches',
+      measured: `${String(mix.figures.dbSeatsSoldTwice ?? '-')} / ${String(mix.figures.dbLedgerMismatches ?? '-')}`,
+      target: '0 / 0',
+      met:
+        mix.figures.dbSeatsSoldTwice === undefined
+          ? null
+          : mix.figures.dbSeatsSoldTwice === 0 && mix.figures.dbLedgerMismatches === 0,
+      kind: 'correctness',
+    });
+  }
+  return out;
+}

@@ -1,0 +1,112 @@
+// The operator side of a load run, over the admin API (ADMIN_TOKEN): venues, concerts,
+// schedules, queue policy, and each instance's counters (`GET /admin/stats`).
+
+const DAY = 86_400_000;
+
+export interface InstanceStats {
+  instanceId: string;
+  pid: number;
+  uptimeSeconds: number;
+  memory: {
+    rss: number;
+    heapTotal: number;
+    heapUsed: number;
+    external: number;
+    arrayBuffers: number;
+  };
+  booking: { holdRequests: number; holdDatabaseWrites: number };
+}
+
+export interface QueuePolicyPatch {
+  maxActive?: number;
+  admitPerMinute?: number;
+  maxWaiting?: number;
+  activeIdleSeconds?: number;
+  activeMaxSeconds?: number;
+  paused?: boolean;
+}
+
+export interface ConcertSetup {
+  concertId: number;
+  scheduleIds: number[];
+  venueId: number;
+}
+
+export class Admin {
+  constructor(
+    readonly baseUrl: string,
+    private readonly token: string,
+  ) {}
+
+  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(this.baseUrl + path, {
+      method,
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** A venue of `seats` seats in rows of up to 50 (VIP, R, S, A by quarter). */
+  async venue(
+    seats: number,
+    name = `Load venue ${Date.now()}-${Math.random().toString(36).slice(2, 8)}`,
+  ): Promise<number> {
+    const grades = ['VIP', 'R', 'S', 'A'] as const;
+    const perRow = Math.min(50, seats);
+    const rowCount = Math.ceil(seats / perRow);
+    const rows = Array.from({ length: rowCount }, (_, i) => ({
+      name: `R${i + 1}`,
+      seats: Math.min(perRow, seats - i * perRow),
+      grade: grades[Math.min(3, Math.floor((i * 4) / rowCount))]!,
+    }));
+    return (await this.call<{ id: number }>('POST', '/admin/venues', { name, rows })).id;
+  }
+
+  /** A concert on sale since yesterday with `schedules` performances at one venue of `seats` seats. */
+  async concert(
+    options: { seats?: number; schedules?: number; title?: string } = {},
+  ): Promise<ConcertSetup> {
+    const venueId = await this.venue(options.seats ?? 100);
+    const concert = await this.call<{ id: number }>('POST', '/admin/concerts', {
+      title: options.title ?? 'Load test concert',
+      artist: 'Load Runner',
+      saleOpensAt: new Date(Date.now() - DAY).toISOString(),
+    });
+    const scheduleIds: number[] = [];
+    for (let i = 0; i < (options.schedules ?? 1); i++) {
+      const s = await this.call<{ id: number }>('POST', `/admin/concerts/${concert.id}/schedules`, {
+        venueId,
+        startsAt: new Date(Date.now() + (30 + i) * DAY).toISOString(),
+        prices: { VIP: 150_000, R: 120_000, S: 90_000, A: 60_000 },
+      });
+      scheduleIds.push(s.id);
+    }
+    return { concertId: concert.id, scheduleIds, venueId };
+  }
+
+  policy(concertId: number, patch: QueuePolicyPatch): Promise<unknown> {
+    return this.call('PATCH', `/admin/concerts/${concertId}/queue`, patch);
+  }
+
+  queue(
+    concertId: number,
+  ): Promise<{ waiting: number; prequeue: number; active: number; admittedTotal: number }> {
+    return this.call('GET', `/admin/concerts/${concertId}/queue`);
+  }
+}
+
+/** `GET /admin/stats` of every instance (each URL must reach one instance, not a balancer). */
+export async function instanceStats(urls: string[], token: string): Promise<InstanceStats[]> {
+  return Promise.all(
+    urls.map((u) => new Admin(u, token).call<InstanceStats>('GET', '/admin/stats')),
+  );
+}
+
+export const sumHoldWrites = (stats: InstanceStats[]): number =>
+  stats.reduce((n, s) => n + s.booking.holdDatabaseWrites, 0);

@@ -1,0 +1,76 @@
+import http from 'node:http';
+import type { FetchLike } from '@lineup/client-sdk';
+import { SourceAddresses } from './addresses.js';
+
+export interface HttpOptions {
+  /** Kept-alive connections per (target, source address). */
+  maxSockets?: number;
+  /** Spread connections over these local addresses (127.0.0.x on loopback). */
+  sources?: SourceAddresses;
+  timeoutMs?: number;
+}
+
+/**
+ * The SDK's `fetch`, on node:http with a keep-alive agent and a chosen source address per
+ * request (the server's per-address limits then see many clients, as in the field). Lighter
+ * than building undici requests for every call, and it lets the runner pick `localAddress`.
+ */
+export function loadFetch(
+  options: HttpOptions = {},
+): FetchLike & { agent: http.Agent; stats: { staleRetries: number } } {
+  const agent = new http.Agent({
+    keepAlive: true,
+    maxSockets: options.maxSockets ?? 64,
+    scheduling: 'fifo',
+  });
+  const sources = options.sources;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const stats = { staleRetries: 0 };
+  const fetchLike = (input: string, init: RequestInit = {}, retried = false): Promise<Response> =>
+    new Promise<Response>((resolve, reject) => {
+      const url = new URL(input);
+      const headers: Record<string, string> = {};
+      new Headers(init.headers).forEach((v, k) => (headers[k] = v));
+      const body = init.body as string | undefined;
+      if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+      const req = http.request(
+        {
+          agent,
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname + url.search,
+          method: init.method ?? 'GET',
+          headers,
+          localAddress: sources?.next(),
+          timeout: timeoutMs,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const status = res.statusCode ?? 0;
+            const out = new Headers();
+            for (const [k, v] of Object.entries(res.headers))
+              if (typeof v === 'string') out.set(k, v);
+            const empty = status === 204 || status === 304;
+            resolve(new Response(empty ? null : Buffer.concat(chunks), { status, headers: out }));
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`timeout after ${timeoutMs} ms`)));
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        // The keep-alive race (Node's http docs, `request.reusedSocket`): the server closed an
+        // idle connection just as we reused it. Nothing was answered; send once more, counted.
+        if (!retried && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+          stats.staleRetries++;
+          fetchLike(input, init, true).then(resolve, reject);
+        } else reject(err);
+      });
+      req.end(body);
+    });
+  return Object.assign((input: string, init?: RequestInit) => fetchLike(input, init), {
+    agent,
+    stats,
+  });
+}

@@ -1,0 +1,286 @@
+import { performance } from 'node:perf_hooks';
+import { QueueConnection, type QueueAdmitted } from '@lineup/client-sdk';
+import { Histogram, type HistogramSnapshot } from './histogram.js';
+import { LiteQueueSocket } from './lite-socket.js';
+
+// One worker process of the waiting-room scenario: holds up to ~15,000 sockets (a process may
+// not open more files than its RLIMIT_NOFILE), records when each queue:status and
+// queue:admitted arrives, and reports mergeable histograms to the parent over IPC.
+
+export interface SocketItem {
+  url: string;
+  token: string;
+  localAddress?: string;
+}
+
+export type ToWorker =
+  | {
+      type: 'connect';
+      items: SocketItem[];
+      mode: 'lite' | 'sdk';
+      concurrency: number;
+      /** activeIdleSeconds * 1000: admission time = activeUntil - this, when admittedAt is absent. */
+      idleMs: number;
+      leaveOnAdmit: boolean;
+    }
+  | { type: 'observe' }
+  | { type: 'report' }
+  | { type: 'close' };
+
+export interface ConnectReport {
+  type: 'connected';
+  connected: number;
+  failed: number;
+  errors: Record<string, number>;
+  seconds: number;
+  connectLatency: HistogramSnapshot;
+}
+
+export interface WindowReport {
+  type: 'report';
+  sockets: number;
+  /** Gaps between consecutive queue:status of one waiting fan, within the window. */
+  pushGap: HistogramSnapshot;
+  /** queue:admitted receipt minus the admitting tick's time. */
+  admissionNotice: HistogramSnapshot;
+  /** Waiting fans whose longest silence in the window (incl. up to its end) exceeded 2 s. */
+  fansOverTwoSeconds: number;
+  /** Longest silence any waiting fan had, ms. */
+  worstSilenceMs: number;
+  waitingAtStart: number;
+  waitingAtEnd: number;
+  statusFrames: number;
+  admitted: number;
+  ended: number;
+  droppedSockets: number;
+  leaveErrors: number;
+  cpuSeconds: number;
+}
+
+interface Conn {
+  close(): void;
+  leave(): Promise<boolean>;
+}
+
+const send = (msg: unknown) => process.send?.(msg);
+
+const conns: Conn[] = [];
+let last = new Float64Array(0);
+let maxGap = new Float64Array(0);
+/** 0 waiting, 1 admitted, 2 ended or dropped. */
+let state = new Uint8Array(0);
+let observing = false;
+let windowStart = 0;
+let waitingAtStart = 0;
+let idleMs = 300_000;
+let leaveOnAdmit = true;
+let pushGap = new Histogram();
+let notice = new Histogram();
+let counts = { statusFrames: 0, admitted: 0, ended: 0, dropped: 0, leaveErrors: 0 };
+let cpuAtWindow = process.cpuUsage();
+
+function onStatus(i: number, at: number): void {
+  counts.statusFrames++;
+  if (!observing || state[i] !== 0) return;
+  const gap = at - last[i]!;
+  pushGap.record(gap);
+  if (gap > maxGap[i]!) maxGap[i] = gap;
+  last[i] = at;
+}
+
+function onAdmitted(
+  i: number,
+  at: number,
+  a: Pick<QueueAdmitted, 'activeUntil' | 'admittedAt'>,
+): void {
+  if (state[i] !== 0) return;
+  state[i] = 1;
+  counts.admitted++;
+  const admittedAt = a.admittedAt ? Date.parse(a.admittedAt) : Date.parse(a.activeUntil) - idleMs;
+  if (observing) notice.record(at - admittedAt);
+  if (leaveOnAdmit)
+    void conns[i]!.leave().then((ok) => {
+      if (!ok) counts.leaveErrors++;
+      conns[i]!.close();
+    });
+}
+
+function onGone(i: number, dropped: boolean): void {
+  if (state[i] === 2) return;
+  if (state[i] === 0) {
+    if (dropped) counts.dropped++;
+    else counts.ended++;
+  }
+  state[i] = 2;
+}
+
+function open(item: SocketItem, i: number, mode: 'lite' | 'sdk'): Promise<Conn> {
+  if (mode === 'lite') {
+    const s = new LiteQueueSocket(
+      { baseUrl: item.url, token: item.token, localAddress: item.localAddress },
+      {
+        status: (at) => onStatus(i, at),
+        admitted: (at, a) => onAdmitted(i, at, a),
+        ended: () => onGone(i, false),
+        closed: () => onGone(i, true),
+      },
+    );
+    return s.connect().then(() => ({
+      close: () => s.close(),
+      leave: async () => ((await s.call('queue:leave')) as { ok?: boolean }).ok === true,
+    }));
+  }
+  return new Promise((resolve, reject) => {
+    const c = new QueueConnection({
+      baseUrl: item.url,
+      queueToken: item.token,
+      fallbackAfterMs: 600_000,
+      socket: { localAddress: item.localAddress } as Record<string, unknown>,
+    });
+    let first = true;
+    const conn: Conn = {
+      close: () => c.close(),
+      leave: () =>
+        c.leave().then(
+          () => true,
+          () => false,
+        ),
+    };
+    c.on('status', (st) => {
+      if (first) {
+        first = false;
+        resolve(conn);
+      }
+      if (st.status !== 'active') onStatus(i, Date.now());
+    });
+    c.on('admitted', (a) => onAdmitted(i, Date.now(), a));
+    c.on('ended', () => onGone(i, false));
+    c.on('error', (err) => {
+      if (first) reject(err);
+      else onGone(i, true);
+    });
+    c.connect();
+  });
+}
+
+function grow(n: number): void {
+  const old = { last, maxGap, state };
+  last = new Float64Array(n);
+  maxGap = new Float64Array(n);
+  state = new Uint8Array(n);
+  last.set(old.last);
+  maxGap.set(old.maxGap);
+  state.set(old.state);
+}
+
+/** Opens a batch of sockets (added to those already open). */
+async function connectBatch(msg: Extract<ToWorker, { type: 'connect' }>): Promise<ConnectReport> {
+  const offset = conns.length;
+  const n = msg.items.length;
+  idleMs = msg.idleMs;
+  leaveOnAdmit = msg.leaveOnAdmit;
+  conns.length = offset + n;
+  grow(offset + n);
+  const errors: Record<string, number> = {};
+  const latency = new Histogram();
+  let next = 0;
+  let connected = 0;
+  let failed = 0;
+  const started = performance.now();
+  const progress = setInterval(() => send({ type: 'progress', connected, failed }), 2_000);
+  const lane = async () => {
+    while (next < n) {
+      const k = next++;
+      const i = offset + k;
+      const t0 = performance.now();
+      try {
+        conns[i] = await open(msg.items[k]!, i, msg.mode);
+        latency.record(performance.now() - t0);
+        connected++;
+      } catch (err) {
+        failed++;
+        state[i] = 2;
+        conns[i] = { close: () => undefined, leave: async () => false };
+        const code = (err as Error).message || 'ERROR';
+        errors[code] = (errors[code] ?? 0) + 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, msg.concurrency) }, lane));
+  clearInterval(progress);
+  return {
+    type: 'connected',
+    connected,
+    failed,
+    errors,
+    seconds: (performance.now() - started) / 1000,
+    connectLatency: latency.snapshot(),
+  };
+}
+
+function startWindow(): void {
+  windowStart = Date.now();
+  waitingAtStart = 0;
+  for (let i = 0; i < last.length; i++) {
+    if (state[i] === 0) waitingAtStart++;
+    last[i] = windowStart;
+    maxGap[i] = 0;
+  }
+  pushGap = new Histogram();
+  notice = new Histogram();
+  counts = { statusFrames: 0, admitted: 0, ended: 0, dropped: 0, leaveErrors: 0 };
+  cpuAtWindow = process.cpuUsage();
+  observing = true;
+}
+
+function windowReport(): WindowReport {
+  const now = Date.now();
+  let over = 0;
+  let worst = 0;
+  let waiting = 0;
+  for (let i = 0; i < state.length; i++) {
+    if (state[i] !== 0) {
+      if (maxGap[i]! > 2000) over++;
+      worst = Math.max(worst, maxGap[i]!);
+      continue;
+    }
+    waiting++;
+    const silence = Math.max(maxGap[i]!, now - last[i]!);
+    if (silence > 2000) over++;
+    worst = Math.max(worst, silence);
+  }
+  const cpu = process.cpuUsage(cpuAtWindow);
+  observing = false;
+  return {
+    type: 'report',
+    sockets: state.length,
+    pushGap: pushGap.snapshot(),
+    admissionNotice: notice.snapshot(),
+    fansOverTwoSeconds: over,
+    worstSilenceMs: worst,
+    waitingAtStart,
+    waitingAtEnd: waiting,
+    statusFrames: counts.statusFrames,
+    admitted: counts.admitted,
+    ended: counts.ended,
+    droppedSockets: counts.dropped,
+    leaveErrors: counts.leaveErrors,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  };
+}
+
+process.on('message', (msg: ToWorker) => {
+  if (msg.type === 'connect') void connectBatch(msg).then(send);
+  else if (msg.type === 'observe') {
+    startWindow();
+    send({ type: 'observing' });
+  } else if (msg.type === 'report') send(windowReport());
+  else if (msg.type === 'close') {
+    observing = false;
+    for (const c of conns) c?.close();
+    send({ type: 'closed' });
+    setTimeout(() => process.exit(0), 200);
+  }
+});
+// The parent going away ends the worker (no orphaned sockets).
+process.on('disconnect', () => process.exit(0));
