@@ -1,0 +1,21 @@
+// Entry point of the page: language, session, first view.
+import { App } from './app.js';
+import { initLang } from './i18n.js';
+import { Session } from './session.js';
+import { AccountView } from './views/account.js';
+import { AuthView } from './views/auth.js';
+import { CheckoutView } from './views/checkout.js';
+import { ConcertsView } from './views/concerts.js';
+import { RoomView } from './views/room.js';
+
+initLang();
+const session = new Session(location.origin);
+const app = new App(session, {
+  concerts: (a) => new ConcertsView(a),
+  auth: (a, then) => new AuthView(a, then),
+  room: (a, room) => new RoomView(a, room),
+  account: (a) => new AccountView(a),
+  checkout: (a, reservation) => new CheckoutView(a, reservation),
+});
+app.show(new ConcertsView(app), false);
+void app.refreshBalance();
