@@ -85,10 +85,8 @@ async function main(): Promise<void> {
     httpConnections: values['http-connections'] ? Number(values['http-connections']) : undefined,
     log: (line) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`),
   });
-  const result = (await (scenario.run as (c: LoadContext, p: object) => Promise<ScenarioResult>)(
-    ctx,
-    params,
-  )) satisfies ScenarioResult;
+  const run = scenario.run as (c: LoadContext, p: object) => Promise<ScenarioResult>;
+  const result = await ctx.scenario(() => run(ctx, params));
   console.log(formatResult(result));
   const path = writeResult(result, str(values.out) ?? defaultResultPath('load/results', name));
   console.log(`\nwrote ${path}`);

@@ -34,7 +34,8 @@ import { verdicts, type Verdict } from './targets.js';
 // (and the scaling plot), and removes its database, keys and processes however it ends.
 //   --size smoke|small|default|large   --only join,waiting,seat,booking   --instances 2
 //   --svg <path> (default docs/waiting-room-scaling.svg for default/large, else the results dir)
-//   --profile (one more instance under --cpu-prof for a join storm: where its CPU goes)
+//   --profile[=join,seat,booking] (the scenario on one more instance under --cpu-prof: where its CPU goes)
+//   --waiting-steps 10000,30000,50000   --observe-seconds 15   (override the size's waiting room)
 //   --keep (leave the database and keys for inspection)   --no-build
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -42,8 +43,12 @@ const PG_ADMIN = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECRET = `bench-secret-${randomBytes(12).toString('hex')}`;
 const ADMIN_TOKEN = `bench-admin-${randomBytes(12).toString('hex')}`;
-/** Each instance's PostgreSQL pool (src/infra/db/orm.ts); the SQL baseline gets the same total. */
-const POOL_PER_INSTANCE = 20;
+/**
+ * Connections of the SQL hold baseline: one instance's PostgreSQL pool (src/infra/db/orm.ts).
+ * Not both instances' 40: PostgreSQL allows 100 connections here and the instances' own pools
+ * and other test runs share them; on 2 cores 20 connections already saturate the UPDATE loop.
+ */
+const SQL_BASELINE_CONNECTIONS = 20;
 
 const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
@@ -167,12 +172,28 @@ function context(urls: string[], run: Run, pids: number[]): LoadContext {
   });
 }
 
-/** A join storm against one extra instance under --cpu-prof; where its CPU went. */
-async function profileJoin(run: Run, size: BenchSize) {
+export interface ProfileResult {
+  scenario: string;
+  /** The scenario's own throughput figure while profiled (one instance). */
+  throughput: unknown;
+  file: string;
+  busyMs: number;
+  shares: { name: string; percent: number }[];
+}
+
+/**
+ * A scenario against one extra instance under --cpu-prof (boot included, so runs are sized to
+ * make boot a small share): where the instance's CPU went, by package or app module.
+ */
+async function profileScenario(
+  run: Run,
+  size: BenchSize,
+  scenario: 'join' | 'seat' | 'booking',
+): Promise<ProfileResult> {
   const port = await freePort();
-  const dir = join(run.dir, 'profile');
+  const dir = join(run.dir, `profile-${scenario}`);
   const child = await startChild({
-    name: 'profiled instance',
+    name: `profiled instance (${scenario})`,
     args: [
       '--cpu-prof',
       `--cpu-prof-dir=${dir}`,
@@ -181,26 +202,50 @@ async function profileJoin(run: Run, size: BenchSize) {
     ],
     env: instanceEnv(run, port, 9),
     port,
-    logPath: join(run.dir, 'instance-profiled.log'),
+    logPath: join(run.dir, `instance-profiled-${scenario}.log`),
   });
   const ctx = context([child.url], run, [child.proc.pid!]);
-  const p = { ...size.join, fans: Math.min(size.join.fans, 10_000) };
-  const { result } = await joinStormLine(ctx, p);
+  let throughput: unknown;
+  if (scenario === 'join') {
+    const { result } = await joinStormLine(ctx, {
+      ...size.join,
+      fans: Math.min(size.join.fans, 10_000),
+    });
+    throughput = result.figures.joinsPerSecond;
+  } else if (scenario === 'seat') {
+    const result = await seatStorm(ctx, size.seat);
+    throughput = result.figures.holdsPerSecond;
+  } else {
+    const fans = Math.min(size.booking.fans, 2_000);
+    const result = await bookingMix(ctx, {
+      ...size.booking,
+      fans,
+      concurrency: Math.min(size.booking.concurrency, 200),
+      schedules: Math.max(2, Math.ceil((fans * 2.2) / size.booking.seatsPerSchedule)),
+    });
+    throughput = result.figures.paidPerSecond;
+  }
+  ctx.fetch.agent.destroy();
   await stopChild(child);
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error('no CPU profile written');
-  return {
-    joinsPerSecond: result.figures.joinsPerSecond,
-    file: join(dir, file),
-    ...profileShares(join(dir, file)),
-  };
+  return { scenario, throughput, file: join(dir, file), ...profileShares(join(dir, file)) };
 }
 
 async function main(): Promise<void> {
   const { options } = parseArgv(process.argv.slice(2));
   const sizeName = String(options.size ?? 'default');
-  const size = SIZES[sizeName];
-  if (!size) throw new Error(`--size must be one of ${Object.keys(SIZES).join(', ')}`);
+  const preset = SIZES[sizeName];
+  if (!preset) throw new Error(`--size must be one of ${Object.keys(SIZES).join(', ')}`);
+  const size = structuredClone(preset);
+  // --waiting-steps 10000,30000,50000 (the join storm grows to the largest step: it builds the line)
+  if (typeof options['waiting-steps'] === 'string') {
+    const steps = options['waiting-steps'].split(',').map(Number);
+    size.waiting.steps = steps.join(',');
+    size.waiting.sockets = Math.max(...steps);
+    size.join.fans = Math.max(size.join.fans, size.waiting.sockets);
+  }
+  if (options['observe-seconds']) size.waiting.observeSeconds = Number(options['observe-seconds']);
   const only = new Set(String(options.only ?? 'join,waiting,seat,booking').split(','));
   const instances = Number(options.instances ?? 2);
   const id = randomBytes(4).toString('hex');
@@ -240,7 +285,7 @@ async function main(): Promise<void> {
 
   const results: Record<string, ScenarioResult> = {};
   const baselines: Record<string, unknown> = {};
-  let profile: Awaited<ReturnType<typeof profileJoin>> | undefined;
+  const profiles: ProfileResult[] = [];
   try {
     if (!options['no-build']) buildIfNeeded(Boolean(options.build));
     await adminSql(`create database "${run.database}"`);
@@ -258,30 +303,64 @@ async function main(): Promise<void> {
     let line: Awaited<ReturnType<typeof joinStormLine>> | undefined;
     if (only.has('join') || only.has('waiting')) {
       const fans = await ctx.fans(size.join.fans + size.join.warmup);
-      if (only.has('join')) {
-        const base = await startBaselines(run, instances);
-        const bctx = context(
-          base.map((b) => b.url),
-          run,
-          base.map((b) => b.proc.pid!),
-        );
-        log(`join baseline: bare express + one Redis round trip x${instances}`);
-        results['join-baseline'] = await joinStormBaseline(bctx, size.join, fans);
-        console.log(formatResult(results['join-baseline']));
-        await Promise.all(base.map((b) => stopChild(b)));
-        bctx.fetch.agent.destroy();
+      const rounds = only.has('join') ? size.joinRounds : 1;
+      const base = only.has('join') ? await startBaselines(run, instances) : [];
+      const bctx = context(
+        base.map((b) => b.url),
+        run,
+        base.map((b) => b.proc.pid!),
+      );
+      // Rounds alternate which side goes first, and each round's pair runs back to back, so a
+      // neighbour's load on this shared machine hits both sides of a ratio alike; the median
+      // round is reported.
+      const pairs: { baseline: ScenarioResult; lineup: ScenarioResult; ratio: number }[] = [];
+      for (let r = 0; r < rounds; r++) {
+        const p = { ...size.join, warmup: r === 0 ? size.join.warmup : 0 };
+        let baseline: ScenarioResult | undefined;
+        const runBaseline = async () => {
+          log(
+            `join baseline (round ${r + 1}/${rounds}): bare express + one Redis round trip x${instances}`,
+          );
+          baseline = await bctx.scenario(() => joinStormBaseline(bctx, p, fans));
+        };
+        if (only.has('join') && r % 2 === 0) await runBaseline();
+        log(`join storm (round ${r + 1}/${rounds}): ${size.join.fans} fans`);
+        const before = ctx.fetch.stats.staleRetries;
+        line = await joinStormLine(ctx, p, fans);
+        line.result.figures.httpStaleConnectionRetries = ctx.fetch.stats.staleRetries - before;
+        if (only.has('join') && r % 2 === 1) await runBaseline();
+        if (baseline) {
+          const ratio =
+            Number(line.result.figures.joinsPerSecond) / Number(baseline.figures.joinsPerSecond);
+          pairs.push({ baseline, lineup: line.result, ratio: round(ratio, 3) });
+          log(
+            `  round ${r + 1}: ${String(line.result.figures.joinsPerSecond)} vs ${String(baseline.figures.joinsPerSecond)} joins/s, ratio ${ratio.toFixed(2)}`,
+          );
+        } else results['join-storm'] = line.result;
       }
-      log(`join storm: ${size.join.fans} fans`);
-      line = await joinStormLine(ctx, size.join, fans);
-      results['join-storm'] = line.result;
-      console.log(formatResult(line.result));
+      await Promise.all(base.map((b) => stopChild(b)));
+      bctx.fetch.agent.destroy();
+      if (pairs.length > 0) {
+        const median = [...pairs].sort((a, b) => a.ratio - b.ratio)[Math.floor(pairs.length / 2)]!;
+        results['join-baseline'] = median.baseline;
+        results['join-storm'] = median.lineup;
+        median.lineup.figures.rounds = pairs.map((p) => ({
+          joinsPerSecond: p.lineup.figures.joinsPerSecond,
+          baselineJoinsPerSecond: p.baseline.figures.joinsPerSecond,
+          ratio: p.ratio,
+          otherCpu: (p.lineup.figures.cpu as { other: number | null }).other,
+          baselineOtherCpu: (p.baseline.figures.cpu as { other: number | null }).other,
+        }));
+        console.log(formatResult(median.baseline));
+      }
+      console.log(formatResult(results['join-storm']!));
     }
     if (only.has('waiting')) {
-      results['waiting-room'] = await waitingRoom(ctx, size.waiting, line);
+      results['waiting-room'] = await ctx.scenario(() => waitingRoom(ctx, size.waiting, line));
       console.log(formatResult(results['waiting-room']));
     }
     if (only.has('seat')) {
-      results['seat-storm'] = await seatStorm(ctx, size.seat);
+      results['seat-storm'] = await ctx.scenario(() => seatStorm(ctx, size.seat));
       console.log(formatResult(results['seat-storm']));
       log('hold baseline: plain SQL loop, same conditional UPDATE');
       const { scheduleIds } = await ctx.admin.concert({
@@ -294,22 +373,26 @@ async function main(): Promise<void> {
         scheduleIds[0]!,
         seatIds,
         size.seat.fans,
-        POOL_PER_INSTANCE * instances,
+        SQL_BASELINE_CONNECTIONS,
       );
       console.log(`sql hold baseline: ${JSON.stringify(baselines.sqlHold)}`);
     }
     if (only.has('booking')) {
-      results['booking-mix'] = await bookingMix(ctx, size.booking);
+      results['booking-mix'] = await ctx.scenario(() => bookingMix(ctx, size.booking));
       console.log(formatResult(results['booking-mix']));
     }
     ctx.fetch.agent.destroy();
     if (options.profile) {
-      log('profiling a join storm on one extra instance (--cpu-prof)');
-      profile = await profileJoin(run, size);
+      const which =
+        typeof options.profile === 'string' ? options.profile.split(',') : ['join', 'booking'];
+      for (const scenario of which as ('join' | 'booking')[]) {
+        log(`profiling ${scenario} on one extra instance (--cpu-prof)`);
+        profiles.push(await profileScenario(run, size, scenario));
+      }
     }
 
     const rows = verdicts(results, baselines as never, instances);
-    const summary = formatSummary(rows, sizeName, instances, load, profile);
+    const summary = formatSummary(rows, sizeName, instances, load, profiles);
     console.log(summary);
     const steps = (results['waiting-room']?.figures.steps ?? []) as WaitingRoomStep[];
     const svgPath =
@@ -335,7 +418,7 @@ async function main(): Promise<void> {
       machine: machineInfo(),
       verdicts: rows,
       baselines,
-      profile,
+      profiles,
       results,
     };
     const jsonPath = typeof options.out === 'string' ? options.out : join(run.dir, 'bench.json');
@@ -370,11 +453,7 @@ function formatSummary(
   size: string,
   instances: number,
   load: number[],
-  profile?: {
-    joinsPerSecond: unknown;
-    busyMs: number;
-    shares: { name: string; percent: number }[];
-  },
+  profiles: ProfileResult[],
 ): string {
   const out = [
     '',
@@ -391,12 +470,12 @@ function formatSummary(
       ]),
     ),
   ];
-  if (profile) {
+  for (const p of profiles) {
     out.push(
-      `\n-- where a joining instance's CPU goes (${profile.busyMs} ms busy, boot included; --cpu-prof)`,
+      `\n-- ${p.scenario} on one instance under --cpu-prof (${String(p.throughput)}/s): where its ${p.busyMs} ms of CPU went (boot included)`,
       table(
         ['owner', '% of busy'],
-        profile.shares.map((s) => [s.name, s.percent]),
+        p.shares.map((s) => [s.name, s.percent]),
       ),
     );
   }

@@ -10,6 +10,8 @@ import { waitingRoomDefaults, type WaitingRoomParams } from '../scenarios/waitin
 
 export interface BenchSize {
   join: JoinStormParams;
+  /** Join storms against Lineup and against the baseline, alternating; the median round counts. */
+  joinRounds: number;
   waiting: WaitingRoomParams;
   seat: SeatStormParams;
   booking: BookingMixParams;
@@ -43,30 +45,34 @@ const booking = (fans: number, extra: Partial<BookingMixParams> = {}): BookingMi
 export const SIZES: Record<string, BenchSize> = {
   smoke: {
     join: { fans: 400, concurrency: 64, warmup: 100 },
+    joinRounds: 1,
     waiting: waiting([200], 3, { maxActive: 20, admitPerMinute: 1_200, connectConcurrency: 50 }),
     seat: { fans: 300, seats: 20, concurrency: 64, joinConcurrency: 64 },
-    booking: booking(150, {
-      concurrency: 50,
+    booking: booking(80, {
+      concurrency: 40,
       seatsPerSchedule: 100,
-      schedules: 5,
+      schedules: 4,
       maxActive: 100,
       maxSeconds: 20,
     }),
   },
   small: {
     join: { fans: 1_000, concurrency: 256, warmup: 500 },
+    joinRounds: 3,
     waiting: waiting([1_000], 10),
     seat: { fans: 1_000, seats: 100, concurrency: 256, joinConcurrency: 256 },
     booking: booking(1_000, { concurrency: 300 }),
   },
   default: {
-    join: { fans: 15_000, concurrency: 256, warmup: 1_500 },
-    waiting: waiting([1_000, 5_000, 15_000], 10),
+    join: { fans: 10_000, concurrency: 256, warmup: 1_500 },
+    joinRounds: 3,
+    waiting: waiting([1_000, 5_000, 10_000], 10),
     seat: { fans: 10_000, seats: 100, concurrency: 256, joinConcurrency: 256 },
-    booking: booking(4_000, { maxSeconds: 45 }),
+    booking: booking(4_000, { maxSeconds: 40 }),
   },
   large: {
     join: { fans: 39_000, concurrency: 256, warmup: 2_000 },
+    joinRounds: 3,
     waiting: waiting([1_000, 10_000, 20_000, 30_000, 39_000], 15),
     seat: { fans: 50_000, seats: 100, concurrency: 256, joinConcurrency: 256 },
     booking: booking(12_000, { maxSeconds: 90 }),

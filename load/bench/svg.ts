@@ -18,19 +18,19 @@ const M = { left: 70, right: 170, top: 34, bottom: 40 };
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-function niceMax(v: number): number {
-  if (!(v > 0)) return 1;
-  const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= v) return m * p;
+/** A round step (1, 2, 2.5, 5 x 10^k) giving about `ticks` ticks up to at least `v`. */
+function niceStep(v: number, ticks: number): number {
+  const raw = (v > 0 ? v : 1) / ticks;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= raw) return m * p;
   return 10 * p;
 }
 
+const niceMax = (v: number, ticks: number) =>
+  niceStep(v, ticks) * Math.ceil((v > 0 ? v : 1) / niceStep(v, ticks));
+
 const fmt = (n: number) =>
-  n >= 10_000
-    ? `${Math.round(n / 1000)}k`
-    : n >= 1000
-      ? `${(n / 1000).toFixed(1)}k`
-      : String(Math.round(n * 10) / 10);
+  n >= 1000 ? `${Math.round(n / 100) / 10}k`.replace('.0k', 'k') : String(Math.round(n * 10) / 10);
 
 function panel(
   y0: number,
@@ -42,21 +42,21 @@ function panel(
 ): string {
   const h = PANEL_H - M.top - M.bottom;
   const w = W - M.left - M.right;
-  const yMax = niceMax(Math.max(floorMax, ...series.flatMap((s) => s.points.map((p) => p[1]))));
+  const yTop = Math.max(floorMax, ...series.flatMap((s) => s.points.map((p) => p[1])));
+  const yStep = niceStep(yTop, 4);
+  const yMax = niceMax(yTop, 4);
   const x = (v: number) => M.left + (v / xMax) * w;
   const y = (v: number) => y0 + M.top + h - (Math.min(v, yMax) / yMax) * h;
   const parts: string[] = [
     `<text x="${M.left}" y="${y0 + 20}" font-size="14" font-weight="bold">${esc(title)}</text>`,
   ];
-  for (let k = 0; k <= 4; k++) {
-    const v = (yMax * k) / 4;
+  for (let v = 0; v <= yMax + 1e-9; v += yStep) {
     parts.push(
       `<line x1="${M.left}" x2="${M.left + w}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/>`,
       `<text x="${M.left - 6}" y="${y(v) + 4}" font-size="11" text-anchor="end">${fmt(v)}</text>`,
     );
   }
-  for (let k = 0; k <= 5; k++) {
-    const v = (xMax * k) / 5;
+  for (let v = 0; v <= xMax + 1e-9; v += niceStep(xMax, 5)) {
     parts.push(
       `<line x1="${x(v)}" x2="${x(v)}" y1="${y0 + M.top + h}" y2="${y0 + M.top + h + 4}" stroke="#333"/>`,
       `<text x="${x(v)}" y="${y0 + M.top + h + 16}" font-size="11" text-anchor="middle">${fmt(v)}</text>`,
@@ -93,7 +93,7 @@ export function renderScalingSvg(
   meta: { instances: number; size: string; machine: MachineInfo },
 ): string {
   const xs = steps.map((s) => s.waitingSockets);
-  const xMax = niceMax(Math.max(...xs) * 1.05);
+  const xMax = niceMax(Math.max(...xs) * 1.05, 5);
   const at = (f: (s: WaitingRoomStep) => number): [number, number][] =>
     steps.map((s) => [s.waitingSockets, f(s)]);
   const flat = (v: number): [number, number][] => [

@@ -38,6 +38,15 @@ export function verdicts(
       met: joinBase ? jps / bps >= 0.9 : null,
       kind: 'target',
     });
+    const rounds = join.figures.rounds as { ratio: number }[] | undefined;
+    if (rounds && rounds.length > 1)
+      out.push({
+        figure: `join ratio in each of ${rounds.length} alternating rounds`,
+        measured: rounds.map((r) => r.ratio.toFixed(2)).join(', '),
+        target: 'the median round is the row above',
+        met: null,
+        kind: 'info',
+      });
     out.push({
       figure: 'join p99 latency (ms)',
       measured: join.ops.join!.latencyMs.p99,

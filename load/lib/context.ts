@@ -42,6 +42,16 @@ export class LoadContext {
     return new LineupClient({ baseUrl: this.url(i), accessToken, fetch: this.fetch });
   }
 
+  /** Runs a scenario and notes how many requests met the keep-alive race and were resent. */
+  async scenario<T extends { figures: Record<string, unknown> }>(
+    run: () => Promise<T>,
+  ): Promise<T> {
+    const before = this.fetch.stats.staleRetries;
+    const result = await run();
+    result.figures.httpStaleConnectionRetries = this.fetch.stats.staleRetries - before;
+    return result;
+  }
+
   log(line: string): void {
     this.target.log(line);
   }

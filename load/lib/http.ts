@@ -26,7 +26,7 @@ export function loadFetch(
   const sources = options.sources;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const stats = { staleRetries: 0 };
-  const fetchLike = (input: string, init: RequestInit = {}, retried = false): Promise<Response> =>
+  const fetchLike = (input: string, init: RequestInit = {}, retries = 0): Promise<Response> =>
     new Promise<Response>((resolve, reject) => {
       const url = new URL(input);
       const headers: Record<string, string> = {};
@@ -61,11 +61,20 @@ export function loadFetch(
       req.on('timeout', () => req.destroy(new Error(`timeout after ${timeoutMs} ms`)));
       req.on('error', (err: NodeJS.ErrnoException) => {
         // The keep-alive race (Node's http docs, `request.reusedSocket`): the server closed an
-        // idle connection just as we reused it. Nothing was answered; send once more, counted.
-        if (!retried && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+        // idle connection just as we reused it, before reading the request. Send again on
+        // another connection (up to 3 times: several idle ones may have gone at once), counted.
+        if (
+          retries < 3 &&
+          req.reusedSocket &&
+          (err.code === 'ECONNRESET' || err.code === 'EPIPE')
+        ) {
           stats.staleRetries++;
-          fetchLike(input, init, true).then(resolve, reject);
-        } else reject(err);
+          fetchLike(input, init, retries + 1).then(resolve, reject);
+        } else {
+          if (err.code === 'ECONNRESET')
+            err.message = `${err.message} (reused connection: ${req.reusedSocket})`;
+          reject(err);
+        }
       });
       req.end(body);
     });

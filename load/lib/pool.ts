@@ -56,7 +56,7 @@ export const errorCode = (err: unknown): string => {
     // A network failure says which: NETWORK_ERROR:ECONNRESET, NETWORK_ERROR:timeout...
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     if (err.code === 'NETWORK_ERROR' && cause)
-      return `${err.code}:${cause.code ?? cause.message?.split(' ')[0] ?? '?'}`;
+      return `${err.code}:${cause.code ?? '?'}${/reused connection: false/.test(cause.message ?? '') ? ':fresh' : ''}`;
     return err.code;
   }
   return err instanceof Error ? err.message.slice(0, 60) : String(err).slice(0, 60);

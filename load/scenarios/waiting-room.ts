@@ -85,7 +85,10 @@ export interface WaitingRoomStep {
 }
 
 /** Median of a few readings of every instance's memory, a second apart (GC makes one noisy). */
-async function memory(ctx: LoadContext, samples = 3): Promise<{ rss: number[]; heap: number[] }> {
+async function memory(
+  ctx: LoadContext,
+  samples: number,
+): Promise<{ rss: number[]; heap: number[] }> {
   const reads: InstanceStats[][] = [];
   for (let i = 0; i < samples; i++) {
     if (i > 0) await sleep(1_000);
@@ -152,7 +155,8 @@ export async function waitingRoom(
       items.push({ url: ctx.url(i), token: j.queueToken, localAddress: sources?.next() });
   });
 
-  const base = await memory(ctx);
+  const samples = p.observeSeconds < 5 ? 1 : 3;
+  const base = await memory(ctx, samples);
   const workers = SocketPool.workersFor(items.length, p.socketsPerWorker);
   const pool = new SocketPool(workers);
   const results: WaitingRoomStep[] = [];
@@ -181,7 +185,7 @@ export async function waitingRoom(
       const cpuConnect = connectCpu();
       opened += batch.length;
       gone += conn.failed;
-      const mem = await memory(ctx);
+      const mem = await memory(ctx, samples);
       const open = opened - gone;
       const rssDelta = mem.rss.reduce((a, b, k) => a + b - base.rss[k]!, 0);
       const heapDelta = mem.heap.reduce((a, b, k) => a + b - base.heap[k]!, 0);
