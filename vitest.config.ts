@@ -12,10 +12,6 @@ export default defineConfig({
     ],
   },
   test: {
-    // Only this error class is tolerated: booting with Redis unreachable (ops.test.ts) makes
-    // fire-and-forget Redis calls outside our code (likely the socket.io Redis adapter) reject.
-    // Known debt: see the closing note of session 1.
-    onUnhandledError: (error) => (error as { name?: string })?.name !== 'MaxRetriesPerRequestError',
     projects: [
       {
         extends: true,

@@ -13,6 +13,11 @@ async function main(): Promise<void> {
     throw err;
   }
   const running = await startServer(config);
+  // A stray rejection inside a library must not end an instance holding thousands of fans'
+  // sockets (Node's default); the operator sees it in the logs instead.
+  process.on('unhandledRejection', (reason) =>
+    running.logger.error({ err: reason }, 'unhandled promise rejection'),
+  );
   const stop = (signal: string) => {
     running.logger.info({ signal }, 'received signal');
     running.close().then(

@@ -9,6 +9,7 @@ import { flushPrefix, startTestServer } from '../support/server.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { bulkFans } from '../support/users.js';
 import { until } from '../support/wait.js';
+import { connected, nextEvent, queueSocket } from '../support/sockets.js';
 
 // Redis stays up (the queue must survive), but the app reaches it through a proxy we cut.
 let db: TestDatabase;
@@ -80,5 +81,64 @@ describe('Redis unreachable for 5 s', () => {
       10_000,
       'admissions resumed',
     );
+  });
+});
+
+describe('an instance that boots while Redis is unreachable', () => {
+  it('stays up and, once Redis returns, hears the other instances over the socket.io adapter', async () => {
+    const target = new URL(REDIS_URL);
+    const cut = await startTcpProxy([]);
+    // Same deployment (key prefix) as `server`, which stays the only leader.
+    const late = await startTestServer(
+      db.url,
+      {
+        REDIS_URL: cut.url.replace('http:', 'redis:'),
+        REDIS_KEY_PREFIX: server.config.redisKeyPrefix,
+        QUEUE_TICK_MS: '50',
+      },
+      { startLeader: false },
+    );
+    try {
+      const lateApi = client(late.url);
+      expect((await lateApi.get('/readyz')).status).toBe(503);
+      await sleep(1_500); // long enough for every command of the boot to have failed
+      cut.backends = [`${target.hostname}:${target.port || 6379}`];
+      await until(async () => (await lateApi.get('/readyz')).status === 200, 15_000, 'late ready');
+
+      const { concertId, scheduleIds } = await createConcert(api);
+      await setQueuePolicy(api, concertId, { maxActive: 5 });
+      const [fan] = await bulkFans(server, 1);
+      const queueToken = (await api.post(`/concerts/${concertId}/queue`, undefined, fan!)).body
+        .queueToken as string;
+      await until(
+        async () =>
+          (await api.get('/queue/status', { headers: { 'x-queue-token': queueToken } })).body
+            .status === 'active',
+        10_000,
+        'fan admitted',
+      );
+      const socket = await connected(queueSocket(late.url, queueToken));
+      try {
+        const scheduleId = scheduleIds[0]!;
+        expect(await socket.emitWithAck('seats:subscribe', { scheduleId })).toMatchObject({
+          ok: true,
+        });
+        // Published by the other instance: it reaches this socket only through Redis pub/sub,
+        // so only if the late instance's subscriptions were made once Redis came back.
+        const change = {
+          scheduleId,
+          availableSeats: 19,
+          changes: [{ seatId: 1, status: 'held' as const }],
+        };
+        const received = nextEvent(socket, 'seats:changed', 5_000);
+        server.services.seatEvents.seatsChanged(change);
+        expect(await received).toEqual(change);
+      } finally {
+        socket.disconnect();
+      }
+    } finally {
+      await late.close();
+      await cut.close();
+    }
   });
 });

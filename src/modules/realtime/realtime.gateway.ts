@@ -23,6 +23,7 @@ import type { QueueStore, StatusResult } from '../queue/queue.store.js';
 import { ConcertLine, type TickDelta, type TrackedFan } from './position-book.js';
 import type { SeatEventPublisher } from './seat-events.js';
 import { clientAddress, originAllowed } from '../../infra/http/security.js';
+import { adapterClients } from './adapter-clients.js';
 
 interface InterServerEvents {
   'queue:tick': (delta: TickDelta & { concertId: number }) => void;
@@ -70,7 +71,7 @@ export class RealtimeGateway implements SeatEventPublisher {
   /** concertId -> userId -> this instance's sockets of that fan. */
   private readonly sockets = new Map<number, Map<number, Set<FanSocket>>>();
   private readonly lastPush = new Map<string, number>();
-  private readonly adapterClients: RedisClient[];
+  private readonly adapterConnections: RedisClient[];
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly unsubscribe: () => void;
   private closed = false;
@@ -78,13 +79,8 @@ export class RealtimeGateway implements SeatEventPublisher {
 
   constructor(private readonly deps: GatewayDeps) {
     const { config } = deps;
-    const pub = deps.redis.duplicate();
-    const sub = deps.redis.duplicate();
-    for (const c of [pub, sub])
-      c.on('error', (err) =>
-        deps.logger.warn({ err: err.message }, 'socket.io adapter redis error'),
-      );
-    this.adapterClients = [pub, sub];
+    const { pub, sub } = adapterClients(deps.redis, deps.logger);
+    this.adapterConnections = [pub, sub];
     this.io = new Server(deps.httpServer, {
       // WebSocket only: HTTP long-polling would need sticky sessions across instances.
       transports: ['websocket'],
@@ -131,7 +127,12 @@ export class RealtimeGateway implements SeatEventPublisher {
     for (const t of this.timers) clearInterval(t);
     this.nsp.local.disconnectSockets(true);
     this.io.engine.close();
-    await Promise.all(this.adapterClients.map((c) => c.quit().catch(() => c.disconnect())));
+    // QUIT would wait forever for an unreachable Redis on the subscriber (it has no retry limit).
+    await Promise.all(
+      this.adapterConnections.map((c) =>
+        c.status === 'ready' ? c.quit().catch(() => c.disconnect()) : c.disconnect(),
+      ),
+    );
   }
 
   /** A cap on concurrent sockets per client address on this instance (abuse limit). */
