@@ -22,6 +22,13 @@ export function createRedis(
     return new Cluster(source.redisClusterNodes, {
       redisOptions: { ...OPTIONS, connectionName: name },
       clusterRetryStrategy: (times) => Math.min(times * 100, 1_000),
+      // The sharded socket.io adapter SSUBSCRIBEs on a duplicate of this client (duplicates keep
+      // these options). A shard channel must be subscribed on the master owning its slot: without
+      // this option ioredis sends every SSUBSCRIBE to its one cluster-wide subscriber connection
+      // on an arbitrary node, which answers MOVED to each retry ("Too many Cluster redirections").
+      // With it (ioredis >= 5.9) it keeps one subscriber per master and routes by slot; those
+      // connect lazily, only once a channel in their slots is subscribed.
+      shardedSubscribers: true,
     });
   }
   return new Redis(source.redisUrl, { ...OPTIONS, connectionName: name });
