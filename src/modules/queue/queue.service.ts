@@ -10,21 +10,18 @@ import type { CatalogueService } from '../catalogue/catalogue.service.js';
 import type { QueueEventPublisher } from './queue.events.js';
 import type { QueueClaims, QueueTokens } from './queue-tokens.js';
 import type { PolicyDefaults, QueuePolicy, QueueStore, StatusResult } from './queue.store.js';
+import { SaleWindowCache } from './sale-windows.js';
 
 type Clock = () => Date;
 
-interface SaleWindow {
-  saleOpensAt: number;
-  saleEndsAt: number | null;
-  fetchedAt: number;
-}
-
-// The join path is the hottest in the product (a whole stadium in one second): the concert's
-// sale window is cached per instance for a few seconds so a join costs one Redis round trip.
+// How long an instance trusts its copy of a concert's sale window (sale-windows.ts).
 const SALE_WINDOW_CACHE_MS = 5_000;
 
 export class QueueService {
-  private readonly saleWindows = new Map<number, SaleWindow>();
+  private readonly saleWindows = new SaleWindowCache(async (concertId) => {
+    const w = await this.catalogue.saleWindow(concertId);
+    return { saleOpensAt: w.saleOpensAt.getTime(), saleEndsAt: w.saleEndsAt?.getTime() ?? null };
+  }, SALE_WINDOW_CACHE_MS);
   private readonly registered = new Set<number>();
 
   constructor(
@@ -49,7 +46,7 @@ export class QueueService {
 
   /** Joins the line (idempotent per user and concert). `created` says whether the place is new. */
   async join(userId: number, concertId: number): Promise<{ created: boolean; body: JoinResponse }> {
-    const window = await this.saleWindow(concertId);
+    const window = await this.saleWindows.get(concertId);
     if (window.saleEndsAt === null || window.saleEndsAt <= this.now().getTime())
       throw new AppError('SALE_ENDED');
     if (!this.registered.has(concertId)) {
@@ -265,20 +262,6 @@ export class QueueService {
       activeUntil:
         status === 'active' && r.activeUntil ? new Date(r.activeUntil).toISOString() : null,
     };
-  }
-
-  private async saleWindow(concertId: number): Promise<SaleWindow> {
-    const cached = this.saleWindows.get(concertId);
-    const now = Date.now();
-    if (cached && now - cached.fetchedAt < SALE_WINDOW_CACHE_MS) return cached;
-    const w = await this.catalogue.saleWindow(concertId);
-    const fresh = {
-      saleOpensAt: w.saleOpensAt.getTime(),
-      saleEndsAt: w.saleEndsAt?.getTime() ?? null,
-      fetchedAt: now,
-    };
-    this.saleWindows.set(concertId, fresh);
-    return fresh;
   }
 }
 
