@@ -1,29 +1,30 @@
 import { SignJWT, jwtVerify } from 'jose';
+import { hmacKey } from '../../infra/crypto/hmac-key.js';
 
 /** Access tokens: HS256 JWTs whose `sub` is the user id (SPEC §4). */
 export class AccessTokens {
-  private readonly key: Uint8Array;
+  private readonly key: Promise<CryptoKey>;
 
   constructor(
     secret: string,
     readonly ttlSeconds = 3600,
   ) {
-    this.key = new TextEncoder().encode(secret);
+    this.key = hmacKey(secret);
   }
 
-  sign(userId: number): Promise<string> {
+  async sign(userId: number): Promise<string> {
     return new SignJWT({})
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(String(userId))
       .setIssuedAt()
       .setExpirationTime(`${this.ttlSeconds}s`)
-      .sign(this.key);
+      .sign(await this.key);
   }
 
   /** The user id, or null for a missing, forged, expired or malformed token. */
   async verify(token: string): Promise<number | null> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] });
+      const { payload } = await jwtVerify(token, await this.key, { algorithms: ['HS256'] });
       const id = Number(payload.sub);
       return Number.isSafeInteger(id) && id > 0 ? id : null;
     } catch {

@@ -1,4 +1,5 @@
 import { SignJWT, jwtVerify } from 'jose';
+import { hmacKey } from '../../infra/crypto/hmac-key.js';
 
 export interface QueueClaims {
   userId: number;
@@ -12,26 +13,26 @@ const TOKEN_TTL = '7d';
 
 /** Queue tokens: HS256 JWTs signed with QUEUE_TOKEN_SECRET (`sub` user, `concertId`, `eid`). */
 export class QueueTokens {
-  private readonly key: Uint8Array;
+  private readonly key: Promise<CryptoKey>;
 
   constructor(secret: string) {
-    this.key = new TextEncoder().encode(secret);
+    this.key = hmacKey(secret);
   }
 
-  sign(claims: QueueClaims): Promise<string> {
+  async sign(claims: QueueClaims): Promise<string> {
     return new SignJWT({ concertId: claims.concertId, eid: claims.eid })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(String(claims.userId))
       .setIssuedAt()
       .setExpirationTime(TOKEN_TTL)
-      .sign(this.key);
+      .sign(await this.key);
   }
 
   /** The claims, or null for a missing, forged, expired or malformed token. */
   async verify(token: string | undefined): Promise<QueueClaims | null> {
     if (!token) return null;
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] });
+      const { payload } = await jwtVerify(token, await this.key, { algorithms: ['HS256'] });
       const userId = Number(payload.sub);
       const { concertId, eid } = payload as { concertId?: unknown; eid?: unknown };
       if (![userId, concertId, eid].every((n) => Number.isSafeInteger(n) && (n as number) > 0))
