@@ -135,7 +135,7 @@ async function startInstances(run: Run, count: number): Promise<Child[]> {
     out.push(
       await startChild({
         name: `instance ${i}`,
-        args: ['--max-old-space-size=4096', join(ROOT, 'dist/main.js')],
+        args: ['--max-old-space-size=4096', '--expose-gc', join(ROOT, 'dist/main.js')],
         env: instanceEnv(run, port, i),
         port,
         logPath: join(run.dir, `instance-${i}.log`),
@@ -198,6 +198,7 @@ async function profileScenario(
       '--cpu-prof',
       `--cpu-prof-dir=${dir}`,
       '--max-old-space-size=4096',
+      '--expose-gc',
       join(ROOT, 'dist/main.js'),
     ],
     env: instanceEnv(run, port, 9),

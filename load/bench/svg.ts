@@ -16,6 +16,7 @@ const W = 760;
 const PANEL_H = 220;
 const M = { left: 70, right: 170, top: 34, bottom: 40 };
 
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** A round step (1, 2, 2.5, 5 x 10^k) giving about `ticks` ticks up to at least `v`. */
@@ -101,16 +102,16 @@ export function renderScalingSvg(
     [xMax, v],
   ];
   const panels = [
-    panel(30, 'Server memory per 1,000 sockets', 'MiB (RSS, sum of instances)', xMax, [
+    panel(30, 'Server memory, all instances together', 'MiB (sum of instances)', xMax, [
       {
-        name: 'RSS / 1k sockets',
+        name: 'RSS',
         color: '#1f77b4',
-        points: at((s) => s.memory.rssPer1000SocketsMiB),
+        points: at((s) => sum(s.memory.rssMiB)),
       },
       {
-        name: 'JS heap / 1k sockets',
+        name: 'JS heap + external after GC',
         color: '#9467bd',
-        points: at((s) => Math.max(0, s.memory.heapPer1000SocketsMiB)),
+        points: at((s) => sum(s.memory.heapMiB)),
       },
     ]),
     panel(

@@ -89,8 +89,8 @@ export function verdicts(
       kind: 'target',
     });
     out.push({
-      figure: 'server RSS per 1,000 sockets (MiB)',
-      measured: last.memory.rssPer1000SocketsMiB,
+      figure: 'server memory per 1,000 sockets (MiB): JS heap+external after GC / RSS growth',
+      measured: `${last.memory.heapPer1000SocketsMiB} / ${last.memory.rssPer1000SocketsMiB}`,
       target: 'reported',
       met: null,
       kind: 'info',

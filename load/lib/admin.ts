@@ -14,6 +14,8 @@ export interface InstanceStats {
     external: number;
     arrayBuffers: number;
   };
+  /** A full GC ran just before the reading (asked with gc, instance started with --expose-gc). */
+  afterGc?: boolean;
   booking: { holdRequests: number; holdDatabaseWrites: number };
 }
 
@@ -102,10 +104,13 @@ export class Admin {
 }
 
 /** `GET /admin/stats` of every instance (each URL must reach one instance, not a balancer). */
-export async function instanceStats(urls: string[], token: string): Promise<InstanceStats[]> {
-  return Promise.all(
-    urls.map((u) => new Admin(u, token).call<InstanceStats>('GET', '/admin/stats')),
-  );
+export async function instanceStats(
+  urls: string[],
+  token: string,
+  gc = false,
+): Promise<InstanceStats[]> {
+  const path = gc ? '/admin/stats?gc=true' : '/admin/stats';
+  return Promise.all(urls.map((u) => new Admin(u, token).call<InstanceStats>('GET', path)));
 }
 
 export const sumHoldWrites = (stats: InstanceStats[]): number =>

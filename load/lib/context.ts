@@ -56,8 +56,9 @@ export class LoadContext {
     this.target.log(line);
   }
 
-  stats(): Promise<InstanceStats[]> {
-    return instanceStats(this.target.urls, this.target.adminToken);
+  /** Every instance's counters and memory; `gc` asks for a full collection first. */
+  stats(gc = false): Promise<InstanceStats[]> {
+    return instanceStats(this.target.urls, this.target.adminToken, gc);
   }
 
   /**

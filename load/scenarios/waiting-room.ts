@@ -75,30 +75,39 @@ export interface WaitingRoomStep {
   memory: {
     /** Sum over instances of (RSS now - RSS before any socket), per 1,000 open sockets. */
     rssPer1000SocketsMiB: number;
+    /** The same for JS heap + external after a full GC (exact when instances expose gc). */
     heapPer1000SocketsMiB: number;
+    /** Each instance's RSS, and JS heap + external (after GC when exposed), at this step. */
     rssMiB: number[];
-    heapUsedMiB: number[];
+    heapMiB: number[];
   };
   cpuConnect: CpuReport;
   cpu: CpuReport;
   socketWorkerCpuSeconds: number;
 }
 
-/** Median of a few readings of every instance's memory, a second apart (GC makes one noisy). */
+/**
+ * Every instance's memory. Instances started with --expose-gc collect garbage first, so one
+ * reading is exact; otherwise the median of a few readings a second apart (GC makes one noisy).
+ * `heap` is the JS heap plus memory outside it held by JS objects (Buffers: `external`).
+ */
 async function memory(
   ctx: LoadContext,
   samples: number,
 ): Promise<{ rss: number[]; heap: number[] }> {
-  const reads: InstanceStats[][] = [];
-  for (let i = 0; i < samples; i++) {
-    if (i > 0) await sleep(1_000);
+  const reads: InstanceStats[][] = [await ctx.stats(true)];
+  const exact = reads[0]!.every((s) => s.afterGc);
+  for (let i = 1; i < (exact ? 1 : samples); i++) {
+    await sleep(1_000);
     reads.push(await ctx.stats());
   }
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const n = reads[0]!.length;
   return {
     rss: Array.from({ length: n }, (_, k) => median(reads.map((r) => r[k]!.memory.rss))),
-    heap: Array.from({ length: n }, (_, k) => median(reads.map((r) => r[k]!.memory.heapUsed))),
+    heap: Array.from({ length: n }, (_, k) =>
+      median(reads.map((r) => r[k]!.memory.heapUsed + r[k]!.memory.external)),
+    ),
   };
 }
 
@@ -245,7 +254,7 @@ export async function waitingRoom(
           rssPer1000SocketsMiB: round(((rssDelta / Math.max(1, open)) * 1000) / MiB, 2),
           heapPer1000SocketsMiB: round(((heapDelta / Math.max(1, open)) * 1000) / MiB, 2),
           rssMiB: mem.rss.map((b) => round(b / MiB)),
-          heapUsedMiB: mem.heap.map((b) => round(b / MiB)),
+          heapMiB: mem.heap.map((b) => round(b / MiB)),
         },
         cpuConnect,
         cpu,
@@ -280,6 +289,7 @@ export async function waitingRoom(
         pushIntervalMaxMs: last.pushIntervalMaxMs,
         admissionNoticeP99Ms: last.admissionNoticeP99Ms,
         rssPer1000SocketsMiB: last.memory.rssPer1000SocketsMiB,
+        heapPer1000SocketsMiB: last.memory.heapPer1000SocketsMiB,
         pushesPerFanPerSecond: last.pushesPerFanPerSecond,
         connectFailed: results.reduce((a, r) => a + r.connectFailed, 0),
         cpu: last.cpu,
@@ -300,7 +310,8 @@ export async function waitingRoom(
           'silent>2s',
           'admit p50',
           'admit p99',
-          'MiB/1k',
+          'heap/1k',
+          'RSS/1k',
           'inst CPU%',
         ],
         rows: results.map((r) => [
@@ -316,6 +327,7 @@ export async function waitingRoom(
           r.fansSilentOver2s,
           r.admissionNoticeP50Ms,
           r.admissionNoticeP99Ms,
+          r.memory.heapPer1000SocketsMiB,
           r.memory.rssPer1000SocketsMiB,
           r.cpu.percentOfCore.instances ?? '-',
         ]),

@@ -30,6 +30,34 @@ async function unusedPort(): Promise<number> {
   return port;
 }
 
+describe('GET /admin/stats', () => {
+  it('collects garbage first only when asked and the process exposes gc', async () => {
+    const admin = { token: server.config.adminToken };
+    let collections = 0;
+    const g = globalThis as { gc?: () => void };
+    const had = g.gc;
+    g.gc = () => void collections++; // the server runs in this process
+    try {
+      const plain = await api.get('/admin/stats', admin);
+      expect(plain.status).toBe(200);
+      expect(plain.body.afterGc).toBe(false);
+      const collected = await api.get('/admin/stats?gc=true', admin);
+      expect(collected.body).toMatchObject({ afterGc: true, pid: process.pid });
+      expect(collections).toBe(1);
+      const bad = await api.get('/admin/stats?gc=yes', admin);
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.code).toBe('VALIDATION_FAILED');
+      expect(collections).toBe(1);
+      delete g.gc; // a process started without --expose-gc
+      const without = await api.get('/admin/stats?gc=true', admin);
+      expect(without.body.afterGc).toBe(false);
+    } finally {
+      if (had) g.gc = had;
+      else delete g.gc;
+    }
+  });
+});
+
 describe('health', () => {
   it('GET /healthz answers 200 while the process is up', async () => {
     const res = await api.get('/healthz');
