@@ -39,13 +39,13 @@ export default defineConfig({
         test: {
           // The queue, seat-lock and gateway suites again, on a local 3-master Redis Cluster.
           name: 'cluster',
-          // Not yet here: queue-join (errors under the 1,100-join storm on the cluster) and
-          // realtime-gateway (sharded adapter: "Too many Cluster redirections").
           include: [
+            'test/integration/queue-join.test.ts',
             'test/integration/queue-leader.test.ts',
             'test/integration/queue-prequeue.test.ts',
             'test/integration/queue-guard.test.ts',
             'test/integration/booking-storm.test.ts',
+            'test/integration/realtime-gateway.test.ts',
           ],
           environment: 'node',
           globalSetup: ['test/support/global-setup.ts', 'test/support/cluster-setup.ts'],
