@@ -167,3 +167,32 @@ describe('positions pushed to 1,000 waiting sockets on 3 instances', () => {
     });
   });
 });
+
+describe('a fan admitted while its socket is still in the handshake', () => {
+  it('is told of the admission it missed (the queue:admitted went out before it joined its room)', async () => {
+    const { concertId } = await createConcert(api);
+    await setQueuePolicy(api, concertId, { paused: true, maxActive: 5 });
+    const [fan] = await bulkFans(servers[0]!, 1);
+    const [{ token }] = await joinAndConnect(concertId, [fan!]);
+    const statusOf = async () =>
+      (await api.get('/queue/status', { headers: { 'x-queue-token': token } })).body.status;
+
+    // Runs after the gateway's own middleware has read the fan's entry ("waiting") and before
+    // the connection: the line admits the fan right there, and its queue:admitted is sent.
+    servers[0]!.gateway.io.of('/queue').use((socket, next) => {
+      if (socket.data.claims?.userId !== fan!.id) return next();
+      void (async () => {
+        await setQueuePolicy(api, concertId, { paused: false });
+        await until(async () => (await statusOf()) === 'active', 10_000, 'admitted');
+        await sleep(300); // the tick's events reach every instance over Redis
+        next();
+      })();
+    });
+    const socket = queueSocket(servers[0]!.url, token);
+    sockets.push(socket);
+    await connected(socket);
+    const admitted = await firstEvent(socket, 'queue:admitted', 5_000);
+    expect(admitted).toMatchObject({ concertId, activeUntil: expect.any(String) });
+    expect(seen(socket, 'queue:status').at(-1)).toMatchObject({ status: 'active' });
+  });
+});

@@ -5,6 +5,7 @@ import type { RedisClient } from '../../infra/redis/scripts.js';
 import type { Logger } from 'pino';
 import {
   QUEUE_NAMESPACE,
+  QueueEndReason,
   SeatsSubscription,
   type Ack,
   type AckResult,
@@ -185,10 +186,12 @@ export class RealtimeGateway implements SeatEventPublisher {
     const mine = fans.get(userId) ?? new Set<FanSocket>();
     fans.set(userId, mine.add(socket));
 
-    if (entry.state === 'prequeue' || entry.state === 'waiting') {
-      this.line(concertId).track(toTracked(claims, entry), entry.rate);
-    }
-    this.pushTo(concertId, userId, entry);
+    const waiting = entry.state === 'prequeue' || entry.state === 'waiting';
+    if (waiting && !this.line(concertId).track(toTracked(claims, entry), entry.rate)) {
+      // A tick during the handshake admitted the fan (or it left): its queue:admitted went to the
+      // fan's room before this socket joined it. Without this the fan would wait forever.
+      void this.catchUp(socket);
+    } else this.pushTo(concertId, userId, entry);
 
     // Admission or ending reaches this socket through the adapter; the fan then stops waiting here.
     socket.onAnyOutgoing((event, payload: { admittedAt?: string }) => {
@@ -256,6 +259,31 @@ export class RealtimeGateway implements SeatEventPublisher {
       result = { ok: false, error: { code: appErr.code, message: appErr.message } };
     }
     if (typeof ack === 'function') ack(result);
+  }
+
+  /** Tells one socket where its fan stands now, with the event it missed (admitted or ended). */
+  private async catchUp(socket: FanSocket): Promise<void> {
+    const { concertId, userId } = socket.data.claims;
+    try {
+      const entry = await this.deps.queue.entry(socket.data.claims);
+      const view = this.deps.queue.view(concertId, entry);
+      socket.emit('queue:status', view);
+      if (entry.state === 'active' && view.activeUntil)
+        socket.emit('queue:admitted', { concertId, activeUntil: view.activeUntil });
+      else if (entry.state === 'prequeue' || entry.state === 'waiting') {
+        this.line(concertId).track(toTracked(socket.data.claims, entry), entry.rate);
+        this.lastPush.set(`${concertId}:${userId}`, Date.now());
+      }
+    } catch (err) {
+      const appErr = toAppError(err);
+      if (appErr.code === 'ADMISSION_EXPIRED' || appErr.code === 'QUEUE_ENTRY_NOT_FOUND') {
+        const reason = appErr.details?.reason;
+        socket.emit('queue:ended', {
+          concertId,
+          reason: QueueEndReason.safeParse(reason).data ?? 'removed',
+        });
+      } else this.deps.logger.warn({ err: appErr.message }, 'socket catch-up failed');
+    }
   }
 
   /** Local queue events: the instance that learns of an event tells every instance. */
