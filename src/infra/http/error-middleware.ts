@@ -62,6 +62,7 @@ export function isDependencyDown(err: unknown): boolean {
     '08006',
     '08003',
     '08001',
+    '53300', // too_many_connections: PostgreSQL is at max_connections; retrying later works
   ];
   if (e?.code && codes.includes(e.code)) return true;
   // "Transaction query already complete": knex trying to roll back on a connection the server
@@ -73,6 +74,8 @@ export function isDependencyDown(err: unknown): boolean {
     return true;
   }
   if (e?.name === 'MaxRetriesPerRequestError') return true;
+  // The pool stayed exhausted for its whole acquire timeout: overloaded, not broken.
+  if (e?.name === 'KnexTimeoutError') return true;
   if (/Connection is closed|Stream isn't writeable|Connection terminated/i.test(e?.message ?? ''))
     return true;
   return e?.cause ? isDependencyDown(e.cause) : false;
