@@ -173,7 +173,7 @@ describe('a fan admitted while its socket is still in the handshake', () => {
     const { concertId } = await createConcert(api);
     await setQueuePolicy(api, concertId, { paused: true, maxActive: 5 });
     const [fan] = await bulkFans(servers[0]!, 1);
-    const [{ token }] = await joinAndConnect(concertId, [fan!]);
+    const { token } = (await joinAndConnect(concertId, [fan!]))[0]!;
     const statusOf = async () =>
       (await api.get('/queue/status', { headers: { 'x-queue-token': token } })).body.status;
 

@@ -1,9 +1,9 @@
 import { SignJWT, jwtVerify } from 'jose';
-import { hmacKey } from '../../infra/crypto/hmac-key.js';
+import { hmacKey, type HmacKey } from '../../infra/crypto/hmac-key.js';
 
 /** Access tokens: HS256 JWTs whose `sub` is the user id (SPEC §4). */
 export class AccessTokens {
-  private readonly key: Promise<CryptoKey>;
+  private readonly key: Promise<HmacKey>;
 
   constructor(
     secret: string,

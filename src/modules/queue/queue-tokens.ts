@@ -1,5 +1,5 @@
 import { SignJWT, jwtVerify } from 'jose';
-import { hmacKey } from '../../infra/crypto/hmac-key.js';
+import { hmacKey, type HmacKey } from '../../infra/crypto/hmac-key.js';
 
 export interface QueueClaims {
   userId: number;
@@ -13,7 +13,7 @@ const TOKEN_TTL = '7d';
 
 /** Queue tokens: HS256 JWTs signed with QUEUE_TOKEN_SECRET (`sub` user, `concertId`, `eid`). */
 export class QueueTokens {
-  private readonly key: Promise<CryptoKey>;
+  private readonly key: Promise<HmacKey>;
 
   constructor(secret: string) {
     this.key = hmacKey(secret);
