@@ -196,3 +196,28 @@ describe('a fan admitted while its socket is still in the handshake', () => {
     expect(seen(socket, 'queue:status').at(-1)).toMatchObject({ status: 'active' });
   });
 });
+
+describe('the heartbeat', () => {
+  it('tells a waiting fan its place at least every QUEUE_PUSH_INTERVAL_MS, about once per interval', async () => {
+    const { concertId } = await createConcert(api);
+    await setQueuePolicy(api, concertId, { paused: true }); // nobody moves: only heartbeats
+    const [fan] = await bulkFans(servers[0]!, 1);
+    const { token } = (await joinAndConnect(concertId, [fan!]))[0]!;
+    const socket = queueSocket(servers[1]!.url, token);
+    sockets.push(socket);
+    const at: number[] = [];
+    socket.on('queue:status', () => at.push(Date.now()));
+    await connected(socket);
+    await sleep(4_200);
+    socket.disconnect();
+
+    const interval = servers[1]!.config.queue.pushIntervalMs;
+    // From the last of the pushes at connect (there may be two within a few ms) on: heartbeats.
+    const beats = at.filter((t) => t - at[0]! > 100);
+    const gaps = [beats[0]! - at[0]!, ...beats.slice(1).map((t, i) => t - beats[i]!)];
+    // The bound, with room for timer lateness on a loaded machine; and no double pushes.
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(interval + 150);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(interval * 0.8);
+    expect(beats.length).toBeGreaterThanOrEqual(3);
+  });
+});
