@@ -33,7 +33,7 @@ import { verdicts, type Verdict } from './targets.js';
 // scenarios in the same run, prints every figure beside its baseline and target, writes JSON
 // (and the scaling plot), and removes its database, keys and processes however it ends.
 //   --size smoke|small|default|large   --only join,waiting,seat,booking   --instances 2
-//   --svg <path> (default docs/waiting-room-scaling.svg for default/large, else the results dir)
+//   --svg <path> (default docs/bench/waiting-room-<size>.svg for default/large, else the results dir)
 //   --profile[=join,seat,booking] (the scenario on one more instance under --cpu-prof: where its CPU goes)
 //   --waiting-steps 10000,30000,50000   --observe-seconds 15   (override the size's waiting room)
 //   --tick-ms 800 (the instances' QUEUE_TICK_MS)
@@ -413,7 +413,7 @@ async function main(): Promise<void> {
       typeof options.svg === 'string'
         ? options.svg
         : sizeName === 'default' || sizeName === 'large'
-          ? join(ROOT, 'docs', 'waiting-room-scaling.svg')
+          ? join(ROOT, 'docs', 'bench', `waiting-room-${sizeName}.svg`)
           : join(run.dir, 'waiting-room-scaling.svg');
     if (steps.length > 0) {
       mkdirSync(join(svgPath, '..'), { recursive: true });

@@ -109,7 +109,7 @@ export function renderScalingSvg(
         points: at((s) => sum(s.memory.rssMiB)),
       },
       {
-        name: 'JS heap + external after GC',
+        name: 'heap+ext. after GC',
         color: '#9467bd',
         points: at((s) => sum(s.memory.heapMiB)),
       },
