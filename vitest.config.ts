@@ -57,6 +57,19 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // `npm run screenshots`: regenerates the README's pictures; not a test of behaviour.
+          name: 'screenshots',
+          include: ['test/screenshots/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/support/global-setup.ts', 'test/support/build-web.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          pool: 'forks',
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',

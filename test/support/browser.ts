@@ -102,13 +102,12 @@ export async function useLanguage(page: Page, lang: 'ko' | 'en'): Promise<void> 
 }
 
 /**
- * When LINEUP_SCREENSHOTS is set (npm run screenshots), saves the page as
- * docs/screenshots/<name>-phone.png (375 px wide, in Korean) and <name>-desktop.png (1280 px, in
- * English), each as tall as its content, then puts size and language back. Otherwise does
- * nothing. Korean needs a Korean font on the machine (Debian: fonts-nanum or fonts-noto-cjk).
+ * Saves the page as docs/screenshots/<name>-phone.png (375 px wide, in Korean) and
+ * <name>-desktop.png (1280 px, in English), each as tall as its content, then puts size and
+ * language back (npm run screenshots). Korean needs a Korean font on the machine (Debian:
+ * fonts-nanum or fonts-noto-cjk).
  */
 export async function screenshot(page: Page, name: string): Promise<void> {
-  if (!process.env.LINEUP_SCREENSHOTS) return;
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const size = page.viewportSize();
   const lang = (await page.getAttribute('html', 'lang')) as 'ko' | 'en';

@@ -17,15 +17,15 @@ import { flushPrefix, startTestServer } from '../support/server.js';
 import { bulkFans } from '../support/users.js';
 import { until } from '../support/wait.js';
 
-// The README's screenshots, from the demo data: `npm run screenshots` (LINEUP_SCREENSHOTS=1)
-// rewrites docs/screenshots/*.png. Skipped in ordinary test runs.
+// The README's screenshots, from the demo data: `npm run screenshots` (the vitest project
+// `screenshots`, not part of `npm test`) rewrites docs/screenshots/*.png.
 
 let db: TestDatabase;
 let server: RunningServer;
 let api: Client;
 let browser: Browser;
 
-describe.skipIf(!process.env.LINEUP_SCREENSHOTS)('README screenshots', () => {
+describe('README screenshots', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     server = await startTestServer(db.url, { QUEUE_TICK_MS: '100', LEADER_LEASE_MS: '600' });
