@@ -1,34 +1,24 @@
-import { SignJWT, jwtVerify } from 'jose';
-import { hmacKey, type HmacKey } from '../../infra/crypto/hmac-key.js';
+import { Hs256 } from '../../infra/crypto/hs256.js';
 
 /** Access tokens: HS256 JWTs whose `sub` is the user id (SPEC §4). */
 export class AccessTokens {
-  private readonly key: Promise<HmacKey>;
+  private readonly jwt: Hs256;
 
   constructor(
     secret: string,
     readonly ttlSeconds = 3600,
   ) {
-    this.key = hmacKey(secret);
+    this.jwt = new Hs256(secret);
   }
 
   async sign(userId: number): Promise<string> {
-    return new SignJWT({})
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setSubject(String(userId))
-      .setIssuedAt()
-      .setExpirationTime(`${this.ttlSeconds}s`)
-      .sign(await this.key);
+    return this.jwt.sign({ sub: String(userId) }, this.ttlSeconds);
   }
 
   /** The user id, or null for a missing, forged, expired or malformed token. */
   async verify(token: string): Promise<number | null> {
-    try {
-      const { payload } = await jwtVerify(token, await this.key, { algorithms: ['HS256'] });
-      const id = Number(payload.sub);
-      return Number.isSafeInteger(id) && id > 0 ? id : null;
-    } catch {
-      return null;
-    }
+    const claims = this.jwt.verify(token);
+    const id = Number(claims?.sub);
+    return typeof claims?.sub === 'string' && Number.isSafeInteger(id) && id > 0 ? id : null;
   }
 }

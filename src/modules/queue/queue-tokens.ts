@@ -1,5 +1,4 @@
-import { SignJWT, jwtVerify } from 'jose';
-import { hmacKey, type HmacKey } from '../../infra/crypto/hmac-key.js';
+import { Hs256 } from '../../infra/crypto/hs256.js';
 
 export interface QueueClaims {
   userId: number;
@@ -9,37 +8,31 @@ export interface QueueClaims {
 }
 
 // Valid for the life of the entry; Redis, not the token, says whether the entry is still alive.
-const TOKEN_TTL = '7d';
+const TOKEN_TTL_SECONDS = 7 * 86_400;
 
 /** Queue tokens: HS256 JWTs signed with QUEUE_TOKEN_SECRET (`sub` user, `concertId`, `eid`). */
 export class QueueTokens {
-  private readonly key: Promise<HmacKey>;
+  private readonly jwt: Hs256;
 
   constructor(secret: string) {
-    this.key = hmacKey(secret);
+    this.jwt = new Hs256(secret);
   }
 
   async sign(claims: QueueClaims): Promise<string> {
-    return new SignJWT({ concertId: claims.concertId, eid: claims.eid })
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setSubject(String(claims.userId))
-      .setIssuedAt()
-      .setExpirationTime(TOKEN_TTL)
-      .sign(await this.key);
+    return this.jwt.sign(
+      { sub: String(claims.userId), concertId: claims.concertId, eid: claims.eid },
+      TOKEN_TTL_SECONDS,
+    );
   }
 
   /** The claims, or null for a missing, forged, expired or malformed token. */
   async verify(token: string | undefined): Promise<QueueClaims | null> {
-    if (!token) return null;
-    try {
-      const { payload } = await jwtVerify(token, await this.key, { algorithms: ['HS256'] });
-      const userId = Number(payload.sub);
-      const { concertId, eid } = payload as { concertId?: unknown; eid?: unknown };
-      if (![userId, concertId, eid].every((n) => Number.isSafeInteger(n) && (n as number) > 0))
-        return null;
-      return { userId, concertId: concertId as number, eid: eid as number };
-    } catch {
+    const payload = this.jwt.verify(token);
+    if (!payload || typeof payload.sub !== 'string') return null;
+    const userId = Number(payload.sub);
+    const { concertId, eid } = payload;
+    if (![userId, concertId, eid].every((n) => Number.isSafeInteger(n) && (n as number) > 0))
       return null;
-    }
+    return { userId, concertId: concertId as number, eid: eid as number };
   }
 }

@@ -1,0 +1,79 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export type JwtClaims = Record<string, unknown> & { exp: number };
+
+const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
+/** Longer than any token Lineup signs by far; refuses to hash megabytes from a hostile header. */
+const MAX_TOKEN_LENGTH = 4096;
+
+/**
+ * HS256 JSON Web Tokens (RFC 7519) on node:crypto's synchronous HMAC.
+ *
+ * Why not jose: it signs and verifies through WebCrypto, whose HMAC runs as an asynchronous job
+ * in Node (~60 µs per operation); a join verifies one token and signs another, and that was the
+ * largest single CPU cost of a join (BENCHMARKS.md). The synchronous HMAC costs a few µs.
+ *
+ * Only what Lineup needs: tokens it signs itself with one shared secret. Verification accepts
+ * the HS256 algorithm only (never `none`, never another family), compares the signature in
+ * constant time, requires canonical base64url, a JSON object payload and an `exp` in the
+ * future, and honours `nbf`. The tests check both directions against jose.
+ */
+export class Hs256 {
+  private readonly secret: Buffer;
+
+  constructor(secret: string) {
+    this.secret = Buffer.from(secret, 'utf8');
+  }
+
+  sign(claims: Record<string, unknown>, ttlSeconds: number, nowMs = Date.now()): string {
+    const iat = Math.floor(nowMs / 1000);
+    const payload = Buffer.from(JSON.stringify({ ...claims, iat, exp: iat + ttlSeconds }));
+    const input = `${HEADER}.${payload.toString('base64url')}`;
+    return `${input}.${this.mac(input).toString('base64url')}`;
+  }
+
+  /** The claims of a genuine, unexpired token; null for anything else. */
+  verify(token: unknown, nowMs = Date.now()): JwtClaims | null {
+    if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return null;
+    const parts = token.split('.');
+    if (parts.length !== 3) return null;
+    const [header, payload, signature] = parts as [string, string, string];
+    const given = strictBase64url(signature);
+    const expected = this.mac(`${header}.${payload}`);
+    if (!given || given.length !== expected.length || !timingSafeEqual(given, expected))
+      return null;
+
+    const head = jsonObject(header);
+    if (!head || head.alg !== 'HS256' || 'crit' in head) return null;
+    const claims = jsonObject(payload);
+    if (!claims || typeof claims.exp !== 'number') return null;
+    const now = nowMs / 1000;
+    if (claims.exp <= now) return null;
+    if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || claims.nbf > now))
+      return null;
+    return claims as JwtClaims;
+  }
+
+  private mac(input: string): Buffer {
+    return createHmac('sha256', this.secret).update(input).digest();
+  }
+}
+
+/** Decodes base64url only if the text is exactly the encoding of its bytes (Node's is lenient). */
+function strictBase64url(text: string): Buffer | null {
+  const bytes = Buffer.from(text, 'base64url');
+  return bytes.toString('base64url') === text ? bytes : null;
+}
+
+function jsonObject(segment: string): Record<string, unknown> | null {
+  const bytes = strictBase64url(segment);
+  if (!bytes) return null;
+  try {
+    const value: unknown = JSON.parse(bytes.toString('utf8'));
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
+}

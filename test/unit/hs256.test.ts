@@ -1,0 +1,82 @@
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { SignJWT, jwtVerify } from 'jose';
+import { Hs256 } from '../../src/infra/crypto/hs256.js';
+
+const SECRET = 'unit-test-secret-unit-test-secret';
+const key = new TextEncoder().encode(SECRET);
+const jwt = new Hs256(SECRET);
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+describe('HS256 tokens', () => {
+  it('round-trips claims with iat and exp', () => {
+    const token = jwt.sign({ sub: '42', concertId: 7 }, 60, 1_000_000);
+    expect(jwt.verify(token, 1_000_000)).toEqual({ sub: '42', concertId: 7, iat: 1000, exp: 1060 });
+  });
+
+  it('agrees with jose both ways (the standard, not just itself)', async () => {
+    const ours = jwt.sign({ sub: '42', eid: 3 }, 60);
+    const { payload } = await jwtVerify(ours, key, { algorithms: ['HS256'] });
+    expect(payload).toMatchObject({ sub: '42', eid: 3 });
+    const theirs = await new SignJWT({ eid: 3 })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject('42')
+      .setExpirationTime('1m')
+      .sign(key);
+    expect(jwt.verify(theirs)).toMatchObject({ sub: '42', eid: 3 });
+  });
+
+  it('refuses expired, not-yet-valid and exp-less tokens', async () => {
+    const token = jwt.sign({ sub: '1' }, 60, 1_000_000);
+    expect(jwt.verify(token, 1_059_999)).not.toBeNull();
+    expect(jwt.verify(token, 1_060_000)).toBeNull();
+    const later = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setNotBefore('1h')
+      .setExpirationTime('2h')
+      .sign(key);
+    expect(jwt.verify(later)).toBeNull();
+    const forever = await new SignJWT({ sub: '1' }).setProtectedHeader({ alg: 'HS256' }).sign(key);
+    expect(jwt.verify(forever)).toBeNull();
+  });
+
+  it('refuses other secrets, other algorithms, alg none and tampering', async () => {
+    expect(
+      new Hs256('another-secret-another-secret-xx').verify(jwt.sign({ sub: '1' }, 60)),
+    ).toBeNull();
+    const hs512 = await new SignJWT({ sub: '1' })
+      .setProtectedHeader({ alg: 'HS512' })
+      .setExpirationTime('1h')
+      .sign(key);
+    expect(jwt.verify(hs512)).toBeNull();
+    const exp = Math.floor(Date.now() / 1000) + 60;
+    expect(jwt.verify(`${b64({ alg: 'none' })}.${b64({ sub: '1', exp })}.`)).toBeNull();
+
+    const [header, , signature] = jwt.sign({ sub: '1' }, 60).split('.');
+    expect(jwt.verify(`${header}.${b64({ sub: '2', exp })}.${signature}`)).toBeNull();
+    // The same signature bytes in a non-canonical spelling (Node's decoder would accept it).
+    expect(jwt.verify(`${header}.${b64({ sub: '1', exp })}.${signature}=`)).toBeNull();
+  });
+
+  it('refuses malformed input without throwing', () => {
+    const exp = Math.floor(Date.now() / 1000) + 60;
+    // A correct MAC over a broken header or payload: only the parsing can refuse it.
+    const signed = (header: string, payload: string) =>
+      `${header}.${payload}.${createHmac('sha256', SECRET).update(`${header}.${payload}`).digest('base64url')}`;
+    for (const bad of [
+      undefined,
+      42,
+      '',
+      'a.b',
+      'a.b.c.d',
+      'x'.repeat(5000),
+      signed('!!!', b64({ exp })),
+      signed(b64({ alg: 'HS256' }), Buffer.from('not json').toString('base64url')),
+      signed(b64({ alg: 'HS256' }), b64([1, 2])),
+      signed(b64({ alg: 'HS256' }), b64({ exp: String(exp) })),
+      signed(b64({ alg: 'HS256', crit: ['b64'] }), b64({ exp })),
+    ])
+      expect(jwt.verify(bad)).toBeNull();
+    expect(jwt.verify(signed(b64({ alg: 'HS256' }), b64({ exp })))).toEqual({ exp });
+  });
+});
