@@ -10,6 +10,13 @@ describe('dependency failures', () => {
     ['PostgreSQL at max_connections', pgError('53300', 'sorry, too many clients already')],
     ['a backend terminated by an administrator', pgError('57P01', 'terminating connection')],
     ['a refused connection', pgError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432')],
+    ['the server shutting down', pgError('57P02', 'terminating connection due to crash')],
+    ['a connection failure of another 08 code', pgError('08P01', 'protocol violation')],
+    ['a pg client closed under the query', new Error('Client was closed and is not queryable')],
+    [
+      'a pg client whose connection failed',
+      new Error('Client has encountered a connection error and is not queryable'),
+    ],
     [
       'the pool exhausted for its whole acquire timeout',
       Object.assign(new Error('Knex: Timeout acquiring a connection.'), {

@@ -65,6 +65,9 @@ export function isDependencyDown(err: unknown): boolean {
     '53300', // too_many_connections: PostgreSQL is at max_connections; retrying later works
   ];
   if (e?.code && codes.includes(e.code)) return true;
+  // SQLSTATE classes 08 (connection exception) and 57P (operator intervention: the backend was
+  // terminated, the server is shutting down or starting): whichever code a killed backend sends.
+  if (typeof e?.code === 'string' && /^(08|57P)[0-9A-Z]{2,3}$/.test(e.code)) return true;
   // "Transaction query already complete": knex trying to roll back on a connection the server
   // already terminated — the transaction is gone with the connection, nothing was committed.
   if (
@@ -76,7 +79,13 @@ export function isDependencyDown(err: unknown): boolean {
   if (e?.name === 'MaxRetriesPerRequestError') return true;
   // The pool stayed exhausted for its whole acquire timeout: overloaded, not broken.
   if (e?.name === 'KnexTimeoutError') return true;
-  if (/Connection is closed|Stream isn't writeable|Connection terminated/i.test(e?.message ?? ''))
+  // Client-side states of a pg connection that died under the query (no SQLSTATE): "Client was
+  // closed and is not queryable", "Connection terminated unexpectedly", ioredis' closed stream.
+  if (
+    /Connection is closed|Stream isn't writeable|Connection terminated|is not queryable/i.test(
+      e?.message ?? '',
+    )
+  )
     return true;
   return e?.cause ? isDependencyDown(e.cause) : false;
 }
