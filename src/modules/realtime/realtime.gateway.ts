@@ -21,10 +21,11 @@ import type { QueueEvent, QueueEventBus } from '../queue/queue.events.js';
 import type { QueueClaims } from '../queue/queue-tokens.js';
 import type { QueueService } from '../queue/queue.service.js';
 import type { QueueStore, StatusResult } from '../queue/queue.store.js';
-import { ConcertLine, type TickDelta, type TrackedFan } from './position-book.js';
+import type { TickDelta } from './position-book.js';
 import type { SeatEventPublisher } from './seat-events.js';
 import { clientAddress, originAllowed } from '../../infra/http/security.js';
 import { adapterClients } from './adapter-clients.js';
+import { WaitingFans } from './waiting-fans.js';
 
 interface InterServerEvents {
   'queue:tick': (delta: TickDelta & { concertId: number }) => void;
@@ -68,10 +69,7 @@ export class RealtimeGateway implements SeatEventPublisher {
     InterServerEvents,
     SocketData
   >;
-  private readonly lines = new Map<number, ConcertLine>();
-  /** concertId -> userId -> this instance's sockets of that fan. */
-  private readonly sockets = new Map<number, Map<number, Set<FanSocket>>>();
-  private readonly lastPush = new Map<string, number>();
+  private readonly fans: WaitingFans<FanSocket>;
   private readonly adapterConnections: RedisClient[];
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly unsubscribe: () => void;
@@ -80,6 +78,7 @@ export class RealtimeGateway implements SeatEventPublisher {
 
   constructor(private readonly deps: GatewayDeps) {
     const { config } = deps;
+    this.fans = new WaitingFans(deps, (socket, status) => socket.emit('queue:status', status));
     const { pub, sub } = adapterClients(deps.redis, deps.logger);
     this.adapterConnections = [pub, sub];
     this.io = new Server(deps.httpServer, {
@@ -98,19 +97,15 @@ export class RealtimeGateway implements SeatEventPublisher {
     this.nsp.use((socket, next) => this.limitPerAddress(socket, next));
     this.nsp.use((socket, next) => void this.authenticate(socket, next));
     this.nsp.on('connection', (socket) => this.onConnection(socket));
-    this.nsp.on('queue:tick', (delta) => void this.onTick(delta));
+    this.nsp.on('queue:tick', (delta) => void this.fans.onTick(delta));
     this.unsubscribe = deps.events.subscribe((event) => this.onQueueEvent(event));
 
-    // Checked ten times per interval; a fan is due once its silence is within one check of the
-    // interval, so no waiting fan goes longer than the interval unheard. A due fan is pushed
-    // late in the interval, so when ticks come a little faster than the interval (QUEUE_TICK_MS
-    // below QUEUE_PUSH_INTERVAL_MS minus a tenth) the tick's own position push resets the
-    // silence first and a fan hears about once per tick, not twice (at 50,000 sockets pushes
-    // are most of an instance's CPU).
+    // The heartbeat is checked ten times per interval (see WaitingFans.pushDue: with ticks a
+    // little faster than the interval, a fan hears once per tick, not twice).
     const checkMs = Math.max(10, Math.round(config.queue.pushIntervalMs / 10));
-    const push = setInterval(() => this.pushDue(checkMs), checkMs);
+    const push = setInterval(() => this.fans.pushDue(checkMs), checkMs);
     const alive = setInterval(
-      () => void this.touchWaiting(),
+      () => void this.fans.touchWaiting(),
       Math.max(500, (config.queue.abandonSeconds * 1000) / 3),
     );
     this.timers.push(push, alive);
@@ -187,24 +182,21 @@ export class RealtimeGateway implements SeatEventPublisher {
     const { concertId, userId } = claims;
     this.countAddress(socket);
     void socket.join(fanRoom(concertId, userId));
-    let fans = this.sockets.get(concertId);
-    if (!fans) this.sockets.set(concertId, (fans = new Map()));
-    const mine = fans.get(userId) ?? new Set<FanSocket>();
-    fans.set(userId, mine.add(socket));
+    this.fans.add(concertId, userId, socket);
 
     const waiting = entry.state === 'prequeue' || entry.state === 'waiting';
-    if (waiting && !this.line(concertId).track(toTracked(claims, entry), entry.rate)) {
+    if (waiting && !this.fans.track(claims, entry)) {
       // A tick during the handshake admitted the fan (or it left): its queue:admitted went to the
       // fan's room before this socket joined it. Without this the fan would wait forever.
       void this.catchUp(socket);
-    } else this.pushTo(concertId, userId, entry);
+    } else this.fans.pushTo(concertId, userId, entry);
 
     // Admission or ending reaches this socket through the adapter; the fan then stops waiting here.
     socket.onAnyOutgoing((event, payload: { admittedAt?: string }) => {
       if (event === 'queue:admitted' && payload?.admittedAt)
         this.deps.onAdmissionNotice?.(Date.parse(payload.admittedAt));
       if (event === 'queue:admitted' || event === 'queue:ended')
-        this.lines.get(concertId)?.untrack(userId);
+        this.fans.untrack(concertId, userId);
     });
     // The ack is the last argument whatever comes before it, so a client that sends no payload or
     // extra arguments still gets its answer instead of waiting for one that never comes.
@@ -240,14 +232,7 @@ export class RealtimeGateway implements SeatEventPublisher {
           return { scheduleId };
         }),
     );
-    socket.on('disconnect', () => {
-      mine.delete(socket);
-      if (mine.size === 0) {
-        fans.delete(userId);
-        this.lines.get(concertId)?.untrack(userId);
-        this.lastPush.delete(`${concertId}:${userId}`);
-      }
-    });
+    socket.on('disconnect', () => this.fans.remove(concertId, userId, socket));
   }
 
   private parseSubscription(payload: unknown): SeatsSubscription {
@@ -272,14 +257,14 @@ export class RealtimeGateway implements SeatEventPublisher {
     const { concertId, userId } = socket.data.claims;
     try {
       const entry = await this.deps.queue.entry(socket.data.claims);
+      if (entry.state === 'prequeue' || entry.state === 'waiting') {
+        this.fans.track(socket.data.claims, entry);
+        return this.fans.pushTo(concertId, userId, entry);
+      }
       const view = this.deps.queue.view(concertId, entry);
       socket.emit('queue:status', view);
       if (entry.state === 'active' && view.activeUntil)
         socket.emit('queue:admitted', { concertId, activeUntil: view.activeUntil });
-      else if (entry.state === 'prequeue' || entry.state === 'waiting') {
-        this.line(concertId).track(toTracked(socket.data.claims, entry), entry.rate);
-        this.lastPush.set(`${concertId}:${userId}`, Date.now());
-      }
     } catch (err) {
       const appErr = toAppError(err);
       if (appErr.code === 'ADMISSION_EXPIRED' || appErr.code === 'QUEUE_ENTRY_NOT_FOUND') {
@@ -315,101 +300,12 @@ export class RealtimeGateway implements SeatEventPublisher {
         shuffled: event.shuffled,
       };
       this.nsp.serverSideEmit('queue:tick', delta);
-      void this.onTick(delta);
+      void this.fans.onTick(delta);
     }
-  }
-
-  private async onTick(delta: TickDelta & { concertId: number }): Promise<void> {
-    const line = this.line(delta.concertId);
-    const result = line.apply(delta);
-    if (result.resync) return this.resync(delta.concertId);
-    for (const fan of result.moved) this.pushTo(delta.concertId, fan.userId);
-  }
-
-  /** Re-reads every local fan of a concert from Redis (after a missed delta or the shuffle). */
-  private async resync(concertId: number): Promise<void> {
-    const line = this.line(concertId);
-    const fans = [...line.fans.values()];
-    try {
-      const statuses = await this.deps.store.statuses(
-        concertId,
-        fans,
-        this.deps.config.queue.activeIdleSeconds,
-      );
-      fans.forEach((fan, i) => {
-        const status = statuses[i]!;
-        if (status.state === 'waiting' || status.state === 'prequeue') {
-          line.track(toTracked(fan, status), status.rate);
-          this.pushTo(concertId, fan.userId);
-        } else line.untrack(fan.userId);
-      });
-    } catch (err) {
-      this.deps.logger.warn({ err: (err as Error).message, concertId }, 'position resync failed');
-    }
-  }
-
-  /** Sends queue:status to every local socket of a fan: from the tracked position, or `entry`. */
-  private pushTo(concertId: number, userId: number, entry?: StatusResult): void {
-    const sockets = this.sockets.get(concertId)?.get(userId);
-    if (!sockets?.size) return;
-    const line = this.lines.get(concertId);
-    const fan = line?.fans.get(userId);
-    const status = fan
-      ? {
-          concertId,
-          status: fan.state,
-          position: fan.position,
-          estimatedWaitSeconds: line!.estimatedWaitSeconds(fan),
-          activeUntil: null,
-        }
-      : entry
-        ? this.deps.queue.view(concertId, entry)
-        : null;
-    if (!status) return;
-    for (const socket of sockets) socket.emit('queue:status', status);
-    this.lastPush.set(`${concertId}:${userId}`, Date.now());
-  }
-
-  /** The heartbeat: a waiting fan hears from us at least every QUEUE_PUSH_INTERVAL_MS. */
-  private pushDue(checkMs: number): void {
-    const due = Date.now() - (this.deps.config.queue.pushIntervalMs - checkMs);
-    for (const [concertId, line] of this.lines) {
-      for (const userId of line.fans.keys()) {
-        if ((this.lastPush.get(`${concertId}:${userId}`) ?? 0) <= due)
-          this.pushTo(concertId, userId);
-      }
-    }
-  }
-
-  /** A connected socket is a sign of life: one call per concert for all local waiting fans. */
-  private async touchWaiting(): Promise<void> {
-    for (const [concertId, line] of this.lines) {
-      if (line.fans.size === 0) continue;
-      await this.deps.store.touchSeen(concertId, [...line.fans.keys()]).catch((err: Error) => {
-        this.deps.logger.warn({ err: err.message, concertId }, 'sign-of-life update failed');
-      });
-    }
-  }
-
-  private line(concertId: number): ConcertLine {
-    let line = this.lines.get(concertId);
-    if (!line) this.lines.set(concertId, (line = new ConcertLine()));
-    return line;
   }
 }
 
 function lastAck<T>(args: unknown[]): Ack<T> | undefined {
   const last = args[args.length - 1];
   return typeof last === 'function' ? (last as Ack<T>) : undefined;
-}
-
-function toTracked(who: { userId: number; eid: number }, s: StatusResult): TrackedFan {
-  return {
-    userId: who.userId,
-    eid: who.eid,
-    state: s.state === 'prequeue' ? 'prequeue' : 'waiting',
-    ticket: s.ticket ?? null,
-    position: s.position ?? 0,
-    asOfTick: s.tick ?? 0,
-  };
 }
