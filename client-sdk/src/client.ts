@@ -13,12 +13,8 @@ import type {
 } from './contract/booking.js';
 import type { ConcertListItem } from './contract/catalogue.js';
 import type { BalanceResponse, HistoryResponse } from './contract/points.js';
-import {
-  QUEUE_TOKEN_HEADER,
-  type JoinResponse,
-  type QueueStatus,
-  type ScheduleAvailability,
-} from './contract/queue.js';
+import { QUEUE_TOKEN_HEADER } from './contract/names.js';
+import type { JoinResponse, QueueStatus, ScheduleAvailability } from './contract/queue.js';
 import { globalFetch, joinUrl, request, type FetchLike } from './http.js';
 import { QueueConnection } from './queue-connection.js';
 import type { QueueConnectionOptions } from './queue-types.js';

@@ -1,12 +1,12 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
-import {
-  QUEUE_NAMESPACE,
-  type HandshakeErrorCode,
-  type QueueAdmitted,
-  type QueueEnded,
-  type SeatsSubscription,
+import type {
+  HandshakeErrorCode,
+  QueueAdmitted,
+  QueueEnded,
+  SeatsSubscription,
 } from './contract/events.js';
-import { QUEUE_TOKEN_HEADER, type QueueStatus } from './contract/queue.js';
+import { QUEUE_NAMESPACE, QUEUE_TOKEN_HEADER } from './contract/names.js';
+import type { QueueStatus } from './contract/queue.js';
 import { TypedEmitter } from './emitter.js';
 import { ACK_TIMEOUT, isLineupError, LineupError, NOT_CONNECTED } from './errors.js';
 import { globalFetch, joinUrl, request, type FetchLike } from './http.js';

@@ -1,5 +1,6 @@
-import { QueueEndReason } from './contract/events.js';
-import { QUEUE_TOKEN_HEADER, type QueueStatus } from './contract/queue.js';
+import type { QueueEndReason } from './contract/events.js';
+import { QUEUE_END_REASONS, QUEUE_TOKEN_HEADER } from './contract/names.js';
+import type { QueueStatus } from './contract/queue.js';
 import { LineupError } from './errors.js';
 import { joinUrl, request, type FetchLike } from './http.js';
 
@@ -62,8 +63,8 @@ export class StatusPoller {
       if (run !== this.run || !(err instanceof LineupError)) return;
       if (err.status === 410) {
         this.stop();
-        const reason = QueueEndReason.safeParse(err.details?.reason);
-        return this.options.onEnded(reason.success ? reason.data : 'expired');
+        const reason = err.details?.reason;
+        return this.options.onEnded(isQueueEndReason(reason) ? reason : 'expired');
       }
       if (FATAL_CODES.has(err.code)) {
         this.stop();
@@ -75,4 +76,9 @@ export class StatusPoller {
     }
     if (run === this.run) this.timer = setTimeout(() => void this.poll(run), delay);
   }
+}
+
+/** The same check as `QueueEndReason.safeParse`, without the schema (and zod) in a browser bundle. */
+function isQueueEndReason(value: unknown): value is QueueEndReason {
+  return (QUEUE_END_REASONS as readonly unknown[]).includes(value);
 }

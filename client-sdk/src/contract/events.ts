@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { IsoDateTime } from './common.js';
+import { QUEUE_END_REASONS } from './names.js';
 import type { QueueStatus } from './queue.js';
 
 // Socket.IO protocol (SPEC §5): namespace `/queue`, handshake `auth: {token: <queueToken>}`.
 // These maps type both ends: the server imports them from here.
-
-export const QUEUE_NAMESPACE = '/queue';
 
 export const QueueAdmitted = z.object({
   concertId: z.number().int(),
@@ -15,7 +14,7 @@ export const QueueAdmitted = z.object({
 });
 export type QueueAdmitted = z.infer<typeof QueueAdmitted>;
 
-export const QueueEndReason = z.enum(['completed', 'expired', 'left', 'removed']);
+export const QueueEndReason = z.enum(QUEUE_END_REASONS);
 export type QueueEndReason = z.infer<typeof QueueEndReason>;
 export const QueueEnded = z.object({ concertId: z.number().int(), reason: QueueEndReason });
 export type QueueEnded = z.infer<typeof QueueEnded>;

@@ -1,6 +1,7 @@
 // The Lineup contract: zod schemas for every request, response and socket payload, defined once.
 // The server validates with them and generates its OpenAPI document from them; clients get the
 // same schemas and the types inferred from them.
+export * from './names.js';
 export * from './common.js';
 export * from './accounts.js';
 export * from './points.js';

@@ -18,8 +18,6 @@ export type QueueStatus = z.infer<typeof QueueStatus>;
 export const JoinResponse = QueueStatus.extend({ queueToken: z.string() });
 export type JoinResponse = z.infer<typeof JoinResponse>;
 
-export const QUEUE_TOKEN_HEADER = 'X-Queue-Token';
-
 export const QueuePolicy = z.object({
   maxActive: z.number().int(),
   admitPerMinute: z.number().int(),
