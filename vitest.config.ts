@@ -27,7 +27,8 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
-          globalSetup: ['test/support/global-setup.ts'],
+          // web-assets.test.ts checks how the built page (dist/web) is served.
+          globalSetup: ['test/support/global-setup.ts', 'test/support/build-web.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
           // Files run in parallel, each with its own database and Redis key prefix.

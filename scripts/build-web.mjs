@@ -1,15 +1,32 @@
-// Bundles the browser page (web/) with esbuild into dist/web/: index.html, assets/app.js and
-// assets/styles.css (web/styles.css with the files it imports). The SDK is bundled from its
-// sources (web/tsconfig.json maps it), so this needs no SDK build. Every file is written to a temporary name and renamed into place, so two
-// builds running at once (a test run and `npm run build`) never leave a half-written file.
+// Bundles the browser page (web/) with esbuild into dist/web/:
+//   index.html                      the page, pointing at the assets below (served revalidated)
+//   assets/app-<hash>.js (+ .map)   web/src/main.ts with the SDK, bundled from its sources
+//   assets/styles-<hash>.css        web/styles.css with the files it imports
+//   assets/*.{js,css}.{br,gz}       each precompressed here (node:zlib, best levels), once per build
+//                                   rather than by a server per request
+//   bundle-meta.json                esbuild's metafile: what went into each asset (not served)
+// Names carry a hash of their contents, so servers can send `Cache-Control: immutable` and a reload
+// of an unchanged page asks for no asset at all. Prints what the page weighs, compressed, beside
+// its budget (issue 19). Every file is written to a temporary name and renamed into place, and
+// index.html last, so two builds running at once (a test run and `npm run build`) never leave a
+// half-written file or a page pointing at an asset not yet written.
 import { build } from 'esbuild';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath, URL } from 'node:url';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+
+/** Compressed JavaScript a fan downloads for the page (issue 19), in bytes (KB = 1,000 bytes). */
+export const JS_BUDGET_BYTES = 60_000;
+/** Assets of earlier builds stay this long: a page loaded just before a rebuild still finds them. */
+const KEEP_STALE_MS = 60 * 60 * 1000;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outDir = join(root, 'dist', 'web');
+const assetsDir = join(outDir, 'assets');
+const targets = ['es2022', 'chrome110', 'firefox110', 'safari16'];
 
 function writeAtomic(path, contents) {
   mkdirSync(dirname(path), { recursive: true });
@@ -18,31 +35,113 @@ function writeAtomic(path, contents) {
   renameSync(tmp, path);
 }
 
-const result = await build({
+function precompress(contents) {
+  return {
+    br: brotliCompressSync(contents, {
+      params: {
+        [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+        [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
+        [constants.BROTLI_PARAM_SIZE_HINT]: contents.length,
+      },
+    }),
+    gz: gzipSync(contents, { level: constants.Z_BEST_COMPRESSION }),
+  };
+}
+
+const common = {
   absWorkingDir: root,
-  entryPoints: ['web/src/main.ts'],
-  tsconfig: 'web/tsconfig.json',
-  bundle: true,
-  format: 'esm',
-  platform: 'browser',
-  target: ['es2022', 'chrome110', 'firefox110', 'safari16'],
-  minify: true,
-  sourcemap: 'linked',
-  outfile: join(outDir, 'assets', 'app.js'),
-  write: false,
-  logLevel: 'warning',
-});
-const styles = await build({
-  absWorkingDir: root,
-  entryPoints: ['web/styles.css'],
   bundle: true,
   minify: true,
-  target: ['chrome110', 'firefox110', 'safari16'],
-  outfile: join(outDir, 'assets', 'styles.css'),
+  target: targets,
+  outdir: assetsDir,
+  entryNames: '[name]-[hash]',
+  metafile: true,
   write: false,
   logLevel: 'warning',
-});
-for (const file of [...result.outputFiles, ...styles.outputFiles])
+};
+const [script, styles] = await Promise.all([
+  build({
+    ...common,
+    entryPoints: { app: 'web/src/main.ts' },
+    tsconfig: 'web/tsconfig.json',
+    format: 'esm',
+    platform: 'browser',
+    sourcemap: 'linked',
+  }),
+  build({ ...common, entryPoints: { styles: 'web/styles.css' } }),
+]);
+
+const written = new Set();
+const report = [];
+for (const file of [...script.outputFiles, ...styles.outputFiles]) {
   writeAtomic(file.path, file.contents);
-writeAtomic(join(outDir, 'index.html'), readFileSync(join(root, 'web', 'index.html')));
-process.stdout.write(`web page built into ${outDir}\n`);
+  written.add(basename(file.path));
+  if (file.path.endsWith('.map')) continue; // only developer tools fetch maps
+  const { br, gz } = precompress(file.contents);
+  writeAtomic(`${file.path}.br`, br);
+  writeAtomic(`${file.path}.gz`, gz);
+  written.add(`${basename(file.path)}.br`).add(`${basename(file.path)}.gz`);
+  report.push({
+    name: basename(file.path),
+    raw: file.contents.length,
+    br: br.length,
+    gz: gz.length,
+  });
+}
+
+/** The hashed name of an entry point's output (`app` -> `app-XXXXXXXX.js`). */
+function outputOf(result, ext) {
+  const [path] = Object.entries(result.metafile.outputs).find(
+    ([out, meta]) => meta.entryPoint && out.endsWith(ext),
+  );
+  return basename(path);
+}
+let html = readFileSync(join(root, 'web', 'index.html'), 'utf8');
+for (const [plain, hashed] of [
+  ['assets/app.js', `assets/${outputOf(script, '.js')}`],
+  ['assets/styles.css', `assets/${outputOf(styles, '.css')}`],
+]) {
+  if (!html.includes(`"${plain}"`)) throw new Error(`web/index.html no longer links "${plain}"`);
+  html = html.replace(`"${plain}"`, `"${hashed}"`);
+}
+const meta = {
+  inputs: { ...script.metafile.inputs, ...styles.metafile.inputs },
+  outputs: { ...script.metafile.outputs, ...styles.metafile.outputs },
+};
+writeAtomic(join(outDir, 'bundle-meta.json'), JSON.stringify(meta));
+writeAtomic(join(outDir, 'index.html'), html);
+
+for (const name of readdirSync(assetsDir)) {
+  const path = join(assetsDir, name);
+  if (!written.has(name) && Date.now() - statSync(path).mtimeMs > KEEP_STALE_MS) unlinkSync(path);
+}
+
+const kb = (bytes) => `${(bytes / 1000).toFixed(1)} KB`;
+const lines = [`web page built into ${relative(root, outDir)}/`];
+for (const r of report)
+  lines.push(`  assets/${r.name}: ${kb(r.raw)} minified, ${kb(r.br)} br, ${kb(r.gz)} gzip`);
+const js = report.filter((r) => r.name.endsWith('.js'));
+const br = js.reduce((sum, r) => sum + r.br, 0);
+const gz = js.reduce((sum, r) => sum + r.gz, 0);
+const verdict = Math.max(br, gz) <= JS_BUDGET_BYTES ? 'within' : 'OVER';
+lines.push(
+  `  JavaScript a fan downloads: ${kb(br)} br / ${kb(gz)} gzip (target <= ${kb(JS_BUDGET_BYTES)}: ${verdict})`,
+  `  in it, minified: ${originsOf(script.metafile)}`,
+);
+process.stdout.write(lines.join('\n') + '\n');
+
+/** Minified bytes of the script by where they come from: our folders, or an npm package. */
+function originsOf(metafile) {
+  const sums = new Map();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1];
+      const origin = pkg ?? input.split('/').slice(0, 2).join('/');
+      sums.set(origin, (sums.get(origin) ?? 0) + bytesInOutput);
+    }
+  }
+  return [...sums]
+    .sort((a, b) => b[1] - a[1])
+    .map(([origin, bytes]) => `${origin} ${kb(bytes)}`)
+    .join(', ');
+}

@@ -12,6 +12,7 @@ import {
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createConcert } from '../support/fixtures.js';
 import { client, signUp, type Client } from '../support/http.js';
+import { linkedAssets } from '../support/raw-http.js';
 import { flushPrefix, startTestServer } from '../support/server.js';
 
 let db: TestDatabase;
@@ -52,11 +53,12 @@ describe('the page at / and its assets', () => {
   });
 
   it('serves the bundle and keeps the API 404 envelope for everything else', async () => {
-    const js = await fetch(`${server.url}/assets/app.js`);
+    const [styles, script] = linkedAssets(await (await fetch(`${server.url}/`)).text());
+    const js = await fetch(`${server.url}${script}`);
     expect(js.status).toBe(200);
     expect(js.headers.get('content-type')).toMatch(/javascript/);
-    expect((await fetch(`${server.url}/assets/styles.css`)).status).toBe(200);
-    for (const path of ['/assets/missing.js', '/no-such-api', '/index.html']) {
+    expect((await fetch(`${server.url}${styles}`)).status).toBe(200);
+    for (const path of ['/assets/missing.js', '/assets/app.js', '/no-such-api', '/index.html']) {
       const res = await api.get(path);
       expect(res.status).toBe(404);
       expect(res.body.error.code).toBe('NOT_FOUND');
