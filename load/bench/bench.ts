@@ -15,6 +15,7 @@ import { joinStormBaseline, joinStormLine } from '../scenarios/join-storm.js';
 import { seatStorm } from '../scenarios/seat-storm.js';
 import { waitingRoom, type WaitingRoomStep } from '../scenarios/waiting-room.js';
 import { profileShares } from './cpu-profile.js';
+import { pageWeight } from './page-weight.js';
 import {
   freePort,
   killAllChildrenNow,
@@ -32,7 +33,7 @@ import { verdicts, type Verdict } from './targets.js';
 // PostgreSQL and Redis with a fresh database and key prefix, measures the baselines and the four
 // scenarios in the same run, prints every figure beside its baseline and target, writes JSON
 // (and the scaling plot), and removes its database, keys and processes however it ends.
-//   --size smoke|small|default|large   --only join,waiting,seat,booking   --instances 2
+//   --size smoke|small|default|large   --only page,join,waiting,seat,booking   --instances 2
 //   --svg <path> (default docs/bench/waiting-room-<size>.svg for default/large, else the results dir)
 //   --profile[=join,seat,booking] (the scenario on one more instance under --cpu-prof: where its CPU goes)
 //   --waiting-steps 10000,30000,50000   --observe-seconds 15   (override the size's waiting room)
@@ -50,6 +51,8 @@ const ADMIN_TOKEN = `bench-admin-${randomBytes(12).toString('hex')}`;
  * and other test runs share them; on 2 cores 20 connections already saturate the UPDATE loop.
  */
 const SQL_BASELINE_CONNECTIONS = 20;
+/** First loads of the page measured (issue 19's figure is per 1,000; every size runs it). */
+const PAGE_LOADS = 1_000;
 
 const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
@@ -260,7 +263,7 @@ async function main(): Promise<void> {
   }
   if (options['observe-seconds']) size.waiting.observeSeconds = Number(options['observe-seconds']);
   if (options['tick-ms']) tickMs = Number(options['tick-ms']);
-  const only = new Set(String(options.only ?? 'join,waiting,seat,booking').split(','));
+  const only = new Set(String(options.only ?? 'page,join,waiting,seat,booking').split(','));
   const instances = Number(options.instances ?? 2);
   const id = randomBytes(4).toString('hex');
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
@@ -313,6 +316,14 @@ async function main(): Promise<void> {
       apps.map((a) => a.proc.pid!),
     );
     log(`${instances} instances up: ${apps.map((a) => a.url).join(' ')}`);
+    if (only.has('page')) {
+      log(`page weight: ${PAGE_LOADS} first loads and a reload, as Chromium asks`);
+      results['page-weight'] = await pageWeight(
+        apps.map((a) => a.url),
+        { loads: PAGE_LOADS, concurrency: 50 },
+      );
+      console.log(formatResult(results['page-weight']));
+    }
 
     let line: Awaited<ReturnType<typeof joinStormLine>> | undefined;
     if (only.has('join') || only.has('waiting')) {

@@ -23,7 +23,7 @@ export function verdicts(
   baselines: { sqlHold?: SqlHoldBaseline },
   instances: number,
 ): Verdict[] {
-  const out: Verdict[] = [];
+  const out: Verdict[] = pageVerdicts(results['page-weight']);
   const join = results['join-storm'];
   const joinBase = results['join-baseline'];
   if (join) {
@@ -176,4 +176,34 @@ export function verdicts(
     });
   }
   return out;
+}
+
+/** Issue 19: the page's JavaScript, the bytes of 1,000 first loads, the cost of a reload. */
+function pageVerdicts(page: ScenarioResult | undefined): Verdict[] {
+  if (!page) return [];
+  const f = page.figures as Record<string, number>;
+  const perThousand = (f.loadsWireBytes! * 1000) / f.loads!;
+  return [
+    {
+      figure: 'page JavaScript a fan downloads (KB: br / gzip)',
+      measured: `${r2(f.javascriptBytes! / 1000)} / ${r2(f.javascriptGzipBytes! / 1000)}`,
+      target: '<= 60 KB compressed',
+      met: Math.max(f.javascriptBytes!, f.javascriptGzipBytes!) <= 60_000,
+      kind: 'target',
+    },
+    {
+      figure: `bytes the instances send for 1,000 first loads (MB; ${f.loads} loads measured)`,
+      measured: r2(perThousand / 1e6),
+      target: '<= 70 MB',
+      met: perThousand <= 70e6,
+      kind: 'target',
+    },
+    {
+      figure: 'reload of an unchanged page: asset requests / asset bytes',
+      measured: `${f.reloadAssetRequests} / ${f.reloadAssetBytes} (index.html: ${f.reloadIndexBytes} B)`,
+      target: '0 / 0',
+      met: f.reloadAssetRequests === 0 && f.reloadAssetBytes === 0,
+      kind: 'target',
+    },
+  ];
 }
