@@ -11,8 +11,15 @@
 // index.html last, so two builds running at once (a test run and `npm run build`) never leave a
 // half-written file or a page pointing at an asset not yet written.
 import { build } from 'esbuild';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
-import { writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath, URL } from 'node:url';
@@ -111,9 +118,14 @@ const meta = {
 writeAtomic(join(outDir, 'bundle-meta.json'), JSON.stringify(meta));
 writeAtomic(join(outDir, 'index.html'), html);
 
+// Unhashed names (from builds before hashing) would be served as immutable: they go at once; a
+// temporary file may be another build's, half-written: it goes only when old.
+const HASHED = /-[A-Z0-9]{8}\.\w+(\.(map|br|gz))?$/;
 for (const name of readdirSync(assetsDir)) {
+  if (written.has(name)) continue;
   const path = join(assetsDir, name);
-  if (!written.has(name) && Date.now() - statSync(path).mtimeMs > KEEP_STALE_MS) unlinkSync(path);
+  const old = Date.now() - statSync(path).mtimeMs > KEEP_STALE_MS;
+  if (old || (!HASHED.test(name) && !name.endsWith('.tmp'))) unlinkSync(path);
 }
 
 const kb = (bytes) => `${(bytes / 1000).toFixed(1)} KB`;
