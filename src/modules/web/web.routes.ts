@@ -18,9 +18,6 @@ export function webRoot(): string | undefined {
 
 const LANGS = ['ko', 'en'] as const;
 
-/** Hashed asset names change with their contents: a browser keeps them for good. */
-export const IMMUTABLE = 'public, max-age=31536000, immutable';
-
 /**
  * The browser page: `/` (index.html, with the language negotiated from Accept-Language on
  * <html>; revalidated on every load, ETag and 304 from express) and `/assets/*` (content-hashed,
@@ -63,6 +60,7 @@ function precompressedAssets(dir: string) {
       index: false,
       fallthrough: true,
       redirect: false,
+      // Hashed names change with their contents: public, max-age=31536000, immutable.
       maxAge: '365d',
       immutable: true,
       setHeaders: (res, path) => {
