@@ -24,7 +24,7 @@ import { IdempotencyRepository } from './modules/idempotency/idempotency.reposit
 import { IdempotencyService } from './modules/idempotency/idempotency.service.js';
 import { opsRoutes } from './modules/ops/ops.routes.js';
 import { Metrics } from './modules/ops/metrics.js';
-import { RateLimits } from './infra/http/rate-limits.js';
+import { LoginLimits, RateLimits } from './infra/http/rate-limits.js';
 import { securityHeaders, trustProxySetting } from './infra/http/security.js';
 import cors from 'cors';
 import { adminQueueRoutes } from './modules/admin/admin-queue.routes.js';
@@ -133,7 +133,12 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   queueLeader.onChange = (leading) => metrics.leadership(leading);
   const services: AppServices = {
     tokens,
-    accounts: new AccountsService(em, new AccountsRepository(), tokens),
+    accounts: new AccountsService(
+      em,
+      new AccountsRepository(),
+      tokens,
+      new LoginLimits(deps.redis, config.redisKeyPrefix, config.rateLimitEnabled),
+    ),
     points,
     idempotency,
     catalogue,

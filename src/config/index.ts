@@ -1,11 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import {
+  DEV_ADMIN_TOKEN,
+  DEV_AUTH_JWT_SECRET,
+  DEV_QUEUE_TOKEN_SECRET,
+  productionSecretProblems,
+} from './secrets.js';
 
 // The only module that reads process.env (SPEC §7). Everything else receives a Config.
 
-const DEV_SECRET = 'lineup-dev-secret-change-me-0123456789';
-const DEV_ADMIN_TOKEN = 'lineup-dev-admin-token';
+const DEV_SECRET_MIN_LENGTHS = [
+  ['AUTH_JWT_SECRET', 16],
+  ['QUEUE_TOKEN_SECRET', 16],
+  ['ADMIN_TOKEN', 8],
+] as const;
 
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 
@@ -22,9 +31,10 @@ const envSchema = z
       .regex(/^rediss?:\/\//, 'must be a redis:// URL')
       .default('redis://127.0.0.1:6379'),
     REDIS_KEY_PREFIX: z.string().min(1).max(64).default('lineup:'),
-    AUTH_JWT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
-    QUEUE_TOKEN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
-    ADMIN_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
+    // Lengths are checked below: production has its own, stricter rules.
+    AUTH_JWT_SECRET: z.string().optional(),
+    QUEUE_TOKEN_SECRET: z.string().optional(),
+    ADMIN_TOKEN: z.string().optional(),
     INSTANCE_ID: z.string().min(1).max(128).optional(),
     QUEUE_TICK_MS: int(1000, 10),
     QUEUE_PUSH_INTERVAL_MS: int(1000, 10),
@@ -40,7 +50,8 @@ const envSchema = z
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
-    SEED_ON_EMPTY: z.enum(['true', 'false']).default('true'),
+    // Default: true outside production (the quick start shows demo data), false in production.
+    SEED_ON_EMPTY: z.enum(['true', 'false']).optional(),
     SOCKETIO_ADAPTER: z.enum(['classic', 'sharded']).default('classic'),
     REDIS_CLUSTER_NODES: z
       .string()
@@ -61,16 +72,25 @@ const envSchema = z
     TRUST_PROXY: z.string().min(1).default('loopback'),
   })
   .superRefine((env, ctx) => {
-    if (env.NODE_ENV !== 'production') return;
-    for (const key of ['AUTH_JWT_SECRET', 'QUEUE_TOKEN_SECRET', 'ADMIN_TOKEN'] as const) {
-      if (!env[key]) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [key],
-          message: 'is required when NODE_ENV=production',
-        });
-      }
+    if (env.NODE_ENV !== 'production') {
+      for (const [name, min] of DEV_SECRET_MIN_LENGTHS)
+        if ((env[name]?.length ?? min) < min)
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: `must be at least ${min} characters`,
+          });
+      return;
     }
+    for (const { name, message } of productionSecretProblems(env))
+      ctx.addIssue({ code: 'custom', path: [name], message });
+    // The demo fans have a published password and 500,000 points each.
+    if (env.SEED_ON_EMPTY === 'true')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SEED_ON_EMPTY'],
+        message: 'demo data is never seeded when NODE_ENV=production: unset it or set false',
+      });
   });
 
 export interface Config {
@@ -142,12 +162,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
-    authJwtSecret: env.AUTH_JWT_SECRET ?? DEV_SECRET,
-    queueTokenSecret: env.QUEUE_TOKEN_SECRET ?? `${DEV_SECRET}-queue`,
+    authJwtSecret: env.AUTH_JWT_SECRET ?? DEV_AUTH_JWT_SECRET,
+    queueTokenSecret: env.QUEUE_TOKEN_SECRET ?? DEV_QUEUE_TOKEN_SECRET,
     adminToken: env.ADMIN_TOKEN ?? DEV_ADMIN_TOKEN,
     instanceId: env.INSTANCE_ID ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
     logLevel: env.LOG_LEVEL,
-    seedOnEmpty: env.SEED_ON_EMPTY === 'true',
+    seedOnEmpty: (env.SEED_ON_EMPTY ?? String(env.NODE_ENV !== 'production')) === 'true',
     socketAdapter: env.SOCKETIO_ADAPTER,
     redisClusterNodes: env.REDIS_CLUSTER_NODES
       ? env.REDIS_CLUSTER_NODES.split(',').map((hp) => {

@@ -94,6 +94,9 @@ export async function seedDemoData(
   logger?: Logger,
   now = new Date(),
 ): Promise<void> {
+  // The demo fans have a published password and 500,000 points each (SPEC §7).
+  if (config.env === 'production')
+    throw new Error('Demo data is never seeded when NODE_ENV=production.');
   const em = orm.em.fork() as EntityManager;
   const catalogue = new CatalogueRepository();
   const venueIds = new Map<string, number>();

@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrationsList } from '../../src/infra/db/migrations/index.js';
 import type { RunningServer } from '../../src/server.js';
+import { seedDemoData } from '../../src/seed/demo-seed.js';
 import { createTestDatabase, sql, type TestDatabase } from '../support/db.js';
 import { client, signUp } from '../support/http.js';
 import { flushPrefix, startTestServer } from '../support/server.js';
@@ -91,6 +93,28 @@ describe('booting several instances at once', () => {
     expect(later.appliedMigrations).toEqual([]);
     const listed = await client(instances[0]!.url).get('/concerts');
     expect(listed.body).toHaveLength(3);
+  });
+});
+
+describe('a production boot', () => {
+  it('seeds no demo data on an empty database, and refuses to seed it on request', async () => {
+    const db = await database({ empty: true });
+    const secret = () => randomBytes(32).toString('hex');
+    const s = await startTestServer(db.url, {
+      NODE_ENV: 'production',
+      SEED_ON_EMPTY: '', // unset: production's default
+      AUTH_JWT_SECRET: secret(),
+      QUEUE_TOKEN_SECRET: secret(),
+      ADMIN_TOKEN: secret(),
+    });
+    servers.push(s);
+    expect(s.config.seedOnEmpty).toBe(false);
+    await expect(seedDemoData(s.orm, s.config)).rejects.toThrow(/never seeded/);
+    const [counts] = await sql<{ users: number; venues: number }>(
+      db.url,
+      `select (select count(*)::int from users) as users, (select count(*)::int from venues) as venues`,
+    );
+    expect(counts).toEqual({ users: 0, venues: 0 });
   });
 });
 

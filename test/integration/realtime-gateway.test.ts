@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SignJWT } from 'jose';
 import type { RunningServer } from '../../src/server.js';
-import { QueueTokens } from '../../src/modules/queue/queue-tokens.js';
+import { QUEUE_TOKEN_AUDIENCE, QueueTokens } from '../../src/modules/queue/queue-tokens.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createConcert, setQueuePolicy } from '../support/fixtures.js';
 import { client, type Client } from '../support/http.js';
@@ -90,6 +90,7 @@ describe('handshake', () => {
     });
     const expired = await new SignJWT({ concertId, eid: 1 })
       .setProtectedHeader({ alg: 'HS256' })
+      .setAudience(QUEUE_TOKEN_AUDIENCE)
       .setSubject(String(fan!.id))
       .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
       .sign(secret);

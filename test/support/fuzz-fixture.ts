@@ -9,6 +9,7 @@ import { startPrivateRedis, type PrivateRedis } from './redis-server.js';
 import { ADMIN_TOKEN, startTestServer } from './server.js';
 import { bulkFans } from './users.js';
 import { WriteWatch } from './fuzz.js';
+import { QUEUE_TOKEN_AUDIENCE } from '../../src/modules/queue/queue-tokens.js';
 
 // The world the HTTP fuzz tests attack: real fans in every state, real holds and a payment, and
 // every endpoint of SPEC §4 with the good and bad credentials and ids it may be sent.
@@ -119,7 +120,12 @@ export async function httpFuzzWorld(): Promise<HttpFuzzWorld> {
   ]);
   const algNone = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: String(payer!.id) })}.`;
   const badUserTokens = [...badUser, algNone, 'not.a.jwt', ADMIN_TOKEN];
-  const claims = (concertId: unknown, eid: unknown) => ({ concertId, eid });
+  // With the queue tokens' audience, so only the claim under test is wrong.
+  const claims = (concertId: unknown, eid: unknown) => ({
+    concertId,
+    eid,
+    aud: QUEUE_TOKEN_AUDIENCE,
+  });
   const badQueue = await Promise.all([
     jwt('another-secret-0123456789abcdef', String(booker!.id), claims(a.concertId, 1)),
     jwt(queue, String(booker!.id), claims(a.concertId, 1), Math.floor(Date.now() / 1000) - 60),

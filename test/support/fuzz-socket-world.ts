@@ -2,6 +2,7 @@ import { io } from 'socket.io-client';
 import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { expect } from 'vitest';
+import { QUEUE_TOKEN_AUDIENCE } from '../../src/modules/queue/queue-tokens.js';
 import type { RunningServer } from '../../src/server.js';
 import { admittedFans, type AdmittedFan } from './booking.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
@@ -62,6 +63,7 @@ export async function socketFuzzWorld(): Promise<SocketFuzzWorld> {
   const sign = (sub: string, claims: object, key = secret) =>
     new SignJWT({ ...claims })
       .setProtectedHeader({ alg: 'HS256' })
+      .setAudience(QUEUE_TOKEN_AUDIENCE)
       .setSubject(sub)
       .setExpirationTime('1h')
       .sign(key);

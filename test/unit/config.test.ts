@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
+import { PUBLISHED_SECRET_VALUES } from '../../src/config/secrets.js';
 
 const PRODUCTION_SECRETS = {
   NODE_ENV: 'production',
   AUTH_JWT_SECRET: 'a-production-jwt-secret-0123456789',
   QUEUE_TOKEN_SECRET: 'a-production-queue-secret-0123456789',
-  ADMIN_TOKEN: 'a-production-admin-token',
+  ADMIN_TOKEN: 'a-production-admin-token-0123456789',
 };
+const SECRET_NAMES = ['AUTH_JWT_SECRET', 'QUEUE_TOKEN_SECRET', 'ADMIN_TOKEN'] as const;
 
 /** The ConfigError thrown for an environment (fails the test if none is thrown). */
 function configError(env: Record<string, string>): ConfigError {
@@ -112,5 +114,82 @@ describe('loadConfig', () => {
       queueTokenSecret: PRODUCTION_SECRETS.QUEUE_TOKEN_SECRET,
       adminToken: PRODUCTION_SECRETS.ADMIN_TOKEN,
     });
+  });
+
+  it('defaults SEED_ON_EMPTY to true outside production and to false in production', () => {
+    expect(loadConfig({}).seedOnEmpty).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'test' }).seedOnEmpty).toBe(true);
+    expect(loadConfig({ SEED_ON_EMPTY: 'false' }).seedOnEmpty).toBe(false);
+    expect(loadConfig(PRODUCTION_SECRETS).seedOnEmpty).toBe(false);
+    expect(loadConfig({ ...PRODUCTION_SECRETS, SEED_ON_EMPTY: 'false' }).seedOnEmpty).toBe(false);
+  });
+
+  it('refuses SEED_ON_EMPTY=true in production: demo fans have a published password', () => {
+    const err = configError({ ...PRODUCTION_SECRETS, SEED_ON_EMPTY: 'true' });
+    expect(err.issues).toEqual([expect.stringMatching(/^SEED_ON_EMPTY: .*never seeded/)]);
+  });
+});
+
+describe('loadConfig in production refuses weak secrets (SPEC §7)', () => {
+  it.each(SECRET_NAMES)('refuses %s shorter than 32 characters, without echoing it', (name) => {
+    const weak = 'Weak-But-31-Characters-Long-xyz';
+    expect(weak).toHaveLength(31);
+    const err = configError({ ...PRODUCTION_SECRETS, [name]: weak });
+    expect(err.issues).toEqual([
+      `${name}: must be at least 32 characters when NODE_ENV=production (e.g. openssl rand -hex 32)`,
+    ]);
+    expect(err.message).not.toContain(weak);
+    // 32 characters are enough.
+    expect(() => loadConfig({ ...PRODUCTION_SECRETS, [name]: `${weak}z` })).not.toThrow();
+  });
+
+  it.each(SECRET_NAMES)('refuses every published example value as %s', (name) => {
+    expect(PUBLISHED_SECRET_VALUES.length).toBeGreaterThan(0);
+    for (const example of PUBLISHED_SECRET_VALUES) {
+      const err = configError({ ...PRODUCTION_SECRETS, [name]: example });
+      expect(err.issues).toEqual([
+        expect.stringMatching(new RegExp(`^${name}: is an example value`)),
+      ]);
+      expect(err.message).not.toContain(example);
+    }
+    // Also an edited placeholder, long enough to pass the length rule.
+    const edited = configError({
+      ...PRODUCTION_SECRETS,
+      [name]: 'change-me-to-something-long-0123456789',
+    });
+    expect(edited.issues).toEqual([
+      expect.stringMatching(new RegExp(`^${name}: is an example value`)),
+    ]);
+  });
+
+  it('refuses AUTH_JWT_SECRET equal to QUEUE_TOKEN_SECRET (and any two secrets alike)', () => {
+    const shared = 'one-secret-for-two-token-kinds-0123456789';
+    const err = configError({
+      ...PRODUCTION_SECRETS,
+      AUTH_JWT_SECRET: shared,
+      QUEUE_TOKEN_SECRET: shared,
+    });
+    expect(err.issues).toEqual(['QUEUE_TOKEN_SECRET: must differ from AUTH_JWT_SECRET']);
+    expect(err.message).not.toContain(shared);
+    const admin = configError({
+      ...PRODUCTION_SECRETS,
+      ADMIN_TOKEN: PRODUCTION_SECRETS.QUEUE_TOKEN_SECRET,
+    });
+    expect(admin.issues).toEqual(['ADMIN_TOKEN: must differ from QUEUE_TOKEN_SECRET']);
+    // Outside production equal secrets still boot (the token audiences keep the kinds apart).
+    const dev = loadConfig({ AUTH_JWT_SECRET: shared, QUEUE_TOKEN_SECRET: shared });
+    expect(dev.queueTokenSecret).toBe(dev.authJwtSecret);
+  });
+
+  it('names every refused secret at once, and their values nowhere', () => {
+    const env = {
+      NODE_ENV: 'production',
+      AUTH_JWT_SECRET: 'change-me-auth-secret-0123456789',
+      QUEUE_TOKEN_SECRET: 'short-queue-secret-16',
+      ADMIN_TOKEN: 'lineup-dev-admin-token',
+    };
+    const err = configError(env);
+    expect(err.issues.map((issue) => issue.split(':')[0])).toEqual(SECRET_NAMES);
+    for (const value of Object.values(env).slice(1)) expect(err.message).not.toContain(value);
   });
 });

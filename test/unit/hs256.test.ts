@@ -79,4 +79,47 @@ describe('HS256 tokens', () => {
       expect(jwt.verify(bad)).toBeNull();
     expect(jwt.verify(signed(b64({ alg: 'HS256' }), b64({ exp })))).toEqual({ exp });
   });
+
+  describe('audience (aud)', () => {
+    const queue = new Hs256(SECRET, { audience: 'lineup:queue' });
+    const access = new Hs256(SECRET, { audience: 'lineup:access', audienceRequired: false });
+
+    it('signs its audience in and agrees with jose on it both ways', async () => {
+      const ours = queue.sign({ sub: '42' }, 60);
+      const { payload } = await jwtVerify(ours, key, { audience: 'lineup:queue' });
+      expect(payload.aud).toBe('lineup:queue');
+      await expect(jwtVerify(ours, key, { audience: 'lineup:access' })).rejects.toThrow();
+      const theirs = (aud: string | string[]) =>
+        new SignJWT({})
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject('42')
+          .setAudience(aud)
+          .setExpirationTime('1m')
+          .sign(key);
+      expect(queue.verify(await theirs('lineup:queue'))).toMatchObject({ aud: 'lineup:queue' });
+      expect(queue.verify(await theirs(['other', 'lineup:queue']))).not.toBeNull();
+      expect(queue.verify(await theirs('lineup:access'))).toBeNull();
+      expect(queue.verify(await theirs(['other', 'lineup:queue:x']))).toBeNull();
+    });
+
+    it('keeps two kinds apart even under one secret', () => {
+      expect(access.verify(queue.sign({ sub: '1' }, 60))).toBeNull();
+      expect(queue.verify(access.sign({ sub: '1' }, 60))).toBeNull();
+      expect(access.verify(access.sign({ sub: '1' }, 60))).toMatchObject({ aud: 'lineup:access' });
+    });
+
+    it('refuses a token without aud unless told it is optional, and a malformed aud always', () => {
+      const exp = Math.floor(Date.now() / 1000) + 60;
+      const signed = (claims: object) => {
+        const input = `${b64({ alg: 'HS256' })}.${b64(claims)}`;
+        return `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`;
+      };
+      expect(queue.verify(signed({ sub: '1', exp }))).toBeNull();
+      expect(access.verify(signed({ sub: '1', exp }))).toEqual({ sub: '1', exp });
+      for (const aud of [null, 7, [], [7], { aud: 'lineup:access' }, ''])
+        expect(access.verify(signed({ sub: '1', exp, aud }))).toBeNull();
+      // Without an audience of its own, a verifier ignores aud (the jose tests above).
+      expect(jwt.verify(queue.sign({ sub: '1' }, 60))).toMatchObject({ aud: 'lineup:queue' });
+    });
+  });
 });

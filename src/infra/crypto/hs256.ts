@@ -6,6 +6,17 @@ const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toStrin
 /** Longer than any token Lineup signs by far; refuses to hash megabytes from a hostile header. */
 const MAX_TOKEN_LENGTH = 4096;
 
+export interface Hs256Options {
+  /**
+   * The kind of token this is for (`aud`): sign puts it in, verify refuses a token that does
+   * not name it. Two kinds that might share a secret stay apart (SPEC §7 only forbids sharing in
+   * production).
+   */
+  audience?: string;
+  /** Refuse a token with no `aud` at all (default true); a token naming another audience is always refused. */
+  audienceRequired?: boolean;
+}
+
 /**
  * HS256 JSON Web Tokens (RFC 7519) on node:crypto's synchronous HMAC.
  *
@@ -16,18 +27,23 @@ const MAX_TOKEN_LENGTH = 4096;
  * Only what Lineup needs: tokens it signs itself with one shared secret. Verification accepts
  * the HS256 algorithm only (never `none`, never another family), compares the signature in
  * constant time, requires canonical base64url, a JSON object payload and an `exp` in the
- * future, and honours `nbf`. The tests check both directions against jose.
+ * future, and honours `nbf` and `aud`. The tests check both directions against jose.
  */
 export class Hs256 {
   private readonly secret: Buffer;
+  private readonly audience: string | undefined;
+  private readonly audienceRequired: boolean;
 
-  constructor(secret: string) {
+  constructor(secret: string, options: Hs256Options = {}) {
     this.secret = Buffer.from(secret, 'utf8');
+    this.audience = options.audience;
+    this.audienceRequired = options.audienceRequired ?? true;
   }
 
   sign(claims: Record<string, unknown>, ttlSeconds: number, nowMs = Date.now()): string {
     const iat = Math.floor(nowMs / 1000);
-    const payload = Buffer.from(JSON.stringify({ ...claims, iat, exp: iat + ttlSeconds }));
+    const aud = this.audience === undefined ? {} : { aud: this.audience };
+    const payload = Buffer.from(JSON.stringify({ ...claims, ...aud, iat, exp: iat + ttlSeconds }));
     const input = `${HEADER}.${payload.toString('base64url')}`;
     return `${input}.${this.mac(input).toString('base64url')}`;
   }
@@ -51,7 +67,16 @@ export class Hs256 {
     if (claims.exp <= now) return null;
     if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || claims.nbf > now))
       return null;
+    if (!this.forUs(claims.aud)) return null;
     return claims as JwtClaims;
+  }
+
+  /** RFC 7519 §4.1.3: `aud` is one audience or a list; the token is ours if it names us. */
+  private forUs(aud: unknown): boolean {
+    if (this.audience === undefined) return true;
+    if (aud === undefined) return !this.audienceRequired;
+    const audiences = Array.isArray(aud) ? (aud as unknown[]) : [aud];
+    return audiences.includes(this.audience);
   }
 
   private mac(input: string): Buffer {

@@ -1,5 +1,8 @@
 import { Hs256 } from '../../infra/crypto/hs256.js';
 
+/** `aud` of access tokens; queue tokens name another audience, so neither passes for the other. */
+export const ACCESS_TOKEN_AUDIENCE = 'lineup:access';
+
 /** Access tokens: HS256 JWTs whose `sub` is the user id (SPEC §4). */
 export class AccessTokens {
   private readonly jwt: Hs256;
@@ -8,7 +11,10 @@ export class AccessTokens {
     secret: string,
     readonly ttlSeconds = 3600,
   ) {
-    this.jwt = new Hs256(secret);
+    // A token without `aud` still passes: SPEC §4 defines an access token by its `sub` and
+    // AUTH_JWT_SECRET, and load tools and outside suites mint their own that way. What must never
+    // pass is a token made for another audience, such as a queue token.
+    this.jwt = new Hs256(secret, { audience: ACCESS_TOKEN_AUDIENCE, audienceRequired: false });
   }
 
   async sign(userId: number): Promise<string> {

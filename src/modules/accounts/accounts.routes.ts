@@ -34,13 +34,8 @@ export function accountsRoutes(api: Api, accounts: AccountsService, limits: Rate
     {
       method: 'post',
       path: '/auth/login',
-      before: [
-        limits.limit('loginPerIp', (req) => req.ip),
-        limits.limit(
-          'loginPerPhone',
-          (req) => (req.valid?.body as { phone?: string } | undefined)?.phone,
-        ),
-      ],
+      // Failed logins are limited in the service (per phone and address, per address, per phone).
+      before: [limits.limit('loginPerIp', (req) => req.ip)],
       summary: 'Log in with phone and password',
       tags: ['accounts'],
       body: LoginBody,
@@ -50,8 +45,8 @@ export function accountsRoutes(api: Api, accounts: AccountsService, limits: Rate
         401: { description: 'INVALID_CREDENTIALS', schema: ErrorEnvelope },
       },
     },
-    async ({ body, res }) => {
-      res.json(await accounts.login(body));
+    async ({ body, req, res }) => {
+      res.json(await accounts.login(body, req.ip ?? 'unknown'));
     },
   );
 }

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../infra/http/errors.js';
 import type { CreateUserResponse, LoginResponse } from '@lineup/client-sdk/contract';
+import type { LoginLimits } from '../../infra/http/rate-limits.js';
 import type { AccessTokens } from './access-tokens.js';
 import type { AccountsRepository } from './accounts.repository.js';
 import { hashPassword, verifyPassword } from './passwords.js';
@@ -15,6 +16,7 @@ export class AccountsService {
     private readonly em: () => EntityManager,
     private readonly repo: AccountsRepository,
     private readonly tokens: AccessTokens,
+    private readonly loginLimits: LoginLimits,
   ) {}
 
   async register(input: {
@@ -35,10 +37,20 @@ export class AccountsService {
     };
   }
 
-  async login(input: { phone: string; password: string }): Promise<LoginResponse> {
-    const user = await this.repo.findByPhone(this.em(), input.phone);
-    const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
-    if (!user || !ok) throw new AppError('INVALID_CREDENTIALS');
-    return { accessToken: await this.tokens.sign(user.id), expiresIn: this.tokens.ttlSeconds };
+  /** `address`: the client's address, for the failed-login limits (429 RATE_LIMITED). */
+  async login(input: { phone: string; password: string }, address: string): Promise<LoginResponse> {
+    const attempt = await this.loginLimits.begin(input.phone, address);
+    let userId: number | undefined;
+    try {
+      const user = await this.repo.findByPhone(this.em(), input.phone);
+      const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
+      if (ok) userId = user?.id;
+    } catch (err) {
+      await attempt.abandoned();
+      throw err;
+    }
+    if (userId === undefined) throw new AppError('INVALID_CREDENTIALS');
+    await attempt.succeeded();
+    return { accessToken: await this.tokens.sign(userId), expiresIn: this.tokens.ttlSeconds };
   }
 }

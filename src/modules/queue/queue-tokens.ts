@@ -10,12 +10,15 @@ export interface QueueClaims {
 // Valid for the life of the entry; Redis, not the token, says whether the entry is still alive.
 const TOKEN_TTL_SECONDS = 7 * 86_400;
 
+/** `aud` of queue tokens: required, so no other kind of token (an access token) passes for one. */
+export const QUEUE_TOKEN_AUDIENCE = 'lineup:queue';
+
 /** Queue tokens: HS256 JWTs signed with QUEUE_TOKEN_SECRET (`sub` user, `concertId`, `eid`). */
 export class QueueTokens {
   private readonly jwt: Hs256;
 
   constructor(secret: string) {
-    this.jwt = new Hs256(secret);
+    this.jwt = new Hs256(secret, { audience: QUEUE_TOKEN_AUDIENCE });
   }
 
   async sign(claims: QueueClaims): Promise<string> {
