@@ -22,6 +22,7 @@ import { catalogueRoutes } from './modules/catalogue/catalogue.routes.js';
 import { CatalogueService, type Clock } from './modules/catalogue/catalogue.service.js';
 import { IdempotencyRepository } from './modules/idempotency/idempotency.repository.js';
 import { IdempotencyService } from './modules/idempotency/idempotency.service.js';
+import { IdempotencyKeyUses } from './modules/idempotency/idempotency.store.js';
 import { opsRoutes } from './modules/ops/ops.routes.js';
 import { Metrics } from './modules/ops/metrics.js';
 import { RateLimits } from './infra/http/rate-limits.js';
@@ -38,7 +39,9 @@ import { SeatEventRelay } from './modules/realtime/seat-events.js';
 import { BookingRepository } from './modules/booking/booking.repository.js';
 import { bookingRoutes } from './modules/booking/booking.routes.js';
 import { BookingService } from './modules/booking/booking.service.js';
-import { HoldSweeper } from './modules/booking/hold-sweeper.js';
+import { LeaderChores } from './modules/booking/leader-chores.js';
+import { ScheduleFactsCache } from './modules/booking/schedule-facts.js';
+import { SeatBoard } from './modules/booking/seat-board.js';
 import { SeatLockStore, type SeatLockOptions } from './modules/booking/seat-locks.store.js';
 import { PointsRepository } from './modules/points/points.repository.js';
 import { pointsRoutes } from './modules/points/points.routes.js';
@@ -68,7 +71,8 @@ export interface AppServices {
   /** Seat changes go out through here; the server plugs the realtime gateway in. */
   seatEvents: SeatEventRelay;
   booking: BookingService;
-  holdSweeper: HoldSweeper;
+  /** Leader-only background work of booking (holds, seat filter, idempotency keys). */
+  bookingChores: LeaderChores;
   metrics: Metrics;
 }
 
@@ -108,26 +112,59 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     logger,
   );
   const points = new PointsService(em, new PointsRepository(), config.points);
-  const idempotency = new IdempotencyService(em, new IdempotencyRepository());
+  const { retentionSeconds } = config.idempotency;
+  const idempotency = new IdempotencyService(
+    em,
+    new IdempotencyRepository(),
+    // Counts outlive the rows they point at by an hour (see IdempotencyKeyUses).
+    new IdempotencyKeyUses(deps.redis, config.redisKeyPrefix, retentionSeconds + 3_600),
+    { retentionSeconds },
+  );
   const seatEvents = new SeatEventRelay();
   const seatLocks = new SeatLockStore(deps.redis, config.redisKeyPrefix, {
     ttlMs: 10_000,
     enabled: true,
     ...deps.seatLocks,
   });
+  const bookingRepo = new BookingRepository();
+  const schedules = new ScheduleFactsCache((id) => bookingRepo.scheduleFacts(em(), id));
+  const seatBoard = new SeatBoard(em, bookingRepo, seatLocks, schedules, seatEvents, logger);
   const booking = new BookingService(
     em,
-    new BookingRepository(),
+    bookingRepo,
     seatLocks,
     idempotency,
     points,
     queue,
-    seatEvents,
+    schedules,
+    seatBoard,
     config.booking,
     logger,
     clock,
   );
-  const sweepEveryMs = Math.min(5_000, Math.max(250, (config.booking.holdSeconds * 1000) / 4));
+  const everyQuarter = (ms: number) => Math.min(5_000, Math.max(250, ms / 4));
+  const bookingChores = new LeaderChores(
+    [
+      {
+        name: 'expire holds',
+        everyMs: everyQuarter(config.booking.holdSeconds * 1000),
+        run: () => booking.sweepExpiredHolds(),
+      },
+      {
+        name: 'repair seat filter',
+        everyMs: config.booking.reconcileMs,
+        run: () => seatBoard.reconcile(),
+      },
+      {
+        name: 'purge idempotency keys',
+        // A quarter of the retention, at most once a minute: a key lives its retention plus that.
+        everyMs: Math.min(60_000, Math.max(250, retentionSeconds * 250)),
+        run: () => idempotency.purgeExpired(),
+      },
+    ],
+    () => queueLeader.isLeader,
+    logger,
+  );
   const metrics = new Metrics(queueStore, queueEvents, config.instanceId);
   booking.observe = (o) => metrics.bookingOutcome(o);
   queueLeader.onChange = (leading) => metrics.leadership(leading);
@@ -144,7 +181,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     seatEvents,
     booking,
     metrics,
-    holdSweeper: new HoldSweeper(booking, () => queueLeader.isLeader, sweepEveryMs, logger),
+    bookingChores,
   };
 
   const registry = new OpenAPIRegistry();

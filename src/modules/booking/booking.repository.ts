@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Grade } from '../catalogue/catalogue.entities.js';
 import type { ReservationStatus } from './booking.entities.js';
+import type { ScheduleFacts } from './schedule-facts.js';
 
 // All booking SQL. Every transaction takes row locks in one order — the fan's wallet, then
 // schedule seats in seat order, then the reservation — so concurrent holds, payments, refunds,
@@ -34,6 +35,8 @@ export interface ReservationRow {
   paidAt: Date | null;
   createdAt: Date;
   failedPaymentAttempts: number;
+  /** The queue entry (token `eid`) the hold was made under; null for holds older than the column. */
+  queueEntryId: number | null;
   /** Still `held` in the table but past its deadline (by the database clock). */
   holdExpired: boolean;
   seats: { id: number; label: string; grade: Grade; price: number }[];
@@ -44,7 +47,7 @@ const date = (v: unknown) => new Date(v as string);
 const intArray = (ids: number[]) => `{${ids.map((n) => Math.trunc(n)).join(',')}}`;
 const RESERVATION_COLUMNS = `r.id, r.user_id as "userId", r.concert_id as "concertId", r.schedule_id as "scheduleId",
   r.status, r.amount, r.expires_at as "expiresAt", r.paid_at as "paidAt", r.created_at as "createdAt",
-  r.failed_payment_attempts as "failedPaymentAttempts",
+  r.failed_payment_attempts as "failedPaymentAttempts", r.queue_entry_id as "queueEntryId",
   (r.status = 'held' and r.expires_at <= now()) as "holdExpired"`;
 
 export class BookingRepository {
@@ -69,6 +72,41 @@ export class BookingRepository {
         A: r.price_a as number,
       },
     };
+  }
+
+  /** What never changes about a schedule (ms since the epoch), or null if there is no such schedule. */
+  async scheduleFacts(em: EntityManager, scheduleId: number): Promise<ScheduleFacts | null> {
+    const schedule = await this.schedule(em, scheduleId);
+    if (!schedule) return null;
+    return {
+      concertId: schedule.concertId,
+      startsAt: schedule.startsAt.getTime(),
+      saleOpensAt: schedule.saleOpensAt.getTime(),
+    };
+  }
+
+  /** Schedules on sale now: the only ones whose seats can be held, sold or refunded. */
+  async schedulesOnSale(em: EntityManager): Promise<number[]> {
+    const rows = await em.execute<{ id: number }[]>(
+      `select s.id from schedules s join concerts c on c.id = s.concert_id
+       where c.sale_opens_at <= now() and s.starts_at > now()`,
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Which of these (schedule, seat) pairs are available right now (a hold past its deadline is). */
+  async availableAmong(
+    em: EntityManager,
+    seats: { scheduleId: number; seatId: number }[],
+  ): Promise<{ scheduleId: number; seatId: number }[]> {
+    if (seats.length === 0) return [];
+    return em.execute(
+      `select ss.schedule_id as "scheduleId", ss.seat_id as "seatId"
+       from unnest(?::int[], ?::int[]) as t(schedule_id, seat_id)
+       join schedule_seats ss on ss.schedule_id = t.schedule_id and ss.seat_id = t.seat_id
+       where ss.status = 'available' or (ss.status = 'held' and ss.held_until <= now())`,
+      [intArray(seats.map((s) => s.scheduleId)), intArray(seats.map((s) => s.seatId))],
+    );
   }
 
   /** Seats of a schedule with their status as of now: a hold past its deadline reads as available. */
@@ -186,12 +224,13 @@ export class BookingRepository {
       scheduleId: number;
       amount: number;
       holdSeconds: number;
+      queueEntryId: number;
     },
   ): Promise<number> {
     const [row] = await tx.execute<{ id: number }[]>(
-      `insert into reservations (user_id, concert_id, schedule_id, status, amount, expires_at)
-       values (?, ?, ?, 'held', ?, now() + make_interval(secs => ?)) returning id`,
-      [r.userId, r.concertId, r.scheduleId, r.amount, r.holdSeconds],
+      `insert into reservations (user_id, concert_id, schedule_id, status, amount, expires_at, queue_entry_id)
+       values (?, ?, ?, 'held', ?, now() + make_interval(secs => ?), ?) returning id`,
+      [r.userId, r.concertId, r.scheduleId, r.amount, r.holdSeconds, r.queueEntryId],
     );
     return row!.id;
   }

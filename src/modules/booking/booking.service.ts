@@ -9,9 +9,10 @@ import type {
 } from '../idempotency/idempotency.service.js';
 import type { PointsService } from '../points/points.service.js';
 import type { QueueService } from '../queue/queue.service.js';
-import type { SeatEventPublisher } from '../realtime/seat-events.js';
 import type { BookingRepository, ReservationRow } from './booking.repository.js';
-import type { SeatLockStore } from './seat-locks.store.js';
+import type { ScheduleFactsCache } from './schedule-facts.js';
+import type { SeatBoard, SeatChange } from './seat-board.js';
+import type { SeatLock, SeatLockStore } from './seat-locks.store.js';
 import {
   reservationView,
   type PaymentView,
@@ -21,7 +22,6 @@ import {
 } from './booking.views.js';
 
 type Clock = () => Date;
-type SeatChange = { seatId: number; status: 'available' | 'held' | 'sold' };
 
 const REFUND_CUTOFF_MS = 3 * 86_400_000;
 /** Seed policy against abuse: a hold is released after this many failed payments. */
@@ -45,23 +45,25 @@ export class BookingService {
     private readonly idempotency: IdempotencyService,
     private readonly points: PointsService,
     private readonly queue: QueueService,
-    private readonly seatEvents: SeatEventPublisher,
+    private readonly schedules: ScheduleFactsCache,
+    private readonly board: SeatBoard,
     private readonly config: Config['booking'],
     private readonly logger: Logger,
     private readonly now: Clock = () => new Date(),
   ) {}
 
   /**
-   * Holds 1..maxSeatsPerUser seats, all or nothing. Redis locks first (a stampede on one seat is
-   * answered without touching PostgreSQL), then one transaction whose conditional UPDATE decides.
+   * Holds 1..maxSeatsPerUser seats, all or nothing, for a fan admitted with `queueToken`. Every
+   * refusal is answered from memory and Redis (a stampede on one seat never reaches PostgreSQL),
+   * then one transaction whose conditional UPDATE decides.
    */
   hold(
     userId: number,
-    concertId: number,
+    queueToken: string | undefined,
     body: { scheduleId: number; seatIds: number[] },
     idem: IdempotentRequest,
   ) {
-    return this.observed('hold', () => this.holdSeats(userId, concertId, body, idem));
+    return this.observed('hold', () => this.holdSeats(userId, queueToken, body, idem));
   }
 
   /** Pays a live hold in full from points, in one transaction; then the fan's admission ends. */
@@ -90,9 +92,7 @@ export class BookingService {
 
   /** The concert a schedule belongs to (the admission guard checks the fan against it). */
   async concertOfSchedule(scheduleId: number): Promise<number> {
-    const schedule = await this.repo.schedule(this.em(), scheduleId);
-    if (!schedule) throw new AppError('SCHEDULE_NOT_FOUND');
-    return schedule.concertId;
+    return (await this.schedules.get(scheduleId)).concertId;
   }
 
   async seats(scheduleId: number, status?: 'available'): Promise<SeatView[]> {
@@ -111,46 +111,55 @@ export class BookingService {
       }));
   }
 
-  /**
-   * Holds 1..maxSeatsPerUser seats, all or nothing. Redis locks first (a stampede on one seat is
-   * answered without touching PostgreSQL), then one transaction whose conditional UPDATE decides.
-   */
   private async holdSeats(
     userId: number,
-    concertId: number,
+    queueToken: string | undefined,
     body: { scheduleId: number; seatIds: number[] },
     idem: IdempotentRequest,
   ): Promise<StoredResponse<ReservationView>> {
     this.counters.holdRequests++;
     const { scheduleId, seatIds } = body;
-    if (seatIds.length > this.config.maxSeatsPerUser) {
-      throw new AppError('SEAT_LIMIT_EXCEEDED', {
-        details: { max: this.config.maxSeatsPerUser, requested: seatIds.length },
-      });
-    }
-    const lock = await this.locks.acquire(scheduleId, seatIds);
-    if (lock.busy.length > 0) {
-      const replay = await this.idempotency.replay<ReservationView>(idem);
-      if (replay) return replay;
-      throw new AppError('SEAT_UNAVAILABLE', { details: { seatIds: lock.busy } });
+    const arrivals = this.idempotency.arrived(idem);
+    let admission: { concertId: number; eid: number };
+    let lock: SeatLock;
+    try {
+      admission = await this.queue.requireActiveFor(queueToken, userId, () =>
+        this.concertOfSchedule(scheduleId),
+      );
+      this.checkOnSale(await this.schedules.get(scheduleId));
+      if (seatIds.length > this.config.maxSeatsPerUser) {
+        throw new AppError('SEAT_LIMIT_EXCEEDED', {
+          details: { max: this.config.maxSeatsPerUser, requested: seatIds.length },
+        });
+      }
+      lock = await this.locks.acquire(scheduleId, seatIds);
+      if (lock.busy.length > 0)
+        throw new AppError('SEAT_UNAVAILABLE', { details: { seatIds: lock.busy } });
+    } catch (err) {
+      // A retry of a hold that went through gets that hold's answer, not this refusal (SPEC §3.3):
+      // e.g. its seats are taken by that hold, or paying for it ended the admission.
+      if (!(err instanceof AppError)) throw err;
+      const earlier = await this.idempotency.beforeRefusing<ReservationView>(idem, await arrivals);
+      if (earlier) return earlier;
+      throw err;
     }
     let freed: { scheduleId: number; seatIds: number[] }[] = [];
     try {
       const stored = await this.idempotency.run(idem, 201, async (tx) => {
         this.counters.holdDatabaseWrites++;
-        const outcome = await this.holdInTransaction(tx, userId, concertId, scheduleId, seatIds);
+        const outcome = await this.holdInTransaction(tx, userId, admission, scheduleId, seatIds);
         freed = outcome.freed;
         return outcome.reservation;
       });
       if (!stored.replayed) {
-        await this.locks.markTaken(scheduleId, seatIds, Date.parse(stored.body.expiresAt));
+        await this.board.held(scheduleId, seatIds, Date.parse(stored.body.expiresAt));
         const changes: SeatChange[] = stored.body.seats.map((s) => ({
           seatId: s.id,
           status: 'held',
         }));
         for (const f of freed)
           changes.push(...f.seatIds.map((seatId) => ({ seatId, status: 'available' as const })));
-        await this.announce(scheduleId, changes);
+        await this.board.announce(scheduleId, changes);
       }
       return stored;
     } finally {
@@ -158,24 +167,33 @@ export class BookingService {
     }
   }
 
-  private async holdInTransaction(
-    tx: EntityManager,
-    userId: number,
-    concertId: number,
-    scheduleId: number,
-    seatIds: number[],
-  ) {
-    const schedule = await this.repo.schedule(tx, scheduleId);
-    if (!schedule || schedule.concertId !== concertId) throw new AppError('SCHEDULE_NOT_FOUND');
+  /** SCHEDULE_CLOSED outside the sale window (checked again inside the transaction). */
+  private checkOnSale(schedule: { saleOpensAt: number; startsAt: number }): void {
     const now = this.now().getTime();
-    if (now < schedule.saleOpensAt.getTime() || now >= schedule.startsAt.getTime()) {
+    if (now < schedule.saleOpensAt || now >= schedule.startsAt) {
       throw new AppError('SCHEDULE_CLOSED', {
         details: {
-          saleOpensAt: schedule.saleOpensAt.toISOString(),
-          startsAt: schedule.startsAt.toISOString(),
+          saleOpensAt: new Date(schedule.saleOpensAt).toISOString(),
+          startsAt: new Date(schedule.startsAt).toISOString(),
         },
       });
     }
+  }
+
+  private async holdInTransaction(
+    tx: EntityManager,
+    userId: number,
+    admission: { concertId: number; eid: number },
+    scheduleId: number,
+    seatIds: number[],
+  ) {
+    const { concertId } = admission;
+    const schedule = await this.repo.schedule(tx, scheduleId);
+    if (!schedule || schedule.concertId !== concertId) throw new AppError('SCHEDULE_NOT_FOUND');
+    this.checkOnSale({
+      saleOpensAt: schedule.saleOpensAt.getTime(),
+      startsAt: schedule.startsAt.getTime(),
+    });
     if (!(await this.repo.lockFan(tx, userId))) throw new AppError('USER_NOT_FOUND');
     const owned = await this.repo.seatsOwned(tx, userId, scheduleId);
     if (owned + seatIds.length > this.config.maxSeatsPerUser) {
@@ -207,6 +225,7 @@ export class BookingService {
       scheduleId,
       amount,
       holdSeconds: this.config.holdSeconds,
+      queueEntryId: admission.eid,
     });
     const taken = await this.repo.takeSeats(tx, scheduleId, seatIds, reservationId);
     if (taken.length < seatIds.length) {
@@ -253,7 +272,7 @@ export class BookingService {
       return { reservation: { ...r, status: 'canceled' as const }, freed };
     });
     if ('error' in result) throw result.error;
-    await this.announce(
+    await this.board.announce(
       result.reservation.scheduleId,
       result.freed.map((seatId) => ({ seatId, status: 'available' })),
     );
@@ -291,14 +310,17 @@ export class BookingService {
         };
       });
       if (paid) {
-        await this.announce(
+        await this.board.announce(
           paid.scheduleId,
           paid.seats.map((s) => ({ seatId: s.id, status: 'sold' })),
         );
-        // Seed policy: a fan who has paid leaves the booking flow, freeing the slot for the next fan.
-        await this.queue.endAdmission(userId, paid.concertId, 'completed').catch((err: Error) => {
-          this.logger.warn({ err: err.message, userId }, 'could not end admission after payment');
-        });
+        // Seed policy: a fan who has paid leaves the booking flow, freeing the slot for the next
+        // fan. Only the entry the hold was made under: a place the fan took since then stays.
+        await this.queue
+          .endAdmission(userId, paid.concertId, 'completed', paid.queueEntryId)
+          .catch((err: Error) => {
+            this.logger.warn({ err: err.message, userId }, 'could not end admission after payment');
+          });
       }
       return stored;
     } catch (err) {
@@ -335,7 +357,7 @@ export class BookingService {
         freed,
       };
     });
-    await this.announce(
+    await this.board.announce(
       result.scheduleId,
       result.freed.map((seatId) => ({ seatId, status: 'available' })),
     );
@@ -356,7 +378,7 @@ export class BookingService {
       return this.repo.expireHolds(tx, [id]);
     });
     if (expired)
-      await this.announce(
+      await this.board.announce(
         expired.scheduleId,
         expired.seatIds.map((seatId) => ({ seatId, status: 'available' })),
       );
@@ -380,11 +402,13 @@ export class BookingService {
     });
     if (outcome.released) {
       const { r, seatIds } = outcome.released;
-      await this.announce(
+      await this.board.announce(
         r.scheduleId,
         seatIds.map((seatId) => ({ seatId, status: 'available' })),
       );
-      await this.queue.endAdmission(userId, r.concertId, 'removed').catch(() => undefined);
+      await this.queue
+        .endAdmission(userId, r.concertId, 'removed', r.queueEntryId)
+        .catch(() => undefined);
     }
   }
 
@@ -398,27 +422,5 @@ export class BookingService {
     // Another fan's reservation is "not found": existence is not leaked.
     if (!r || r.userId !== userId) throw new AppError('RESERVATION_NOT_FOUND');
     return r;
-  }
-
-  private async announce(scheduleId: number, changes: SeatChange[]): Promise<void> {
-    if (changes.length === 0) return;
-    await this.locks.markFree(
-      scheduleId,
-      changes.filter((c) => c.status === 'available').map((c) => c.seatId),
-    );
-    await this.locks.markTaken(
-      scheduleId,
-      changes.filter((c) => c.status === 'sold').map((c) => c.seatId),
-      Infinity,
-    );
-    try {
-      const availableSeats = await this.repo.availableCount(this.em(), scheduleId);
-      this.seatEvents.seatsChanged({ scheduleId, availableSeats, changes });
-    } catch (err) {
-      this.logger.warn(
-        { err: (err as Error).message, scheduleId },
-        'could not announce seat changes',
-      );
-    }
   }
 }

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ForeignKeyConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../infra/http/errors.js';
 import type { IdempotencyRepository } from './idempotency.repository.js';
+import type { IdempotencyKeyUses } from './idempotency.store.js';
 
 export interface IdempotentRequest {
   userId: number;
@@ -23,6 +24,8 @@ export interface StoredResponse<T = unknown> {
 export interface IdempotencyOptions {
   /** How long a claim protects a running request before another may take it over. */
   lockSeconds: number;
+  /** How long a key and its answer are kept (SPEC §3.3: at least 24 h); the leader purges older ones. */
+  retentionSeconds: number;
   /**
    * How long a duplicate waits for the first request to finish before answering 409
    * IDEMPOTENCY_KEY_IN_USE. A short wait lets a client's quick double-submit get the same answer
@@ -41,8 +44,13 @@ export class IdempotencyService {
   constructor(
     private readonly em: () => EntityManager,
     private readonly repo: IdempotencyRepository,
-    private readonly options: IdempotencyOptions = { lockSeconds: 60, waitForFirstMs: 3_000 },
-  ) {}
+    private readonly uses: IdempotencyKeyUses | null,
+    options: Partial<IdempotencyOptions> = {},
+  ) {
+    this.options = { lockSeconds: 60, waitForFirstMs: 3_000, retentionSeconds: 86_400, ...options };
+  }
+
+  private readonly options: IdempotencyOptions;
 
   async run<T>(
     request: IdempotentRequest,
@@ -70,13 +78,58 @@ export class IdempotencyService {
     }
   }
 
-  /** A completed response for this key and body, if there is one (no claim is taken). */
-  async replay<T>(request: IdempotentRequest): Promise<StoredResponse<T> | null> {
+  /**
+   * Notes the arrival of a request that may be refused before it reaches `run` (a hold: the
+   * admission guard, the seat filter). Returns how many requests carried its key so far, or null
+   * (no key, or Redis did not answer). Never throws.
+   */
+  async arrived(request: IdempotentRequest): Promise<number | null> {
+    if (!request.key || !this.uses) return null;
+    return this.uses.add(request.userId, request.key).catch(() => null);
+  }
+
+  /**
+   * For a request about to be refused before its effect was tried: the answer an earlier request
+   * with the same key makes it get instead (SPEC §3.3) — its stored response (replayed), 422
+   * IDEMPOTENCY_KEY_REUSED for another body, 409 IDEMPOTENCY_KEY_IN_USE while that request still
+   * runs (after waiting for it like `run` does) — or null: refuse. `arrivals` is what `arrived`
+   * returned; PostgreSQL is asked only when another request may have carried the key.
+   */
+  async beforeRefusing<T>(
+    request: IdempotentRequest,
+    arrivals: number | null,
+  ): Promise<StoredResponse<T> | null> {
     if (!request.key) return null;
-    const row = await this.repo.find(this.em(), request.userId, request.key);
-    if (!row || row.status !== 'completed') return null;
-    if (row.requestHash !== requestHash(request)) throw new AppError('IDEMPOTENCY_KEY_REUSED');
-    return { status: row.responseStatus ?? 200, body: row.responseBody as T, replayed: true };
+    // Counted before anything could refuse or lock, so any request whose work could explain this
+    // refusal has been counted by now: a count still at 1 means this request is the key's only one.
+    if (arrivals === 1 && this.uses) {
+      const now = await this.uses.count(request.userId, request.key).catch(() => null);
+      if (now === 1) return null;
+    }
+    const hash = requestHash(request);
+    const deadline = Date.now() + this.options.waitForFirstMs;
+    for (let delay = 10; ; delay = Math.min(delay * 2, 100)) {
+      const row = await this.repo.find(this.em(), request.userId, request.key);
+      if (!row) return null;
+      if (row.requestHash !== hash) throw new AppError('IDEMPOTENCY_KEY_REUSED');
+      if (row.status === 'completed')
+        return { status: row.responseStatus ?? 200, body: row.responseBody as T, replayed: true };
+      // Its holder died: nothing to replay, and a retry that gets through may take the key over.
+      if (row.lockedUntil.getTime() < Date.now()) return null;
+      if (Date.now() >= deadline) throw new AppError('IDEMPOTENCY_KEY_IN_USE');
+      await sleep(delay);
+    }
+  }
+
+  /** Leader job: forgets keys older than the retention period, at most `batches` x `batchSize`. */
+  async purgeExpired(batchSize = 1_000, batches = 10): Promise<number> {
+    let purged = 0;
+    for (let i = 0; i < batches; i++) {
+      const n = await this.repo.purgeOlderThan(this.em(), this.options.retentionSeconds, batchSize);
+      purged += n;
+      if (n < batchSize) break;
+    }
+    return purged;
   }
 
   private async claimOrReplay<T>(
