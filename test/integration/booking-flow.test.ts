@@ -196,6 +196,52 @@ describe('holding, cancelling, paying', () => {
   });
 });
 
+describe('the queue entry a hold was made under', () => {
+  /** Holds a seat, leaves the line and joins it again: returns the hold and the new place. */
+  async function holdThenRejoin(points: number) {
+    const { scheduleId, concertId, fans } = await concertWithFans(1, { points });
+    const fan = fans[0]!;
+    const [seat] = await seatsOf(fan, scheduleId);
+    const held = await hold(fan, scheduleId, [seat!.id]);
+    expect(held.status).toBe(201);
+    expect((await api.del('/queue', { headers: fan.auth.headers })).status).toBe(204);
+    const again = await api.post(`/concerts/${concertId}/queue`, undefined, { token: fan.token });
+    expect(again.status).toBe(201); // a new place
+    const now = { 'x-queue-token': again.body.queueToken as string };
+    await until(
+      async () => (await api.get('/queue/status', { headers: now })).body.status === 'active',
+    );
+    return { fan, held, now };
+  }
+
+  it('is the one payment ends: a place taken since then survives paying the old hold', async () => {
+    const { fan, held, now } = await holdThenRejoin(500_000);
+    const paid = await api.post(`/reservations/${held.body.id}/payment`, undefined, {
+      token: fan.token,
+    });
+    expect(paid.status).toBe(200);
+    const status = await api.get('/queue/status', { headers: now });
+    expect(status.status).toBe(200);
+    expect(status.body.status).toBe('active');
+  });
+
+  it('is the one five failed payments end: a place taken since then survives', async () => {
+    const { fan, held, now } = await holdThenRejoin(1_000);
+    for (let i = 0; i < 5; i++) {
+      const res = await api.post(`/reservations/${held.body.id}/payment`, undefined, {
+        token: fan.token,
+      });
+      expect(res.body.error.code).toBe('INSUFFICIENT_POINTS');
+    }
+    expect((await api.get(`/reservations/${held.body.id}`, { token: fan.token })).body.status).toBe(
+      'canceled',
+    );
+    const status = await api.get('/queue/status', { headers: now });
+    expect(status.status).toBe(200);
+    expect(status.body.status).toBe('active');
+  });
+});
+
 describe('refunds', () => {
   it('refund points and free the seats until 3 days before the show, not after', async () => {
     const early = await concertWithFans(1, { startsInDays: 10, points: 500_000 });
