@@ -242,6 +242,33 @@ describe('the queue entry a hold was made under', () => {
   });
 });
 
+describe("a schedule's Redis seat filter", () => {
+  it('lives until a little after the schedule starts, whether its seats are held or sold', async () => {
+    const { scheduleId, fans } = await concertWithFans(1, { points: 500_000 });
+    const fan = fans[0]!;
+    const [a] = await seatsOf(fan, scheduleId);
+    const [row] = await sql<{ starts_at: Date }>(
+      db.url,
+      `select starts_at from schedules where id = $1`,
+      [scheduleId],
+    );
+    const startsAt = row!.starts_at.getTime();
+    const key = `${server.config.redisKeyPrefix}{s:${scheduleId}}:taken`;
+    const expiresAt = async () => Number(await server.redis.call('PEXPIRETIME', key));
+
+    const held = await hold(fan, scheduleId, [a!.id]);
+    expect(held.status).toBe(201);
+    expect(await server.redis.zcard(key)).toBe(1);
+    const afterHold = await expiresAt();
+    expect(afterHold).toBeGreaterThan(startsAt);
+    expect(afterHold).toBeLessThanOrEqual(startsAt + 2 * 3_600_000);
+
+    await api.post(`/reservations/${held.body.id}/payment`, undefined, { token: fan.token });
+    expect(await server.redis.zscore(key, String(a!.id))).toBe('inf'); // sold
+    expect(await expiresAt()).toBe(afterHold);
+  });
+});
+
 describe('refunds', () => {
   it('refund points and free the seats until 3 days before the show, not after', async () => {
     const early = await concertWithFans(1, { startsInDays: 10, points: 500_000 });

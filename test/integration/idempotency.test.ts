@@ -304,3 +304,51 @@ describe('Idempotency-Key on POST /reservations', () => {
     expect(await reservationsOf(fan.id)).toBe(1);
   });
 });
+
+describe('keys past the retention period', () => {
+  it('are purged by the leader, in bounded batches; younger keys stay', async () => {
+    // Its own database: this deployment's leader purges with a 10-second retention.
+    const ownDb = await createTestDatabase();
+    const short = await startTestServer(ownDb.url, { IDEMPOTENCY_RETENTION_SECONDS: '10' });
+    try {
+      const shortApi = client(short.url);
+      const fan = await signUp(shortApi);
+      short.services.bookingChores.stop();
+      await sql(
+        ownDb.url,
+        `insert into idempotency_keys (user_id, key, request_hash, status, locked_until, created_at)
+         select $1, 'old-' || g, 'h', 'completed', now(), now() - interval '1 day'
+         from generate_series(1, 2500) g`,
+        [fan.id],
+      );
+      const count = async (like: string) =>
+        Number(
+          (
+            await sql<{ n: string }>(
+              ownDb.url,
+              `select count(*) as n from idempotency_keys where user_id = $1 and key like $2`,
+              [fan.id, like],
+            )
+          )[0]!.n,
+        );
+      // One round's work is bounded: one batch of 1,000 here, however many are due.
+      expect(await short.services.idempotency.purgeExpired(1_000, 1)).toBe(1_000);
+      expect(await count('old-%')).toBe(1_500);
+
+      const young = `young-${randomUUID()}`;
+      const charged = await shortApi.post(
+        CHARGE_PATH,
+        { amount: 1_000 },
+        { token: fan.token, headers: { 'idempotency-key': young } },
+      );
+      expect(charged.status).toBe(200);
+      short.services.bookingChores.start();
+      await until(async () => (await count('old-%')) === 0, 10_000, 'old keys purged');
+      expect(await count(young)).toBe(1);
+    } finally {
+      await short.close();
+      await flushPrefix(short.config.redisKeyPrefix);
+      await ownDb.drop();
+    }
+  });
+});
