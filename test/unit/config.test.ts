@@ -40,7 +40,8 @@ describe('loadConfig', () => {
         abandonSeconds: 60,
         leaderLeaseMs: 3000,
       },
-      booking: { holdSeconds: 300, maxSeatsPerUser: 4 },
+      booking: { holdSeconds: 300, maxSeatsPerUser: 4, reconcileMs: 2000 },
+      idempotency: { retentionSeconds: 86_400 },
       points: { chargeMin: 1_000, chargeMax: 1_000_000, balanceCap: 10_000_000 },
     });
     // Outside production, development secrets stand in for the missing ones.
@@ -112,5 +113,13 @@ describe('loadConfig', () => {
       queueTokenSecret: PRODUCTION_SECRETS.QUEUE_TOKEN_SECRET,
       adminToken: PRODUCTION_SECRETS.ADMIN_TOKEN,
     });
+  });
+
+  it('keeps idempotency keys at least 24 h in production (SPEC §3.3); shorter only outside it', () => {
+    const err = configError({ ...PRODUCTION_SECRETS, IDEMPOTENCY_RETENTION_SECONDS: '3600' });
+    expect(err.issues).toEqual([expect.stringMatching(/^IDEMPOTENCY_RETENTION_SECONDS: /)]);
+    expect(loadConfig({ IDEMPOTENCY_RETENTION_SECONDS: '10' }).idempotency.retentionSeconds).toBe(
+      10,
+    );
   });
 });
