@@ -42,6 +42,8 @@ import { BookingService } from './modules/booking/booking.service.js';
 import { LeaderChores } from './modules/booking/leader-chores.js';
 import { ScheduleFactsCache } from './modules/booking/schedule-facts.js';
 import { SeatBoard } from './modules/booking/seat-board.js';
+import { SeatBoardRepository } from './modules/booking/seat-board.repository.js';
+import { SeatHolds } from './modules/booking/seat-holds.js';
 import { SeatLockStore, type SeatLockOptions } from './modules/booking/seat-locks.store.js';
 import { PointsRepository } from './modules/points/points.repository.js';
 import { pointsRoutes } from './modules/points/points.routes.js';
@@ -128,17 +130,33 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   });
   const bookingRepo = new BookingRepository();
   const schedules = new ScheduleFactsCache((id) => bookingRepo.scheduleFacts(em(), id));
-  const seatBoard = new SeatBoard(em, bookingRepo, seatLocks, schedules, seatEvents, logger);
+  const seatBoard = new SeatBoard(
+    em,
+    new SeatBoardRepository(),
+    seatLocks,
+    schedules,
+    seatEvents,
+    logger,
+  );
+  const holds = new SeatHolds(
+    bookingRepo,
+    seatLocks,
+    idempotency,
+    queue,
+    schedules,
+    seatBoard,
+    config.booking,
+    clock,
+  );
   const booking = new BookingService(
     em,
     bookingRepo,
-    seatLocks,
+    holds,
     idempotency,
     points,
     queue,
     schedules,
     seatBoard,
-    config.booking,
     logger,
     clock,
   );

@@ -44,7 +44,7 @@ export interface ReservationRow {
 
 const date = (v: unknown) => new Date(v as string);
 /** Knex would spread a JS array into a value list; bind it as one PostgreSQL array literal instead. */
-const intArray = (ids: number[]) => `{${ids.map((n) => Math.trunc(n)).join(',')}}`;
+export const intArray = (ids: number[]) => `{${ids.map((n) => Math.trunc(n)).join(',')}}`;
 const RESERVATION_COLUMNS = `r.id, r.user_id as "userId", r.concert_id as "concertId", r.schedule_id as "scheduleId",
   r.status, r.amount, r.expires_at as "expiresAt", r.paid_at as "paidAt", r.created_at as "createdAt",
   r.failed_payment_attempts as "failedPaymentAttempts", r.queue_entry_id as "queueEntryId",
@@ -85,30 +85,6 @@ export class BookingRepository {
     };
   }
 
-  /** Schedules on sale now: the only ones whose seats can be held, sold or refunded. */
-  async schedulesOnSale(em: EntityManager): Promise<number[]> {
-    const rows = await em.execute<{ id: number }[]>(
-      `select s.id from schedules s join concerts c on c.id = s.concert_id
-       where c.sale_opens_at <= now() and s.starts_at > now()`,
-    );
-    return rows.map((r) => r.id);
-  }
-
-  /** Which of these (schedule, seat) pairs are available right now (a hold past its deadline is). */
-  async availableAmong(
-    em: EntityManager,
-    seats: { scheduleId: number; seatId: number }[],
-  ): Promise<{ scheduleId: number; seatId: number }[]> {
-    if (seats.length === 0) return [];
-    return em.execute(
-      `select ss.schedule_id as "scheduleId", ss.seat_id as "seatId"
-       from unnest(?::int[], ?::int[]) as t(schedule_id, seat_id)
-       join schedule_seats ss on ss.schedule_id = t.schedule_id and ss.seat_id = t.seat_id
-       where ss.status = 'available' or (ss.status = 'held' and ss.held_until <= now())`,
-      [intArray(seats.map((s) => s.scheduleId)), intArray(seats.map((s) => s.seatId))],
-    );
-  }
-
   /** Seats of a schedule with their status as of now: a hold past its deadline reads as available. */
   async seats(em: EntityManager, scheduleId: number, seatIds?: number[]): Promise<SeatRow[]> {
     return em.execute<SeatRow[]>(
@@ -119,15 +95,6 @@ export class BookingRepository {
        order by st.id`,
       seatIds ? [scheduleId, intArray(seatIds)] : [scheduleId],
     );
-  }
-
-  async availableCount(em: EntityManager, scheduleId: number): Promise<number> {
-    const [row] = await em.execute<{ n: string }[]>(
-      `select count(*) as n from schedule_seats
-       where schedule_id = ? and (status = 'available' or (status = 'held' and held_until <= now()))`,
-      [scheduleId],
-    );
-    return Number(row!.n);
   }
 
   /** Serialises one fan's booking writes (the seat limit and the balance are per fan). */

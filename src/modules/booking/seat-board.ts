@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { SeatEventPublisher } from '../realtime/seat-events.js';
-import type { BookingRepository } from './booking.repository.js';
+import type { SeatBoardRepository } from './seat-board.repository.js';
 import type { ScheduleFactsCache } from './schedule-facts.js';
 import type { SeatLockStore } from './seat-locks.store.js';
 
@@ -21,7 +21,7 @@ const TAKEN_SET_GRACE_MS = 60 * 60_000;
 export class SeatBoard {
   constructor(
     private readonly em: () => EntityManager,
-    private readonly repo: BookingRepository,
+    private readonly repo: SeatBoardRepository,
     private readonly locks: SeatLockStore,
     private readonly schedules: ScheduleFactsCache,
     private readonly seatEvents: SeatEventPublisher,
