@@ -47,6 +47,8 @@ export class SeatHolds {
   ): Promise<StoredResponse<ReservationView>> {
     this.counters.holdRequests++;
     const { scheduleId, seatIds } = body;
+    // Counted alongside the guard, and before this request takes any lock, so that a retry
+    // refused because of this request knows to look for its answer (IdempotencyService).
     const arrivals = this.idempotency.arrived(idem);
     let admission: { concertId: number; eid: number };
     let lock: SeatLock;
@@ -60,6 +62,7 @@ export class SeatHolds {
           details: { max: this.config.maxSeatsPerUser, requested: seatIds.length },
         });
       }
+      await arrivals;
       lock = await this.locks.acquire(scheduleId, seatIds);
       if (lock.busy.length > 0)
         throw new AppError('SEAT_UNAVAILABLE', { details: { seatIds: lock.busy } });
