@@ -22,7 +22,7 @@ import { catalogueRoutes } from './modules/catalogue/catalogue.routes.js';
 import { CatalogueService, type Clock } from './modules/catalogue/catalogue.service.js';
 import { IdempotencyRepository } from './modules/idempotency/idempotency.repository.js';
 import { IdempotencyService } from './modules/idempotency/idempotency.service.js';
-import { IdempotencyKeyUses } from './modules/idempotency/idempotency.store.js';
+import { IdempotencyMarks } from './modules/idempotency/idempotency.store.js';
 import { opsRoutes } from './modules/ops/ops.routes.js';
 import { Metrics } from './modules/ops/metrics.js';
 import { RateLimits } from './infra/http/rate-limits.js';
@@ -118,8 +118,8 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   const idempotency = new IdempotencyService(
     em,
     new IdempotencyRepository(),
-    // Counts outlive the rows they point at by an hour (see IdempotencyKeyUses).
-    new IdempotencyKeyUses(deps.redis, config.redisKeyPrefix, retentionSeconds + 3_600),
+    // Marks outlive the rows they stand for by an hour (see IdempotencyMarks).
+    new IdempotencyMarks(deps.redis, config.redisKeyPrefix, retentionSeconds + 3_600),
     { retentionSeconds },
   );
   const seatEvents = new SeatEventRelay();

@@ -47,11 +47,10 @@ export class SeatHolds {
   ): Promise<StoredResponse<ReservationView>> {
     this.counters.holdRequests++;
     const { scheduleId, seatIds } = body;
-    // Counted alongside the guard, and before this request takes any lock, so that a retry
-    // refused because of this request knows to look for its answer (IdempotencyService).
-    const arrivals = this.idempotency.arrived(idem);
+    // Seat locks taken under an Idempotency-Key say so: a retry they refuse waits for its answer.
+    const tag = this.idempotency.tag(idem);
     let admission: { concertId: number; eid: number };
-    let lock: SeatLock;
+    let lock: SeatLock | undefined;
     try {
       admission = await this.queue.requireActiveFor(queueToken, userId, () =>
         this.schedules.get(scheduleId).then((s) => s.concertId),
@@ -62,26 +61,31 @@ export class SeatHolds {
           details: { max: this.config.maxSeatsPerUser, requested: seatIds.length },
         });
       }
-      await arrivals;
-      lock = await this.locks.acquire(scheduleId, seatIds);
+      lock = await this.locks.acquire(scheduleId, seatIds, tag ?? undefined);
       if (lock.busy.length > 0)
         throw new AppError('SEAT_UNAVAILABLE', { details: { seatIds: lock.busy } });
     } catch (err) {
       // A retry of a hold that went through gets that hold's answer, not this refusal (SPEC §3.3):
       // e.g. its seats are taken by that hold, or paying for it ended the admission.
       if (!(err instanceof AppError)) throw err;
-      const earlier = await this.idempotency.beforeRefusing<ReservationView>(idem, await arrivals);
+      const inFlight = tag !== null && lock?.holders.includes(tag) === true;
+      const earlier = await this.idempotency.beforeRefusing<ReservationView>(idem, inFlight);
       if (earlier) return earlier;
       throw err;
     }
     let freed: { scheduleId: number; seatIds: number[] }[] = [];
     try {
-      const stored = await this.idempotency.run(idem, 201, async (tx) => {
-        this.counters.holdDatabaseWrites++;
-        const outcome = await this.holdInTransaction(tx, userId, admission, scheduleId, seatIds);
-        freed = outcome.freed;
-        return outcome.reservation;
-      });
+      const stored = await this.idempotency.run(
+        idem,
+        201,
+        async (tx) => {
+          this.counters.holdDatabaseWrites++;
+          const outcome = await this.holdInTransaction(tx, userId, admission, scheduleId, seatIds);
+          freed = outcome.freed;
+          return outcome.reservation;
+        },
+        { marked: true },
+      );
       if (!stored.replayed) {
         await this.board.held(scheduleId, seatIds, Date.parse(stored.body.expiresAt));
         const changes: SeatChange[] = stored.body.seats.map((s) => ({

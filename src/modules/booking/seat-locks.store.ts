@@ -16,6 +16,8 @@ export interface SeatLockOptions {
 export interface SeatLock {
   /** Seats locked by someone else or known taken (refuse without touching the database). */
   busy: number[];
+  /** The owner tags of the locks found on busy seats (see `acquire`). */
+  holders: string[];
   release(): Promise<void>;
 }
 
@@ -105,19 +107,26 @@ export class SeatLockStore {
     return Number(await this.scripts.forgetTaken(this.takenKey(scheduleId), ...args));
   }
 
-  async acquire(scheduleId: number, seatIds: number[]): Promise<SeatLock> {
-    if (!this.options.enabled) return { busy: [], release: async () => undefined };
-    const token = randomBytes(12).toString('hex');
+  /**
+   * Locks the seats (all or none). `owner` is written into the locks (a request's Idempotency-Key
+   * tag), so a request refused by them can tell that its own retry holds them.
+   */
+  async acquire(scheduleId: number, seatIds: number[], owner = ''): Promise<SeatLock> {
+    if (!this.options.enabled) return { busy: [], holders: [], release: async () => undefined };
+    const token = `${randomBytes(12).toString('hex')}/${owner}`;
     const sorted = [...seatIds].sort((a, b) => a - b);
     const now = Date.now();
     const pipeline = this.redis.pipeline();
     pipeline.zmscore(this.takenKey(scheduleId), ...sorted);
+    // NX GET (Redis >= 7): sets the lock if free (answers nil), else answers the holder's token.
     for (const seatId of sorted) {
-      pipeline.set(this.key(scheduleId, seatId), token, 'PX', this.options.ttlMs, 'NX');
+      pipeline.set(this.key(scheduleId, seatId), token, 'PX', this.options.ttlMs, 'NX', 'GET');
     }
     const replies = (await pipeline.exec()) ?? [];
-    const takenUntil = (replies[0]?.[1] ?? []) as (string | null)[];
-    const locked = sorted.filter((_, i) => replies[i + 1]?.[1] === 'OK');
+    for (const [err] of replies) if (err) throw err;
+    const takenUntil = (replies[0]![1] ?? []) as (string | null)[];
+    const heldBy = sorted.map((_, i) => replies[i + 1]![1] as string | null);
+    const locked = sorted.filter((_, i) => heldBy[i] === null);
     const release = async () => {
       await Promise.all(
         locked.map((seatId) => this.scripts.compareAndDelete(this.key(scheduleId, seatId), token)),
@@ -125,10 +134,11 @@ export class SeatLockStore {
     };
     const busy = sorted.filter((_, i) => {
       const until = takenUntil[i];
-      return replies[i + 1]?.[1] !== 'OK' || (until != null && scoreMs(until) > now);
+      return heldBy[i] !== null || (until != null && scoreMs(until) > now);
     });
+    const holders = heldBy.flatMap((t) => (t === null ? [] : [t.slice(t.indexOf('/') + 1)]));
     if (busy.length > 0) await release();
-    return { busy, release };
+    return { busy, holders, release };
   }
 }
 

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ForeignKeyConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../infra/http/errors.js';
 import type { IdempotencyRepository } from './idempotency.repository.js';
-import type { IdempotencyKeyUses } from './idempotency.store.js';
+import { IdempotencyMarks } from './idempotency.store.js';
 
 export interface IdempotentRequest {
   userId: number;
@@ -44,7 +44,7 @@ export class IdempotencyService {
   constructor(
     private readonly em: () => EntityManager,
     private readonly repo: IdempotencyRepository,
-    private readonly uses: IdempotencyKeyUses | null,
+    private readonly marks: IdempotencyMarks | null,
     options: Partial<IdempotencyOptions> = {},
   ) {
     this.options = { lockSeconds: 60, waitForFirstMs: 3_000, retentionSeconds: 86_400, ...options };
@@ -52,71 +52,86 @@ export class IdempotencyService {
 
   private readonly options: IdempotencyOptions;
 
+  /**
+   * Runs `work` once per key. `marked`: the request may also be refused before it gets here (a
+   * hold); its key is then marked in Redis while it has a row, for `beforeRefusing`.
+   */
   async run<T>(
     request: IdempotentRequest,
     successStatus: number,
     work: (tx: EntityManager) => Promise<T>,
+    options: { marked?: boolean } = {},
   ): Promise<StoredResponse<T>> {
     const em = this.em();
-    if (!request.key) {
+    const { key, userId } = request;
+    if (!key) {
       const body = await em.transactional((tx) => work(tx));
       return { status: successStatus, body, replayed: false };
     }
-    const hash = requestHash(request);
-    const claimId = await this.claimOrReplay<T>(em, request, hash);
-    if (typeof claimId !== 'number') return claimId;
+    const marks = options.marked ? this.marks : null;
+    // Before the claim: no row without its mark (a failed mark fails the request, 503).
+    await marks?.add(userId, key);
     try {
-      const body = await em.transactional(async (tx) => {
-        const result = await work(tx);
-        await this.repo.complete(tx, claimId, successStatus, result);
-        return result;
-      });
-      return { status: successStatus, body, replayed: false };
+      const hash = requestHash(request);
+      const claimId = await this.claimOrReplay<T>(em, request, hash);
+      if (typeof claimId !== 'number') return claimId;
+      try {
+        const body = await em.transactional(async (tx) => {
+          const result = await work(tx);
+          await this.repo.complete(tx, claimId, successStatus, result);
+          return result;
+        });
+        return { status: successStatus, body, replayed: false };
+      } catch (err) {
+        await this.repo.release(em, claimId).catch(() => undefined);
+        throw err;
+      }
     } catch (err) {
-      await this.repo.release(em, claimId).catch(() => undefined);
+      await marks?.takeBack(userId, key).catch(() => undefined);
       throw err;
     }
   }
 
-  /**
-   * Notes the arrival of a request that may be refused before it reaches `run` (a hold: the
-   * admission guard, the seat filter). Returns how many requests carried its key so far, or null
-   * (no key, or Redis did not answer). Never throws.
-   */
-  async arrived(request: IdempotentRequest): Promise<number | null> {
-    if (!request.key || !this.uses) return null;
-    return this.uses.add(request.userId, request.key).catch(() => null);
+  /** Who is running a request with this key, as seat locks name their holder (null: no key). */
+  tag(request: IdempotentRequest): string | null {
+    return request.key ? IdempotencyMarks.tag(request.userId, request.key) : null;
   }
 
   /**
    * For a request about to be refused before its effect was tried: the answer an earlier request
    * with the same key makes it get instead (SPEC §3.3) — its stored response (replayed), 422
    * IDEMPOTENCY_KEY_REUSED for another body, 409 IDEMPOTENCY_KEY_IN_USE while that request still
-   * runs (after waiting for it like `run` does) — or null: refuse. `arrivals` is what `arrived`
-   * returned; PostgreSQL is asked only when another request may have carried the key.
+   * runs (after waiting for it like `run` does) — or null: refuse. PostgreSQL is asked only when
+   * such a request may exist: the key is marked (it ran, or runs), or `inFlight` (the refusal came
+   * from a seat lock held under this very key, taken before its mark was set).
    */
   async beforeRefusing<T>(
     request: IdempotentRequest,
-    arrivals: number | null,
+    inFlight: boolean,
   ): Promise<StoredResponse<T> | null> {
     if (!request.key) return null;
-    // Counted before anything could refuse or lock, so any request whose work could explain this
-    // refusal has been counted by now: a count still at 1 means this request is the key's only one.
-    if (arrivals === 1 && this.uses) {
-      const now = await this.uses.count(request.userId, request.key).catch(() => null);
-      if (now === 1) return null;
+    if (!inFlight && this.marks) {
+      const marked = await this.marks.isMarked(request.userId, request.key).catch(() => true);
+      if (!marked) return null;
     }
     const hash = requestHash(request);
     const deadline = Date.now() + this.options.waitForFirstMs;
     for (let delay = 10; ; delay = Math.min(delay * 2, 100)) {
       const row = await this.repo.find(this.em(), request.userId, request.key);
-      if (!row) return null;
-      if (row.requestHash !== hash) throw new AppError('IDEMPOTENCY_KEY_REUSED');
-      if (row.status === 'completed')
-        return { status: row.responseStatus ?? 200, body: row.responseBody as T, replayed: true };
-      // Its holder died: nothing to replay, and a retry that gets through may take the key over.
-      if (row.lockedUntil.getTime() < Date.now()) return null;
-      if (Date.now() >= deadline) throw new AppError('IDEMPOTENCY_KEY_IN_USE');
+      if (row) {
+        if (row.requestHash !== hash) throw new AppError('IDEMPOTENCY_KEY_REUSED');
+        if (row.status === 'completed')
+          return { status: row.responseStatus ?? 200, body: row.responseBody as T, replayed: true };
+        // Its holder died: nothing to replay, and a retry that gets through may take the key over.
+        if (row.lockedUntil.getTime() < Date.now()) return null;
+      } else if (!inFlight) {
+        return null;
+      }
+      // Running (or, in flight, about to claim the key): wait for its answer, like `run` does.
+      if (Date.now() >= deadline) {
+        if (!row) return null;
+        throw new AppError('IDEMPOTENCY_KEY_IN_USE');
+      }
       await sleep(delay);
     }
   }
