@@ -160,12 +160,11 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     logger,
     clock,
   );
-  const everyQuarter = (ms: number) => Math.min(5_000, Math.max(250, ms / 4));
   const bookingChores = new LeaderChores(
     [
       {
         name: 'expire holds',
-        everyMs: everyQuarter(config.booking.holdSeconds * 1000),
+        everyMs: Math.min(5_000, Math.max(250, config.booking.holdSeconds * 250)),
         run: () => booking.sweepExpiredHolds(),
       },
       {
