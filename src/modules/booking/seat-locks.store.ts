@@ -123,15 +123,19 @@ export class SeatLockStore {
       pipeline.set(this.key(scheduleId, seatId), token, 'PX', this.options.ttlMs, 'NX', 'GET');
     }
     const replies = (await pipeline.exec()) ?? [];
-    for (const [err] of replies) if (err) throw err;
-    const takenUntil = (replies[0]![1] ?? []) as (string | null)[];
-    const heldBy = sorted.map((_, i) => replies[i + 1]![1] as string | null);
-    const locked = sorted.filter((_, i) => heldBy[i] === null);
+    const takenUntil = (replies[0]?.[1] ?? []) as (string | null)[];
+    const heldBy = sorted.map((_, i) => (replies[i + 1]?.[1] ?? null) as string | null);
+    const locked = sorted.filter((_, i) => heldBy[i] === null && !replies[i + 1]?.[0]);
     const release = async () => {
       await Promise.all(
         locked.map((seatId) => this.scripts.compareAndDelete(this.key(scheduleId, seatId), token)),
       ).catch(() => undefined);
     };
+    const failed = replies.find(([err]) => err)?.[0];
+    if (failed || replies.length !== sorted.length + 1) {
+      await release();
+      throw failed ?? new Error('seat locks: incomplete pipeline reply');
+    }
     const busy = sorted.filter((_, i) => {
       const until = takenUntil[i];
       return heldBy[i] !== null || (until != null && scoreMs(until) > now);
