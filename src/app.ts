@@ -22,6 +22,7 @@ import { catalogueRoutes } from './modules/catalogue/catalogue.routes.js';
 import { CatalogueService, type Clock } from './modules/catalogue/catalogue.service.js';
 import { IdempotencyRepository } from './modules/idempotency/idempotency.repository.js';
 import { IdempotencyService } from './modules/idempotency/idempotency.service.js';
+import { IdempotencyMarks } from './modules/idempotency/idempotency.store.js';
 import { opsRoutes } from './modules/ops/ops.routes.js';
 import { Metrics } from './modules/ops/metrics.js';
 import { LoginLimits, RateLimits } from './infra/http/rate-limits.js';
@@ -38,7 +39,11 @@ import { SeatEventRelay } from './modules/realtime/seat-events.js';
 import { BookingRepository } from './modules/booking/booking.repository.js';
 import { bookingRoutes } from './modules/booking/booking.routes.js';
 import { BookingService } from './modules/booking/booking.service.js';
-import { HoldSweeper } from './modules/booking/hold-sweeper.js';
+import { LeaderChores } from './modules/booking/leader-chores.js';
+import { ScheduleFactsCache } from './modules/booking/schedule-facts.js';
+import { SeatBoard } from './modules/booking/seat-board.js';
+import { SeatBoardRepository } from './modules/booking/seat-board.repository.js';
+import { SeatHolds } from './modules/booking/seat-holds.js';
 import { SeatLockStore, type SeatLockOptions } from './modules/booking/seat-locks.store.js';
 import { PointsRepository } from './modules/points/points.repository.js';
 import { pointsRoutes } from './modules/points/points.routes.js';
@@ -68,7 +73,8 @@ export interface AppServices {
   /** Seat changes go out through here; the server plugs the realtime gateway in. */
   seatEvents: SeatEventRelay;
   booking: BookingService;
-  holdSweeper: HoldSweeper;
+  /** Leader-only background work of booking (holds, seat filter, idempotency keys). */
+  bookingChores: LeaderChores;
   metrics: Metrics;
 }
 
@@ -108,26 +114,74 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     logger,
   );
   const points = new PointsService(em, new PointsRepository(), config.points);
-  const idempotency = new IdempotencyService(em, new IdempotencyRepository());
+  const { retentionSeconds } = config.idempotency;
+  const idempotency = new IdempotencyService(
+    em,
+    new IdempotencyRepository(),
+    // Marks outlive the rows they stand for by an hour (see IdempotencyMarks).
+    new IdempotencyMarks(deps.redis, config.redisKeyPrefix, retentionSeconds + 3_600),
+    { retentionSeconds },
+  );
   const seatEvents = new SeatEventRelay();
   const seatLocks = new SeatLockStore(deps.redis, config.redisKeyPrefix, {
     ttlMs: 10_000,
     enabled: true,
     ...deps.seatLocks,
   });
+  const bookingRepo = new BookingRepository();
+  const schedules = new ScheduleFactsCache((id) => bookingRepo.scheduleFacts(em(), id));
+  const seatBoard = new SeatBoard(
+    em,
+    new SeatBoardRepository(),
+    seatLocks,
+    schedules,
+    seatEvents,
+    logger,
+  );
+  const holds = new SeatHolds(
+    bookingRepo,
+    seatLocks,
+    idempotency,
+    queue,
+    schedules,
+    seatBoard,
+    config.booking,
+    clock,
+  );
   const booking = new BookingService(
     em,
-    new BookingRepository(),
-    seatLocks,
+    bookingRepo,
+    holds,
     idempotency,
     points,
     queue,
-    seatEvents,
-    config.booking,
+    schedules,
+    seatBoard,
     logger,
     clock,
   );
-  const sweepEveryMs = Math.min(5_000, Math.max(250, (config.booking.holdSeconds * 1000) / 4));
+  const bookingChores = new LeaderChores(
+    [
+      {
+        name: 'expire holds',
+        everyMs: Math.min(5_000, Math.max(250, config.booking.holdSeconds * 250)),
+        run: () => booking.sweepExpiredHolds(),
+      },
+      {
+        name: 'repair seat filter',
+        everyMs: config.booking.reconcileMs,
+        run: () => seatBoard.reconcile(),
+      },
+      {
+        name: 'purge idempotency keys',
+        // A quarter of the retention, at most once a minute: a key lives its retention plus that.
+        everyMs: Math.min(60_000, Math.max(250, retentionSeconds * 250)),
+        run: () => idempotency.purgeExpired(),
+      },
+    ],
+    () => queueLeader.isLeader,
+    logger,
+  );
   const metrics = new Metrics(queueStore, queueEvents, config.instanceId);
   booking.observe = (o) => metrics.bookingOutcome(o);
   queueLeader.onChange = (leading) => metrics.leadership(leading);
@@ -149,7 +203,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     seatEvents,
     booking,
     metrics,
-    holdSweeper: new HoldSweeper(booking, () => queueLeader.isLeader, sweepEveryMs, logger),
+    bookingChores,
   };
 
   const registry = new OpenAPIRegistry();

@@ -83,14 +83,14 @@ export async function startServer(
   });
   const port = (server.address() as AddressInfo).port;
   if (startLeader) services.queueLeader.start();
-  services.holdSweeper.start();
+  services.bookingChores.start();
   logger.info({ port }, 'Lineup listening on http://localhost:%d', port);
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       logger.info('shutting down: finishing in-flight requests');
-      services.holdSweeper.stop();
+      services.bookingChores.stop();
       await services.queueLeader.stop({ release: true });
       // Sockets are closed first, so their clients reconnect to another instance at once.
       await gateway.close();

@@ -46,6 +46,11 @@ const envSchema = z
     ABANDON_SECONDS: int(60, 1),
     HOLD_SECONDS: int(300, 1),
     MAX_SEATS_PER_USER: int(4, 1),
+    // How often the leader compares Redis' seat filter with PostgreSQL (SPEC §3.6: a seat
+    // PostgreSQL says is available is refused by Redis for a few seconds at most).
+    SEAT_RECONCILE_MS: int(2000, 10),
+    // How long an Idempotency-Key and its answer are kept (SPEC §3.3: at least 24 h).
+    IDEMPOTENCY_RETENTION_SECONDS: int(86_400, 1),
     LEADER_LEASE_MS: int(3000, 100),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -81,6 +86,13 @@ const envSchema = z
             message: `must be at least ${min} characters`,
           });
       return;
+    }
+    if (env.IDEMPOTENCY_RETENTION_SECONDS < 86_400) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['IDEMPOTENCY_RETENTION_SECONDS'],
+        message: 'must be at least 86400 (24 h) when NODE_ENV=production',
+      });
     }
     for (const { name, message } of productionSecretProblems(env))
       ctx.addIssue({ code: 'custom', path: [name], message });
@@ -130,6 +142,12 @@ export interface Config {
   booking: {
     holdSeconds: number;
     maxSeatsPerUser: number;
+    /** Leader: how often Redis' seat filter is checked against PostgreSQL. */
+    reconcileMs: number;
+  };
+  idempotency: {
+    /** Keys older than this are purged by the leader. */
+    retentionSeconds: number;
   };
   points: {
     chargeMin: number;
@@ -193,7 +211,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     booking: {
       holdSeconds: env.HOLD_SECONDS,
       maxSeatsPerUser: env.MAX_SEATS_PER_USER,
+      reconcileMs: env.SEAT_RECONCILE_MS,
     },
+    idempotency: { retentionSeconds: env.IDEMPOTENCY_RETENTION_SECONDS },
     points: { chargeMin: 1_000, chargeMax: 1_000_000, balanceCap: 10_000_000 },
   };
 }

@@ -196,6 +196,79 @@ describe('holding, cancelling, paying', () => {
   });
 });
 
+describe('the queue entry a hold was made under', () => {
+  /** Holds a seat, leaves the line and joins it again: returns the hold and the new place. */
+  async function holdThenRejoin(points: number) {
+    const { scheduleId, concertId, fans } = await concertWithFans(1, { points });
+    const fan = fans[0]!;
+    const [seat] = await seatsOf(fan, scheduleId);
+    const held = await hold(fan, scheduleId, [seat!.id]);
+    expect(held.status).toBe(201);
+    expect((await api.del('/queue', { headers: fan.auth.headers })).status).toBe(204);
+    const again = await api.post(`/concerts/${concertId}/queue`, undefined, { token: fan.token });
+    expect(again.status).toBe(201); // a new place
+    const now = { 'x-queue-token': again.body.queueToken as string };
+    await until(
+      async () => (await api.get('/queue/status', { headers: now })).body.status === 'active',
+    );
+    return { fan, held, now };
+  }
+
+  it('is the one payment ends: a place taken since then survives paying the old hold', async () => {
+    const { fan, held, now } = await holdThenRejoin(500_000);
+    const paid = await api.post(`/reservations/${held.body.id}/payment`, undefined, {
+      token: fan.token,
+    });
+    expect(paid.status).toBe(200);
+    const status = await api.get('/queue/status', { headers: now });
+    expect(status.status).toBe(200);
+    expect(status.body.status).toBe('active');
+  });
+
+  it('is the one five failed payments end: a place taken since then survives', async () => {
+    const { fan, held, now } = await holdThenRejoin(1_000);
+    for (let i = 0; i < 5; i++) {
+      const res = await api.post(`/reservations/${held.body.id}/payment`, undefined, {
+        token: fan.token,
+      });
+      expect(res.body.error.code).toBe('INSUFFICIENT_POINTS');
+    }
+    expect((await api.get(`/reservations/${held.body.id}`, { token: fan.token })).body.status).toBe(
+      'canceled',
+    );
+    const status = await api.get('/queue/status', { headers: now });
+    expect(status.status).toBe(200);
+    expect(status.body.status).toBe('active');
+  });
+});
+
+describe("a schedule's Redis seat filter", () => {
+  it('lives until a little after the schedule starts, whether its seats are held or sold', async () => {
+    const { scheduleId, fans } = await concertWithFans(1, { points: 500_000 });
+    const fan = fans[0]!;
+    const [a] = await seatsOf(fan, scheduleId);
+    const [row] = await sql<{ starts_at: Date }>(
+      db.url,
+      `select starts_at from schedules where id = $1`,
+      [scheduleId],
+    );
+    const startsAt = row!.starts_at.getTime();
+    const key = `${server.config.redisKeyPrefix}{s:${scheduleId}}:taken`;
+    const expiresAt = async () => Number(await server.redis.call('PEXPIRETIME', key));
+
+    const held = await hold(fan, scheduleId, [a!.id]);
+    expect(held.status).toBe(201);
+    expect(await server.redis.zcard(key)).toBe(1);
+    const afterHold = await expiresAt();
+    expect(afterHold).toBeGreaterThan(startsAt);
+    expect(afterHold).toBeLessThanOrEqual(startsAt + 2 * 3_600_000);
+
+    await api.post(`/reservations/${held.body.id}/payment`, undefined, { token: fan.token });
+    expect(await server.redis.zscore(key, String(a!.id))).toBe('inf'); // sold
+    expect(await expiresAt()).toBe(afterHold);
+  });
+});
+
 describe('refunds', () => {
   it('refund points and free the seats until 3 days before the show, not after', async () => {
     const early = await concertWithFans(1, { startsInDays: 10, points: 500_000 });

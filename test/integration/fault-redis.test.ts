@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunningServer } from '../../src/server.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { admittedFans, type AdmittedFan } from '../support/booking.js';
+import { createTestDatabase, sql, type TestDatabase } from '../support/db.js';
 import { REDIS_URL } from '../support/env.js';
 import { createConcert, setQueuePolicy } from '../support/fixtures.js';
 import { client, type Client } from '../support/http.js';
@@ -25,6 +26,7 @@ beforeAll(async () => {
     REDIS_URL: proxy.url.replace('http:', 'redis:'),
     QUEUE_TICK_MS: '50',
     LEADER_LEASE_MS: '600',
+    SEAT_RECONCILE_MS: '250',
   });
   api = client(server.url);
 });
@@ -141,4 +143,49 @@ describe('an instance that boots while Redis is unreachable', () => {
       await cut.close();
     }
   });
+});
+
+describe('Redis cut while a refund or a cancel commits (SPEC §3.6)', () => {
+  it.each(['refund', 'cancel'] as const)(
+    '%s: the seat is holdable again within seconds of Redis coming back',
+    async (kind) => {
+      const { concertId, scheduleIds } = await createConcert(api, { seats: 10 });
+      const scheduleId = scheduleIds[0]!;
+      await setQueuePolicy(api, concertId, { maxActive: 10, admitPerMinute: 60_000 });
+      const [owner, other] = await admittedFans(server, concertId, 2);
+      const seats = await api.get(`/schedules/${scheduleId}/seats`, owner!.auth);
+      const seatId = (seats.body as { id: number }[])[0]!.id;
+      const hold = (fan: AdmittedFan) =>
+        api.post('/reservations', { scheduleId, seatIds: [seatId] }, fan.auth);
+      const held = await hold(owner!);
+      expect(held.status).toBe(201);
+      if (kind === 'refund') {
+        const paid = await api.post(`/reservations/${held.body.id}/payment`, undefined, owner!);
+        expect(paid.status).toBe(200);
+      }
+      expect((await hold(other!)).body.error.code).toBe('SEAT_UNAVAILABLE');
+
+      const backends = proxy.backends;
+      proxy.backends = [];
+      proxy.dropAll();
+      try {
+        // Only PostgreSQL is needed to give the seat back; clearing it in Redis fails.
+        const undone =
+          kind === 'refund'
+            ? await api.post(`/reservations/${held.body.id}/refund`, undefined, owner!)
+            : await api.del(`/reservations/${held.body.id}`, owner!);
+        expect(undone.status).toBe(200);
+      } finally {
+        proxy.backends = backends;
+      }
+      const [row] = await sql(
+        db.url,
+        `select status from schedule_seats where schedule_id = $1 and seat_id = $2`,
+        [scheduleId, seatId],
+      );
+      expect(row!.status).toBe('available');
+      await until(async () => (await api.get('/readyz')).status === 200, 15_000, 'Redis back');
+      await until(async () => (await hold(other!)).status === 201, 5_000, 'seat holdable again');
+    },
+  );
 });

@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestHash } from '../../src/modules/idempotency/idempotency.service.js';
 import type { RunningServer } from '../../src/server.js';
+import { admittedFans } from '../support/booking.js';
 import { createTestDatabase, sql, type TestDatabase } from '../support/db.js';
+import { createConcert, setQueuePolicy } from '../support/fixtures.js';
 import { client, signUp, type Client } from '../support/http.js';
 import { flushPrefix, startTestServer } from '../support/server.js';
+import { until } from '../support/wait.js';
 
 let db: TestDatabase;
 let server: RunningServer;
@@ -211,5 +215,140 @@ describe('Idempotency-Key on POST /users/me/points/charge', () => {
     expect(res.body.error.code).toBe('VALIDATION_FAILED');
     expect(res.body.error.details.issues[0].path).toBe('headers.idempotency-key');
     expect(await ledgerRows(fan.id)).toBe(0);
+  });
+});
+
+describe('Idempotency-Key on POST /reservations', () => {
+  async function admittedFan() {
+    const { concertId, scheduleIds } = await createConcert(api, { seats: 10 });
+    await setQueuePolicy(api, concertId, { maxActive: 10, admitPerMinute: 60_000 });
+    const [fan] = await admittedFans(server, concertId, 1);
+    const scheduleId = scheduleIds[0]!;
+    const seats = await api.get(`/schedules/${scheduleId}/seats`, fan!.auth);
+    const seatIds = (seats.body as { id: number }[]).map((s) => s.id);
+    const hold = (key: string, ids: number[]) =>
+      api.post(
+        '/reservations',
+        { scheduleId, seatIds: ids },
+        { token: fan!.token, headers: { ...fan!.auth.headers, 'idempotency-key': key } },
+      );
+    return { fan: fan!, seatIds, hold };
+  }
+
+  async function reservationsOf(userId: number): Promise<number> {
+    const [row] = await sql<{ n: string }>(
+      db.url,
+      `select count(*) as n from reservations where user_id = $1`,
+      [userId],
+    );
+    return Number(row!.n);
+  }
+
+  it('answers 409 IDEMPOTENCY_KEY_IN_USE to the same key while the first hold runs, 422 to another body', async () => {
+    const { fan, seatIds, hold } = await admittedFan();
+    const [s1, s2] = seatIds;
+    const key = randomUUID();
+    // Keeps the first hold inside its transaction: it waits for the fan's wallet row, locked here.
+    const blocker = new pg.Client({ connectionString: db.url });
+    await blocker.connect();
+    await blocker.query('begin');
+    await blocker.query('select 1 from wallets where user_id = $1 for update', [fan.id]);
+    const first = hold(key, [s1!]);
+    try {
+      await until(async () => (await keyRows(fan.id, key)).length === 1, 10_000, 'key claimed');
+      const [again, otherBody] = await Promise.all([hold(key, [s1!]), hold(key, [s1!, s2!])]);
+      expect({ status: again.status, code: again.body.error?.code }).toEqual({
+        status: 409,
+        code: 'IDEMPOTENCY_KEY_IN_USE',
+      });
+      expect({ status: otherBody.status, code: otherBody.body.error?.code }).toEqual({
+        status: 422,
+        code: 'IDEMPOTENCY_KEY_REUSED',
+      });
+    } finally {
+      await blocker.query('commit');
+      await blocker.end();
+    }
+    const held = await first;
+    expect(held.status).toBe(201);
+    const retry = await hold(key, [s1!]);
+    expect(retry.status).toBe(201);
+    expect(retry.body).toEqual(held.body);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(await reservationsOf(fan.id)).toBe(1);
+  });
+
+  it('replays the hold to a retry after paying for it ended the admission (the replay comes before the guard)', async () => {
+    const { fan, seatIds, hold } = await admittedFan();
+    const key = randomUUID();
+    const held = await hold(key, [seatIds[0]!]);
+    expect(held.status).toBe(201);
+    const paid = await api.post(`/reservations/${held.body.id}/payment`, undefined, fan);
+    expect(paid.status).toBe(200);
+    expect((await api.get('/queue/status', { headers: fan.auth.headers })).status).toBe(410);
+
+    const retry = await hold(key, [seatIds[0]!]);
+    expect(retry.status).toBe(201);
+    expect(retry.body).toEqual(held.body);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    const otherBody = await hold(key, [seatIds[1]!]);
+    expect({ status: otherBody.status, code: otherBody.body.error?.code }).toEqual({
+      status: 422,
+      code: 'IDEMPOTENCY_KEY_REUSED',
+    });
+    const fresh = await hold(randomUUID(), [seatIds[1]!]);
+    expect({ status: fresh.status, code: fresh.body.error?.code }).toEqual({
+      status: 410,
+      code: 'ADMISSION_EXPIRED',
+    });
+    expect(await reservationsOf(fan.id)).toBe(1);
+  });
+});
+
+describe('keys past the retention period', () => {
+  it('are purged by the leader, in bounded batches; younger keys stay', async () => {
+    // Its own database: this deployment's leader purges with a 10-second retention.
+    const ownDb = await createTestDatabase();
+    const short = await startTestServer(ownDb.url, { IDEMPOTENCY_RETENTION_SECONDS: '10' });
+    try {
+      const shortApi = client(short.url);
+      const fan = await signUp(shortApi);
+      short.services.bookingChores.stop();
+      await sql(
+        ownDb.url,
+        `insert into idempotency_keys (user_id, key, request_hash, status, locked_until, created_at)
+         select $1, 'old-' || g, 'h', 'completed', now(), now() - interval '1 day'
+         from generate_series(1, 2500) g`,
+        [fan.id],
+      );
+      const count = async (like: string) =>
+        Number(
+          (
+            await sql<{ n: string }>(
+              ownDb.url,
+              `select count(*) as n from idempotency_keys where user_id = $1 and key like $2`,
+              [fan.id, like],
+            )
+          )[0]!.n,
+        );
+      // One round's work is bounded: one batch of 1,000 here, however many are due.
+      expect(await short.services.idempotency.purgeExpired(1_000, 1)).toBe(1_000);
+      expect(await count('old-%')).toBe(1_500);
+
+      const young = `young-${randomUUID()}`;
+      const charged = await shortApi.post(
+        CHARGE_PATH,
+        { amount: 1_000 },
+        { token: fan.token, headers: { 'idempotency-key': young } },
+      );
+      expect(charged.status).toBe(200);
+      short.services.bookingChores.start();
+      await until(async () => (await count('old-%')) === 0, 10_000, 'old keys purged');
+      expect(await count(young)).toBe(1);
+    } finally {
+      await short.close();
+      await flushPrefix(short.config.redisKeyPrefix);
+      await ownDb.drop();
+    }
   });
 });

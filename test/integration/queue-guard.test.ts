@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server.js';
 import { QueueTokens } from '../../src/modules/queue/queue-tokens.js';
+import { admittedFans } from '../support/booking.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createConcert, setQueuePolicy } from '../support/fixtures.js';
 import { client, type Client } from '../support/http.js';
@@ -155,5 +157,88 @@ describe('operators', () => {
     }
     expect((await api.get(`/admin/concerts/999999/queue`, admin)).status).toBe(404);
     expect((await api.get(`/admin/concerts/${concertId}/queue`)).status).toBe(401);
+  });
+});
+
+describe('refused booking requests', () => {
+  it('are answered from memory and Redis: a burst of them sends PostgreSQL no query', async () => {
+    const fixture = await createConcert(api, { seats: 10 });
+    const scheduleId = fixture.scheduleIds[0]!;
+    await setQueuePolicy(api, fixture.concertId, { maxActive: 10, admitPerMinute: 60_000 });
+    const [holder, buyer, refused, leaver] = await admittedFans(server, fixture.concertId, 4);
+    const seats = await api.get(`/schedules/${scheduleId}/seats`, holder!.auth);
+    const [s1, s2, s3] = (seats.body as { id: number }[]).map((s) => s.id);
+    const hold = (fan: { token: string }, queueToken: string | undefined, seatIds: number[]) =>
+      api.post(
+        '/reservations',
+        { scheduleId, seatIds },
+        {
+          token: fan.token,
+          headers: {
+            'idempotency-key': randomUUID(),
+            ...(queueToken ? { 'x-queue-token': queueToken } : {}),
+          },
+        },
+      );
+    expect((await hold(holder!, holder!.queueToken, [s1!])).status).toBe(201);
+    const bought = await hold(buyer!, buyer!.queueToken, [s2!]);
+    const paid = await api.post(`/reservations/${bought.body.id}/payment`, undefined, buyer!);
+    expect(paid.status).toBe(200); // s2 sold; the buyer's admission ended
+    expect((await api.del('/queue', { headers: leaver!.auth.headers })).status).toBe(204);
+    await setQueuePolicy(api, fixture.concertId, { paused: true });
+    const [waiter] = await bulkFans(server, 1);
+    const joined = await api.post(`/concerts/${fixture.concertId}/queue`, undefined, waiter!);
+    expect(joined.body.status).toBe('waiting');
+    const waiterAuth = {
+      token: waiter!.token,
+      headers: { 'x-queue-token': joined.body.queueToken },
+    };
+    const forged = await new QueueTokens('not-the-server-secret-at-all').sign({
+      userId: refused!.id,
+      concertId: fixture.concertId,
+      eid: 1,
+    });
+
+    // The leader's background work also queries PostgreSQL; only requests are observed here.
+    server.services.bookingChores.stop();
+    const knex = server.orm.em.getConnection().getKnex();
+    const queries: string[] = [];
+    const observe = (q: { sql: string }) => queries.push(q.sql);
+    knex.on('query', observe);
+    try {
+      const refusals: [Promise<{ status: number; body: any }>, number, string][] = [];
+      for (let i = 0; i < 20; i++) {
+        refusals.push(
+          [hold(refused!, refused!.queueToken, [s1!]), 409, 'SEAT_UNAVAILABLE'], // held
+          [hold(refused!, refused!.queueToken, [s3!, s2!]), 409, 'SEAT_UNAVAILABLE'], // sold
+          [hold(waiter!, joined.body.queueToken, [s3!]), 403, 'NOT_ADMITTED'],
+          [hold(buyer!, buyer!.queueToken, [s3!]), 410, 'ADMISSION_EXPIRED'], // paid
+          [hold(leaver!, leaver!.queueToken, [s3!]), 410, 'ADMISSION_EXPIRED'], // left
+          [hold(refused!, undefined, [s3!]), 401, 'QUEUE_TOKEN_INVALID'],
+          [hold(refused!, forged, [s3!]), 401, 'QUEUE_TOKEN_INVALID'],
+          [hold(refused!, joined.body.queueToken, [s3!]), 401, 'QUEUE_TOKEN_INVALID'], // not theirs
+          [api.get(`/schedules/${scheduleId}/seats`, waiterAuth), 403, 'NOT_ADMITTED'],
+          [api.get(`/schedules/${scheduleId}/seats`, buyer!.auth), 410, 'ADMISSION_EXPIRED'],
+          [
+            api.get(`/schedules/${scheduleId}/seats`, { token: refused!.token }),
+            401,
+            'QUEUE_TOKEN_INVALID',
+          ],
+        );
+      }
+      const answers = await Promise.all(refusals.map(([res]) => res));
+      answers.forEach((res, i) => {
+        const [, status, code] = refusals[i]!;
+        expect({ status: res.status, code: res.body.error?.code }).toEqual({ status, code });
+      });
+      expect(queries).toEqual([]);
+
+      // The observation is real: an admitted fan's seat map does query PostgreSQL.
+      expect((await api.get(`/schedules/${scheduleId}/seats`, refused!.auth)).status).toBe(200);
+      expect(queries.length).toBeGreaterThan(0);
+    } finally {
+      knex.off('query', observe);
+      server.services.bookingChores.start();
+    }
   });
 });

@@ -42,7 +42,8 @@ describe('loadConfig', () => {
         abandonSeconds: 60,
         leaderLeaseMs: 3000,
       },
-      booking: { holdSeconds: 300, maxSeatsPerUser: 4 },
+      booking: { holdSeconds: 300, maxSeatsPerUser: 4, reconcileMs: 2000 },
+      idempotency: { retentionSeconds: 86_400 },
       points: { chargeMin: 1_000, chargeMax: 1_000_000, balanceCap: 10_000_000 },
     });
     // Outside production, development secrets stand in for the missing ones.
@@ -191,5 +192,13 @@ describe('loadConfig in production refuses weak secrets (SPEC §7)', () => {
     const err = configError(env);
     expect(err.issues.map((issue) => issue.split(':')[0])).toEqual(SECRET_NAMES);
     for (const value of Object.values(env).slice(1)) expect(err.message).not.toContain(value);
+  });
+
+  it('keeps idempotency keys at least 24 h in production (SPEC §3.3); shorter only outside it', () => {
+    const err = configError({ ...PRODUCTION_SECRETS, IDEMPOTENCY_RETENTION_SECONDS: '3600' });
+    expect(err.issues).toEqual([expect.stringMatching(/^IDEMPOTENCY_RETENTION_SECONDS: /)]);
+    expect(loadConfig({ IDEMPOTENCY_RETENTION_SECONDS: '10' }).idempotency.retentionSeconds).toBe(
+      10,
+    );
   });
 });

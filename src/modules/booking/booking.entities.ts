@@ -14,6 +14,7 @@ export class Reservation {
   paidAt: Date | null = null;
   endedAt: Date | null = null;
   failedPaymentAttempts = 0;
+  queueEntryId: number | null = null;
   createdAt: Date & Opt = new Date();
 }
 
@@ -53,6 +54,7 @@ export const ReservationSchema = new EntitySchema<Reservation>({
     paidAt: { ...timestamptz, nullable: true },
     endedAt: { ...timestamptz, nullable: true },
     failedPaymentAttempts: { type: 'integer' },
+    queueEntryId: { type: 'integer', nullable: true },
     createdAt: timestamptz,
   },
 });

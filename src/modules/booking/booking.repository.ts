@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Grade } from '../catalogue/catalogue.entities.js';
 import type { ReservationStatus } from './booking.entities.js';
+import type { ScheduleFacts } from './schedule-facts.js';
 
 // All booking SQL. Every transaction takes row locks in one order — the fan's wallet, then
 // schedule seats in seat order, then the reservation — so concurrent holds, payments, refunds,
@@ -34,6 +35,8 @@ export interface ReservationRow {
   paidAt: Date | null;
   createdAt: Date;
   failedPaymentAttempts: number;
+  /** The queue entry (token `eid`) the hold was made under; null for holds older than the column. */
+  queueEntryId: number | null;
   /** Still `held` in the table but past its deadline (by the database clock). */
   holdExpired: boolean;
   seats: { id: number; label: string; grade: Grade; price: number }[];
@@ -41,10 +44,10 @@ export interface ReservationRow {
 
 const date = (v: unknown) => new Date(v as string);
 /** Knex would spread a JS array into a value list; bind it as one PostgreSQL array literal instead. */
-const intArray = (ids: number[]) => `{${ids.map((n) => Math.trunc(n)).join(',')}}`;
+export const intArray = (ids: number[]) => `{${ids.map((n) => Math.trunc(n)).join(',')}}`;
 const RESERVATION_COLUMNS = `r.id, r.user_id as "userId", r.concert_id as "concertId", r.schedule_id as "scheduleId",
   r.status, r.amount, r.expires_at as "expiresAt", r.paid_at as "paidAt", r.created_at as "createdAt",
-  r.failed_payment_attempts as "failedPaymentAttempts",
+  r.failed_payment_attempts as "failedPaymentAttempts", r.queue_entry_id as "queueEntryId",
   (r.status = 'held' and r.expires_at <= now()) as "holdExpired"`;
 
 export class BookingRepository {
@@ -71,6 +74,17 @@ export class BookingRepository {
     };
   }
 
+  /** What never changes about a schedule (ms since the epoch), or null if there is no such schedule. */
+  async scheduleFacts(em: EntityManager, scheduleId: number): Promise<ScheduleFacts | null> {
+    const schedule = await this.schedule(em, scheduleId);
+    if (!schedule) return null;
+    return {
+      concertId: schedule.concertId,
+      startsAt: schedule.startsAt.getTime(),
+      saleOpensAt: schedule.saleOpensAt.getTime(),
+    };
+  }
+
   /** Seats of a schedule with their status as of now: a hold past its deadline reads as available. */
   async seats(em: EntityManager, scheduleId: number, seatIds?: number[]): Promise<SeatRow[]> {
     return em.execute<SeatRow[]>(
@@ -81,15 +95,6 @@ export class BookingRepository {
        order by st.id`,
       seatIds ? [scheduleId, intArray(seatIds)] : [scheduleId],
     );
-  }
-
-  async availableCount(em: EntityManager, scheduleId: number): Promise<number> {
-    const [row] = await em.execute<{ n: string }[]>(
-      `select count(*) as n from schedule_seats
-       where schedule_id = ? and (status = 'available' or (status = 'held' and held_until <= now()))`,
-      [scheduleId],
-    );
-    return Number(row!.n);
   }
 
   /** Serialises one fan's booking writes (the seat limit and the balance are per fan). */
@@ -186,12 +191,13 @@ export class BookingRepository {
       scheduleId: number;
       amount: number;
       holdSeconds: number;
+      queueEntryId: number;
     },
   ): Promise<number> {
     const [row] = await tx.execute<{ id: number }[]>(
-      `insert into reservations (user_id, concert_id, schedule_id, status, amount, expires_at)
-       values (?, ?, ?, 'held', ?, now() + make_interval(secs => ?)) returning id`,
-      [r.userId, r.concertId, r.scheduleId, r.amount, r.holdSeconds],
+      `insert into reservations (user_id, concert_id, schedule_id, status, amount, expires_at, queue_entry_id)
+       values (?, ?, ?, 'held', ?, now() + make_interval(secs => ?), ?) returning id`,
+      [r.userId, r.concertId, r.scheduleId, r.amount, r.holdSeconds, r.queueEntryId],
     );
     return row!.id;
   }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   ErrorEnvelope,
   HoldBody,
+  QUEUE_TOKEN_HEADER,
   IdParam,
   PaymentResponse,
   RefundResponse,
@@ -59,30 +60,26 @@ export function bookingRoutes(api: Api, booking: BookingService, queue: QueueSer
       auth: 'user',
       headers: { ...QUEUE_TOKEN_DOC, ...IDEMPOTENCY_HEADER },
       body: HoldBody,
-      before: [
-        requireAdmission(queue, (req) =>
-          booking.concertOfSchedule((req.valid!.body as HoldBody).scheduleId),
-        ),
-      ],
+      // No `before` guard: the service checks the admission itself, after a retried request's
+      // earlier answer had its chance to be replayed (SPEC §3.3).
       responses: {
         201: { description: 'Held', schema: Reservation },
+        401: { description: 'QUEUE_TOKEN_INVALID', schema: ErrorEnvelope },
+        403: { description: 'NOT_ADMITTED', schema: ErrorEnvelope },
         404: { description: 'SCHEDULE_NOT_FOUND, SEAT_NOT_FOUND', schema: ErrorEnvelope },
         409: {
           description: 'SEAT_UNAVAILABLE (details.seatIds), SCHEDULE_CLOSED',
           schema: ErrorEnvelope,
         },
+        410: { description: 'ADMISSION_EXPIRED', schema: ErrorEnvelope },
         422: { description: 'SEAT_LIMIT_EXCEEDED', schema: ErrorEnvelope },
       },
     },
     async ({ body, req, res }) => {
+      const queueToken = req.header(QUEUE_TOKEN_HEADER);
       sendStored(
         res,
-        await booking.hold(
-          req.auth!.userId,
-          req.admission!.concertId,
-          body,
-          idempotentRequest(req),
-        ),
+        await booking.hold(req.auth!.userId, queueToken, body, idempotentRequest(req)),
       );
     },
   );

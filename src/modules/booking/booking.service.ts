@@ -1,6 +1,5 @@
-import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
-import type { Config } from '../../config/index.js';
 import { AppError } from '../../infra/http/errors.js';
 import type {
   IdempotencyService,
@@ -9,9 +8,12 @@ import type {
 } from '../idempotency/idempotency.service.js';
 import type { PointsService } from '../points/points.service.js';
 import type { QueueService } from '../queue/queue.service.js';
-import type { SeatEventPublisher } from '../realtime/seat-events.js';
 import type { BookingRepository, ReservationRow } from './booking.repository.js';
-import type { SeatLockStore } from './seat-locks.store.js';
+import type { ScheduleFactsCache } from './schedule-facts.js';
+import type { SeatBoard } from './seat-board.js';
+import type { BookingCounters, SeatHolds } from './seat-holds.js';
+
+export type { BookingCounters } from './seat-holds.js';
 import {
   reservationView,
   type PaymentView,
@@ -21,47 +23,45 @@ import {
 } from './booking.views.js';
 
 type Clock = () => Date;
-type SeatChange = { seatId: number; status: 'available' | 'held' | 'sold' };
 
 const REFUND_CUTOFF_MS = 3 * 86_400_000;
 /** Seed policy against abuse: a hold is released after this many failed payments. */
 export const MAX_FAILED_PAYMENTS = 5;
 
-/** What the hold-storm test and the benchmark read: how many holds reached the database. */
-export interface BookingCounters {
-  holdRequests: number;
-  holdDatabaseWrites: number;
-}
-
 export class BookingService {
-  readonly counters: BookingCounters = { holdRequests: 0, holdDatabaseWrites: 0 };
   /** Told the outcome of every hold, payment and refund ('ok' or the error code), for metrics. */
   observe: (o: { kind: 'hold' | 'payment' | 'refund'; outcome: string }) => void = () => undefined;
 
   constructor(
     private readonly em: () => EntityManager,
     private readonly repo: BookingRepository,
-    private readonly locks: SeatLockStore,
+    private readonly holds: SeatHolds,
     private readonly idempotency: IdempotencyService,
     private readonly points: PointsService,
     private readonly queue: QueueService,
-    private readonly seatEvents: SeatEventPublisher,
-    private readonly config: Config['booking'],
+    private readonly schedules: ScheduleFactsCache,
+    private readonly board: SeatBoard,
     private readonly logger: Logger,
     private readonly now: Clock = () => new Date(),
   ) {}
 
+  /** What the hold-storm test and the benchmark read: how many holds reached the database. */
+  get counters(): BookingCounters {
+    return this.holds.counters;
+  }
+
   /**
-   * Holds 1..maxSeatsPerUser seats, all or nothing. Redis locks first (a stampede on one seat is
-   * answered without touching PostgreSQL), then one transaction whose conditional UPDATE decides.
+   * Holds 1..maxSeatsPerUser seats, all or nothing, for a fan admitted with `queueToken`. Every
+   * refusal is answered from memory and Redis (a stampede on one seat never reaches PostgreSQL),
+   * then one transaction whose conditional UPDATE decides.
    */
   hold(
     userId: number,
-    concertId: number,
+    queueToken: string | undefined,
     body: { scheduleId: number; seatIds: number[] },
     idem: IdempotentRequest,
   ) {
-    return this.observed('hold', () => this.holdSeats(userId, concertId, body, idem));
+    return this.observed('hold', () => this.holds.hold(userId, queueToken, body, idem));
   }
 
   /** Pays a live hold in full from points, in one transaction; then the fan's admission ends. */
@@ -90,9 +90,7 @@ export class BookingService {
 
   /** The concert a schedule belongs to (the admission guard checks the fan against it). */
   async concertOfSchedule(scheduleId: number): Promise<number> {
-    const schedule = await this.repo.schedule(this.em(), scheduleId);
-    if (!schedule) throw new AppError('SCHEDULE_NOT_FOUND');
-    return schedule.concertId;
+    return (await this.schedules.get(scheduleId)).concertId;
   }
 
   async seats(scheduleId: number, status?: 'available'): Promise<SeatView[]> {
@@ -109,122 +107,6 @@ export class BookingService {
         price: schedule.prices[s.grade],
         status: s.status,
       }));
-  }
-
-  /**
-   * Holds 1..maxSeatsPerUser seats, all or nothing. Redis locks first (a stampede on one seat is
-   * answered without touching PostgreSQL), then one transaction whose conditional UPDATE decides.
-   */
-  private async holdSeats(
-    userId: number,
-    concertId: number,
-    body: { scheduleId: number; seatIds: number[] },
-    idem: IdempotentRequest,
-  ): Promise<StoredResponse<ReservationView>> {
-    this.counters.holdRequests++;
-    const { scheduleId, seatIds } = body;
-    if (seatIds.length > this.config.maxSeatsPerUser) {
-      throw new AppError('SEAT_LIMIT_EXCEEDED', {
-        details: { max: this.config.maxSeatsPerUser, requested: seatIds.length },
-      });
-    }
-    const lock = await this.locks.acquire(scheduleId, seatIds);
-    if (lock.busy.length > 0) {
-      const replay = await this.idempotency.replay<ReservationView>(idem);
-      if (replay) return replay;
-      throw new AppError('SEAT_UNAVAILABLE', { details: { seatIds: lock.busy } });
-    }
-    let freed: { scheduleId: number; seatIds: number[] }[] = [];
-    try {
-      const stored = await this.idempotency.run(idem, 201, async (tx) => {
-        this.counters.holdDatabaseWrites++;
-        const outcome = await this.holdInTransaction(tx, userId, concertId, scheduleId, seatIds);
-        freed = outcome.freed;
-        return outcome.reservation;
-      });
-      if (!stored.replayed) {
-        await this.locks.markTaken(scheduleId, seatIds, Date.parse(stored.body.expiresAt));
-        const changes: SeatChange[] = stored.body.seats.map((s) => ({
-          seatId: s.id,
-          status: 'held',
-        }));
-        for (const f of freed)
-          changes.push(...f.seatIds.map((seatId) => ({ seatId, status: 'available' as const })));
-        await this.announce(scheduleId, changes);
-      }
-      return stored;
-    } finally {
-      await lock.release();
-    }
-  }
-
-  private async holdInTransaction(
-    tx: EntityManager,
-    userId: number,
-    concertId: number,
-    scheduleId: number,
-    seatIds: number[],
-  ) {
-    const schedule = await this.repo.schedule(tx, scheduleId);
-    if (!schedule || schedule.concertId !== concertId) throw new AppError('SCHEDULE_NOT_FOUND');
-    const now = this.now().getTime();
-    if (now < schedule.saleOpensAt.getTime() || now >= schedule.startsAt.getTime()) {
-      throw new AppError('SCHEDULE_CLOSED', {
-        details: {
-          saleOpensAt: schedule.saleOpensAt.toISOString(),
-          startsAt: schedule.startsAt.toISOString(),
-        },
-      });
-    }
-    if (!(await this.repo.lockFan(tx, userId))) throw new AppError('USER_NOT_FOUND');
-    const owned = await this.repo.seatsOwned(tx, userId, scheduleId);
-    if (owned + seatIds.length > this.config.maxSeatsPerUser) {
-      throw new AppError('SEAT_LIMIT_EXCEEDED', {
-        details: { max: this.config.maxSeatsPerUser, alreadyHeldOrBought: owned },
-      });
-    }
-    const locked = await this.repo.lockSeats(tx, scheduleId, seatIds);
-    const requested = locked.filter((s) => s.requested);
-    if (requested.length < seatIds.length) {
-      const found = new Set(requested.map((s) => s.seatId));
-      throw new AppError('SEAT_NOT_FOUND', {
-        details: { seatIds: seatIds.filter((id) => !found.has(id)) },
-      });
-    }
-    // Lazy expiry: holds past their deadline on these seats end now, whether or not the sweeper ran.
-    const stale = [
-      ...new Set(
-        requested.filter((s) => s.expired && s.reservationId !== null).map((s) => s.reservationId!),
-      ),
-    ];
-    const freed = await this.repo.expireHolds(tx, stale);
-
-    const rows = await this.repo.seats(tx, scheduleId, seatIds);
-    const amount = rows.reduce((sum, s) => sum + schedule.prices[s.grade], 0);
-    const reservationId = await this.repo.insertReservation(tx, {
-      userId,
-      concertId,
-      scheduleId,
-      amount,
-      holdSeconds: this.config.holdSeconds,
-    });
-    const taken = await this.repo.takeSeats(tx, scheduleId, seatIds, reservationId);
-    if (taken.length < seatIds.length) {
-      const got = new Set(taken);
-      throw new AppError('SEAT_UNAVAILABLE', {
-        details: { seatIds: seatIds.filter((id) => !got.has(id)) },
-      });
-    }
-    try {
-      await this.repo.insertItems(tx, reservationId, scheduleId, seatIds, schedule.prices);
-    } catch (err) {
-      // The schema's own guarantee (one live item per seat) caught what the UPDATE did not.
-      if (err instanceof UniqueConstraintViolationException)
-        throw new AppError('SEAT_UNAVAILABLE', { details: { seatIds } });
-      throw err;
-    }
-    const reservation = await this.repo.find(tx, reservationId);
-    return { reservation: reservationView(reservation!), freed };
   }
 
   async get(userId: number, id: number): Promise<ReservationView> {
@@ -253,7 +135,7 @@ export class BookingService {
       return { reservation: { ...r, status: 'canceled' as const }, freed };
     });
     if ('error' in result) throw result.error;
-    await this.announce(
+    await this.board.announce(
       result.reservation.scheduleId,
       result.freed.map((seatId) => ({ seatId, status: 'available' })),
     );
@@ -291,14 +173,17 @@ export class BookingService {
         };
       });
       if (paid) {
-        await this.announce(
+        await this.board.announce(
           paid.scheduleId,
           paid.seats.map((s) => ({ seatId: s.id, status: 'sold' })),
         );
-        // Seed policy: a fan who has paid leaves the booking flow, freeing the slot for the next fan.
-        await this.queue.endAdmission(userId, paid.concertId, 'completed').catch((err: Error) => {
-          this.logger.warn({ err: err.message, userId }, 'could not end admission after payment');
-        });
+        // Seed policy: a fan who has paid leaves the booking flow, freeing the slot for the next
+        // fan. Only the entry the hold was made under: a place the fan took since then stays.
+        await this.queue
+          .endAdmission(userId, paid.concertId, 'completed', paid.queueEntryId)
+          .catch((err: Error) => {
+            this.logger.warn({ err: err.message, userId }, 'could not end admission after payment');
+          });
       }
       return stored;
     } catch (err) {
@@ -335,7 +220,7 @@ export class BookingService {
         freed,
       };
     });
-    await this.announce(
+    await this.board.announce(
       result.scheduleId,
       result.freed.map((seatId) => ({ seatId, status: 'available' })),
     );
@@ -356,7 +241,7 @@ export class BookingService {
       return this.repo.expireHolds(tx, [id]);
     });
     if (expired)
-      await this.announce(
+      await this.board.announce(
         expired.scheduleId,
         expired.seatIds.map((seatId) => ({ seatId, status: 'available' })),
       );
@@ -380,11 +265,13 @@ export class BookingService {
     });
     if (outcome.released) {
       const { r, seatIds } = outcome.released;
-      await this.announce(
+      await this.board.announce(
         r.scheduleId,
         seatIds.map((seatId) => ({ seatId, status: 'available' })),
       );
-      await this.queue.endAdmission(userId, r.concertId, 'removed').catch(() => undefined);
+      await this.queue
+        .endAdmission(userId, r.concertId, 'removed', r.queueEntryId)
+        .catch(() => undefined);
     }
   }
 
@@ -398,27 +285,5 @@ export class BookingService {
     // Another fan's reservation is "not found": existence is not leaked.
     if (!r || r.userId !== userId) throw new AppError('RESERVATION_NOT_FOUND');
     return r;
-  }
-
-  private async announce(scheduleId: number, changes: SeatChange[]): Promise<void> {
-    if (changes.length === 0) return;
-    await this.locks.markFree(
-      scheduleId,
-      changes.filter((c) => c.status === 'available').map((c) => c.seatId),
-    );
-    await this.locks.markTaken(
-      scheduleId,
-      changes.filter((c) => c.status === 'sold').map((c) => c.seatId),
-      Infinity,
-    );
-    try {
-      const availableSeats = await this.repo.availableCount(this.em(), scheduleId);
-      this.seatEvents.seatsChanged({ scheduleId, availableSeats, changes });
-    } catch (err) {
-      this.logger.warn(
-        { err: (err as Error).message, scheduleId },
-        'could not announce seat changes',
-      );
-    }
   }
 }

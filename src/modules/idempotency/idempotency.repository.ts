@@ -68,12 +68,19 @@ export class IdempotencyRepository {
     await em.execute(`delete from idempotency_keys where id = ? and status = 'in_progress'`, [id]);
   }
 
-  /** Drops completed keys older than the retention window (SPEC §3.3 keeps them >= 24 h). */
-  async purgeOlderThan(em: EntityManager, hours: number): Promise<number> {
-    const rows = await em.execute(
-      `delete from idempotency_keys where created_at < now() - make_interval(hours => ?) returning id`,
-      [hours],
+  /**
+   * Drops up to `limit` keys older than the retention window (SPEC §3.3 keeps them >= 24 h), oldest
+   * first along the created_at index, so one call's work stays bounded however many are due.
+   */
+  async purgeOlderThan(em: EntityManager, seconds: number, limit: number): Promise<number> {
+    const [row] = await em.execute<{ n: string }[]>(
+      `with due as (
+         select id from idempotency_keys where created_at < now() - make_interval(secs => ?)
+         order by created_at limit ?),
+       gone as (delete from idempotency_keys k using due where k.id = due.id returning 1)
+       select count(*) as n from gone`,
+      [seconds, limit],
     );
-    return rows.length;
+    return Number(row?.n ?? 0);
   }
 }

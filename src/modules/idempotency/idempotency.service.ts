@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ForeignKeyConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../infra/http/errors.js';
 import type { IdempotencyRepository } from './idempotency.repository.js';
+import { IdempotencyMarks } from './idempotency.store.js';
 
 export interface IdempotentRequest {
   userId: number;
@@ -23,6 +24,8 @@ export interface StoredResponse<T = unknown> {
 export interface IdempotencyOptions {
   /** How long a claim protects a running request before another may take it over. */
   lockSeconds: number;
+  /** How long a key and its answer are kept (SPEC §3.3: at least 24 h); the leader purges older ones. */
+  retentionSeconds: number;
   /**
    * How long a duplicate waits for the first request to finish before answering 409
    * IDEMPOTENCY_KEY_IN_USE. A short wait lets a client's quick double-submit get the same answer
@@ -41,42 +44,107 @@ export class IdempotencyService {
   constructor(
     private readonly em: () => EntityManager,
     private readonly repo: IdempotencyRepository,
-    private readonly options: IdempotencyOptions = { lockSeconds: 60, waitForFirstMs: 3_000 },
-  ) {}
+    private readonly marks: IdempotencyMarks | null,
+    options: Partial<IdempotencyOptions> = {},
+  ) {
+    this.options = { lockSeconds: 60, waitForFirstMs: 3_000, retentionSeconds: 86_400, ...options };
+  }
 
+  private readonly options: IdempotencyOptions;
+
+  /**
+   * Runs `work` once per key. `marked`: the request may also be refused before it gets here (a
+   * hold); its key is then marked in Redis while it has a row, for `beforeRefusing`.
+   */
   async run<T>(
     request: IdempotentRequest,
     successStatus: number,
     work: (tx: EntityManager) => Promise<T>,
+    options: { marked?: boolean } = {},
   ): Promise<StoredResponse<T>> {
     const em = this.em();
-    if (!request.key) {
+    const { key, userId } = request;
+    if (!key) {
       const body = await em.transactional((tx) => work(tx));
       return { status: successStatus, body, replayed: false };
     }
-    const hash = requestHash(request);
-    const claimId = await this.claimOrReplay<T>(em, request, hash);
-    if (typeof claimId !== 'number') return claimId;
+    const marks = options.marked ? this.marks : null;
+    // Before the claim: no row without its mark (a failed mark fails the request, 503).
+    await marks?.add(userId, key);
     try {
-      const body = await em.transactional(async (tx) => {
-        const result = await work(tx);
-        await this.repo.complete(tx, claimId, successStatus, result);
-        return result;
-      });
-      return { status: successStatus, body, replayed: false };
+      const hash = requestHash(request);
+      const claimId = await this.claimOrReplay<T>(em, request, hash);
+      if (typeof claimId !== 'number') return claimId;
+      try {
+        const body = await em.transactional(async (tx) => {
+          const result = await work(tx);
+          await this.repo.complete(tx, claimId, successStatus, result);
+          return result;
+        });
+        return { status: successStatus, body, replayed: false };
+      } catch (err) {
+        await this.repo.release(em, claimId).catch(() => undefined);
+        throw err;
+      }
     } catch (err) {
-      await this.repo.release(em, claimId).catch(() => undefined);
+      await marks?.takeBack(userId, key).catch(() => undefined);
       throw err;
     }
   }
 
-  /** A completed response for this key and body, if there is one (no claim is taken). */
-  async replay<T>(request: IdempotentRequest): Promise<StoredResponse<T> | null> {
+  /** Who is running a request with this key, as seat locks name their holder (null: no key). */
+  tag(request: IdempotentRequest): string | null {
+    return request.key ? IdempotencyMarks.tag(request.userId, request.key) : null;
+  }
+
+  /**
+   * For a request about to be refused before its effect was tried: the answer an earlier request
+   * with the same key makes it get instead (SPEC §3.3) — its stored response (replayed), 422
+   * IDEMPOTENCY_KEY_REUSED for another body, 409 IDEMPOTENCY_KEY_IN_USE while that request still
+   * runs (after waiting for it like `run` does) — or null: refuse. PostgreSQL is asked only when
+   * such a request may exist: the key is marked (it ran, or runs), or `inFlight` (the refusal came
+   * from a seat lock held under this very key, taken before its mark was set).
+   */
+  async beforeRefusing<T>(
+    request: IdempotentRequest,
+    inFlight: boolean,
+  ): Promise<StoredResponse<T> | null> {
     if (!request.key) return null;
-    const row = await this.repo.find(this.em(), request.userId, request.key);
-    if (!row || row.status !== 'completed') return null;
-    if (row.requestHash !== requestHash(request)) throw new AppError('IDEMPOTENCY_KEY_REUSED');
-    return { status: row.responseStatus ?? 200, body: row.responseBody as T, replayed: true };
+    if (!inFlight && this.marks) {
+      const marked = await this.marks.isMarked(request.userId, request.key).catch(() => true);
+      if (!marked) return null;
+    }
+    const hash = requestHash(request);
+    const deadline = Date.now() + this.options.waitForFirstMs;
+    for (let delay = 10; ; delay = Math.min(delay * 2, 100)) {
+      const row = await this.repo.find(this.em(), request.userId, request.key);
+      if (row) {
+        if (row.requestHash !== hash) throw new AppError('IDEMPOTENCY_KEY_REUSED');
+        if (row.status === 'completed')
+          return { status: row.responseStatus ?? 200, body: row.responseBody as T, replayed: true };
+        // Its holder died: nothing to replay, and a retry that gets through may take the key over.
+        if (row.lockedUntil.getTime() < Date.now()) return null;
+      } else if (!inFlight) {
+        return null;
+      }
+      // Running (or, in flight, about to claim the key): wait for its answer, like `run` does.
+      if (Date.now() >= deadline) {
+        if (!row) return null;
+        throw new AppError('IDEMPOTENCY_KEY_IN_USE');
+      }
+      await sleep(delay);
+    }
+  }
+
+  /** Leader job: forgets keys older than the retention period, at most `batches` x `batchSize`. */
+  async purgeExpired(batchSize = 1_000, batches = 10): Promise<number> {
+    let purged = 0;
+    for (let i = 0; i < batches; i++) {
+      const n = await this.repo.purgeOlderThan(this.em(), this.options.retentionSeconds, batchSize);
+      purged += n;
+      if (n < batchSize) break;
+    }
+    return purged;
   }
 
   private async claimOrReplay<T>(

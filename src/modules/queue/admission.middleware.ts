@@ -12,7 +12,8 @@ export const QUEUE_TOKEN_DOC = {
 /**
  * The [admitted] guard (SPEC §4), reusable by any booking route: the user must be authenticated,
  * and the X-Queue-Token must be theirs, for this concert, and its holder active in Redis. Each
- * pass pushes back the fan's idle expiry. `concertOf` says which concert the resource belongs to.
+ * pass pushes back the fan's idle expiry. `concertOf` says which concert the resource belongs to;
+ * it is asked only once the token and the admission passed, so a refused fan costs no lookup.
  */
 export function requireAdmission(
   queue: QueueService,
@@ -20,13 +21,12 @@ export function requireAdmission(
 ): RequestHandler {
   return async (req, _res, next) => {
     try {
-      const concertId = await concertOf(req);
-      const claims = await queue.requireActive(
+      const claims = await queue.requireActiveFor(
         req.header(QUEUE_TOKEN_HEADER),
         req.auth!.userId,
-        concertId,
+        () => concertOf(req),
       );
-      req.admission = { concertId, eid: claims.eid };
+      req.admission = { concertId: claims.concertId, eid: claims.eid };
       next();
     } catch (err) {
       next(err);

@@ -112,20 +112,29 @@ export class QueueService {
     concertId: number,
   ): Promise<QueueClaims> {
     const claims = await this.claims(token);
-    if (claims.userId !== userId)
-      throw new AppError('QUEUE_TOKEN_INVALID', {
-        details: { reason: 'token belongs to another user' },
-      });
-    if (claims.concertId !== concertId) {
-      throw new AppError('NOT_ADMITTED', {
-        details: {
-          status: null,
-          position: null,
-          reason: 'token is for another concert',
-          tokenConcertId: claims.concertId,
-        },
-      });
-    }
+    holderOf(claims, userId, concertId);
+    return this.requireActiveEntry(claims);
+  }
+
+  /**
+   * The [admitted] check for a resource whose concert takes a lookup (a schedule's): the token
+   * and the admission are checked first, from memory and Redis, so a fan who is refused costs
+   * no lookup; `concertOf` runs only for an active fan.
+   */
+  async requireActiveFor(
+    token: string | undefined,
+    userId: number,
+    concertOf: () => Promise<number> | number,
+  ): Promise<QueueClaims> {
+    const claims = await this.claims(token);
+    holderOf(claims, userId, claims.concertId);
+    await this.requireActiveEntry(claims);
+    holderOf(claims, userId, await concertOf());
+    return claims;
+  }
+
+  private async requireActiveEntry(claims: QueueClaims): Promise<QueueClaims> {
+    const { concertId, userId } = claims;
     const result = await this.store.status(
       concertId,
       userId,
@@ -145,13 +154,17 @@ export class QueueService {
     });
   }
 
-  /** Ends a fan's admission, e.g. after payment ('completed'). Safe to call when not active. */
+  /**
+   * Ends a fan's admission, e.g. after payment ('completed'). Safe to call when not active. With
+   * `eid`, only that entry ends (a hold made under an earlier entry must not end a newer one).
+   */
   async endAdmission(
     userId: number,
     concertId: number,
     reason: 'completed' | 'left' | 'removed' = 'completed',
+    eid: number | null = null,
   ): Promise<boolean> {
-    const previous = await this.store.leave(concertId, userId, null, reason);
+    const previous = await this.store.leave(concertId, userId, eid, reason);
     if (previous === 'none') return false;
     this.events.publish({ type: 'ended', concertId, userId, reason });
     return true;
@@ -262,6 +275,24 @@ export class QueueService {
       activeUntil:
         status === 'active' && r.activeUntil ? new Date(r.activeUntil).toISOString() : null,
     };
+  }
+}
+
+/** The token must be the user's own (401) and for the concert concerned (403). */
+function holderOf(claims: QueueClaims, userId: number, concertId: number): void {
+  if (claims.userId !== userId)
+    throw new AppError('QUEUE_TOKEN_INVALID', {
+      details: { reason: 'token belongs to another user' },
+    });
+  if (claims.concertId !== concertId) {
+    throw new AppError('NOT_ADMITTED', {
+      details: {
+        status: null,
+        position: null,
+        reason: 'token is for another concert',
+        tokenConcertId: claims.concertId,
+      },
+    });
   }
 }
 
