@@ -4,6 +4,7 @@ import type {
   AdminQueueStats,
   JoinResponse,
   QueuePolicyPatch,
+  QueueSocketStatus,
   QueueStatus,
 } from '@lineup/client-sdk/contract';
 import type { CatalogueService } from '../catalogue/catalogue.service.js';
@@ -247,6 +248,11 @@ export class QueueService {
       throw new AppError('ADMISSION_EXPIRED', { details: { reason: result.reason } });
     if (result.state === 'none') throw new AppError('QUEUE_ENTRY_NOT_FOUND');
     return result;
+  }
+
+  /** The socket's `queue:status` (SPEC §5): the view with the fan's ticket and the tick it is exact as of. */
+  socketView(concertId: number, r: StatusResult): QueueSocketStatus {
+    return { ...this.view(concertId, r), ticket: r.ticket ?? null, tick: r.tick ?? 0 };
   }
 
   view(

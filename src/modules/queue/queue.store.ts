@@ -32,7 +32,7 @@ export interface StatusResult {
   rate?: number;
   activeUntil?: number;
   reason?: string;
-  /** The admission tick this answer is exact as of (waiting and pre-queue). */
+  /** The admission tick this answer is exact as of (every live entry). */
   tick?: number;
   /** The fan's ticket (waiting only): its order key in the line. */
   ticket?: number;
@@ -175,11 +175,9 @@ export class QueueStore {
     eid: number | null,
     reason: 'left' | 'completed' | 'removed',
   ): Promise<EntryState | 'none'> {
-    const k = this.keys.concert(concertId);
     const out = await this.json<{ previous: EntryState | 'none' }>(
       'leave',
       ...this.keys.entryKeys(concertId),
-      k.departed,
       userId,
       eid ?? '',
       reason,

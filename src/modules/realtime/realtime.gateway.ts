@@ -261,7 +261,7 @@ export class RealtimeGateway implements SeatEventPublisher {
         this.fans.track(socket.data.claims, entry);
         return this.fans.pushTo(concertId, userId, entry);
       }
-      const view = this.deps.queue.view(concertId, entry);
+      const view = this.deps.queue.socketView(concertId, entry);
       socket.emit('queue:status', view);
       if (entry.state === 'active' && view.activeUntil)
         socket.emit('queue:admitted', { concertId, activeUntil: view.activeUntil });

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { QueueStatus } from '@lineup/client-sdk/contract';
+import type { QueueSocketStatus } from '@lineup/client-sdk/contract';
 import type { Config } from '../../config/index.js';
 import type { QueueService } from '../queue/queue.service.js';
 import type { QueueStore, StatusResult } from '../queue/queue.store.js';
@@ -26,7 +26,7 @@ export class WaitingFans<S> {
 
   constructor(
     private readonly deps: WaitingFansDeps,
-    private readonly send: (socket: S, status: QueueStatus) => void,
+    private readonly send: (socket: S, status: QueueSocketStatus) => void,
   ) {}
 
   /** A socket of a fan connected here. */
@@ -72,16 +72,18 @@ export class WaitingFans<S> {
     if (!sockets?.size) return;
     const line = this.lines.get(concertId);
     const fan = line?.fans.get(userId);
-    const status: QueueStatus | null = fan
+    const status: QueueSocketStatus | null = fan
       ? {
           concertId,
           status: fan.state,
           position: fan.position,
           estimatedWaitSeconds: line!.estimatedWaitSeconds(fan),
           activeUntil: null,
+          ticket: fan.ticket,
+          tick: fan.asOfTick,
         }
       : entry
-        ? this.deps.queue.view(concertId, entry)
+        ? this.deps.queue.socketView(concertId, entry)
         : null;
     if (!status) return;
     for (const socket of sockets) this.send(socket, status);

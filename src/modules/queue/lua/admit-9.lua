@@ -1,8 +1,8 @@
 --[[
   Leader only. One admission tick for one concert: admits the head of the line, as many as
   min(free slots under maxActive, what the admitPerMinute token bucket allows), and measures
-  the admission rate (EWMA) for wait estimates. Also drains `departed` so the caller can tell
-  every instance which tickets left the line since the last tick.
+  the admission rate (EWMA) for wait estimates. Also drains `departures` so the caller can tell
+  every instance which tickets left the line since the last tick (ascending).
 
   Input:
     KEYS[1] lease      this concert's copy of the leader lease
@@ -13,7 +13,7 @@
     KEYS[6] active     zset: user -> idle deadline (ms)
     KEYS[7] activeMax  zset: user -> hard deadline (ms)
     KEYS[8] seen       zset: user -> last sign of life
-    KEYS[9] departed   list of tickets
+    KEYS[9] departures zset: tickets of waiting fans gone since the last tick (score = ticket)
     ARGV[1] leader lease token
     ARGV[2..5] defaults: maxActive, admitPerMinute, activeIdleSeconds, activeMaxSeconds
 
@@ -24,7 +24,7 @@
 -- @include "fence"
 -- @include "policy"
 
-local lease, meta, policy, prequeue, waiting, active, activeMax, seen, departedKey =
+local lease, meta, policy, prequeue, waiting, active, activeMax, seen, departures =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 if fenced(lease, ARGV[1]) then return cjson.encode({ fenced = true }) end
 local now = nowMs()
@@ -35,8 +35,8 @@ local idleMs = policyNumber(policy, 'activeIdleSeconds', ARGV[4]) * 1000
 local maxMs = policyNumber(policy, 'activeMaxSeconds', ARGV[5]) * 1000
 local paused = redis.call('HGET', policy, 'paused') == '1'
 
-local departed = redis.call('LRANGE', departedKey, 0, -1)
-if #departed > 0 then redis.call('DEL', departedKey) end
+local departed = redis.call('ZRANGE', departures, 0, -1)
+if #departed > 0 then redis.call('DEL', departures) end
 for i = 1, #departed do departed[i] = tonumber(departed[i]) end
 
 local shuffled = redis.call('HGET', meta, 'shuffled') == '1'

@@ -9,7 +9,7 @@
     KEYS[4] waiting    zset: user -> ticket
     KEYS[5] eid        hash
     KEYS[6] ended      hash
-    KEYS[7] departed   list: tickets of waiting fans removed since the last tick
+    KEYS[7] departures zset: tickets of waiting fans gone since the last tick
     KEYS[8] meta       hash (unused here)
     ARGV[1] leader lease token
     ARGV[2] abandonSeconds
@@ -21,7 +21,7 @@
 -- @include "fence"
 -- @include "endEntry"
 
-local lease, seen, prequeue, waiting, eidKey, ended, departed =
+local lease, seen, prequeue, waiting, eidKey, ended, departures =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 if fenced(lease, ARGV[1]) then return cjson.encode({ fenced = true }) end
 local cutoff = nowMs() - tonumber(ARGV[2]) * 1000
@@ -33,7 +33,7 @@ for _, user in ipairs(due) do
   local ticket = redis.call('ZSCORE', waiting, user)
   if ticket then
     redis.call('ZREM', waiting, user)
-    redis.call('RPUSH', departed, ticket)
+    redis.call('ZADD', departures, ticket, ticket)
   else
     redis.call('ZREM', prequeue, user)
   end

@@ -11,20 +11,22 @@
     KEYS[7] eid        hash: user -> entry id of the live entry
     KEYS[8] ended      hash: user -> "<entry id>:<reason>"
     KEYS[9] seen       zset: user -> last sign of life (ms)
+    KEYS[10] departures zset: tickets of waiting fans gone since the last tick (not admitted)
     ARGV[1] user id
     ARGV[2] saleOpensAt (ms since epoch)
     ARGV[3] default maxWaiting
     ARGV[4] LATE offset added to the tickets of fans arriving after the sale opened
 
   Output: JSON {created, state = prequeue|waiting|active|full, eid, position, rate, activeUntil}
-          (rate: measured admissions per second, absent until known)
+          (rate: measured admissions per second, absent until known; position exact as of the
+          last tick, see waitingPosition)
 ]]
 -- @include "now"
 -- @include "policy"
 -- @include "waitingPosition"
 
-local meta, policy, prequeue, waiting, active, activeMax, eidKey, ended, seen =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+local meta, policy, prequeue, waiting, active, activeMax, eidKey, ended, seen, departures =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 local user = ARGV[1]
 local now = nowMs()
 redis.call('HSETNX', meta, 'saleOpensAt', ARGV[2])
@@ -43,7 +45,7 @@ if eid then
       position = redis.call('ZCARD', prequeue) })
   end
   return cjson.encode({ created = false, state = 'waiting', eid = tonumber(eid),
-    position = waitingPosition(meta, prequeue, waiting, user),
+    position = waitingPosition(meta, prequeue, waiting, departures, user),
     rate = tonumber(redis.call('HGET', meta, 'ewma')) })
 end
 
@@ -64,5 +66,5 @@ if now < saleOpensAt and redis.call('HGET', meta, 'shuffled') ~= '1' then
 end
 redis.call('ZADD', waiting, tonumber(ARGV[4]) + newEid, user)
 return cjson.encode({ created = true, state = 'waiting', eid = newEid,
-  position = waitingPosition(meta, prequeue, waiting, user),
+  position = waitingPosition(meta, prequeue, waiting, departures, user),
     rate = tonumber(redis.call('HGET', meta, 'ewma')) })

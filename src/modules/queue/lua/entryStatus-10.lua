@@ -1,23 +1,26 @@
 --[[
-  A fan's place in line (named entryStatus: `status` would shadow ioredis' own status property). In 'status' mode a waiting fan's call counts as a sign of life; in
-  'guard' mode (a booking request) an active fan's idle deadline is pushed back.
+  A fan's place in line (named entryStatus: `status` would shadow ioredis' own status property).
+  In 'status' mode a waiting fan's call counts as a sign of life; in 'guard' mode (a booking
+  request) an active fan's idle deadline is pushed back.
 
   Input:
-    KEYS[1..9] meta, policy, prequeue, waiting, active, activeMax, eid, ended, seen (as join-9)
+    KEYS[1..10] meta, policy, prequeue, waiting, active, activeMax, eid, ended, seen, departures
+                (as join-10)
     ARGV[1] user id
     ARGV[2] entry id from the queue token
     ARGV[3] mode: 'status' | 'guard'
     ARGV[4] default activeIdleSeconds
 
   Output: JSON {state = prequeue|waiting|active|ended|none, position, rate, activeUntil, reason,
-          tick, ticket}
+          tick, ticket}: a live entry's answer is exact as of admission tick `tick`; `ticket` is
+          a waiting fan's order key in the line.
 ]]
 -- @include "now"
 -- @include "policy"
 -- @include "waitingPosition"
 
-local meta, policy, prequeue, waiting, active, activeMax, eidKey, ended, seen =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+local meta, policy, prequeue, waiting, active, activeMax, eidKey, ended, seen, departures =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 local user, tokenEid, mode = ARGV[1], ARGV[2], ARGV[3]
 local now = nowMs()
 
@@ -34,6 +37,7 @@ if eid ~= tokenEid then
   return cjson.encode({ state = 'none' })
 end
 
+local tick = tonumber(redis.call('HGET', meta, 'tick') or '0')
 local idle = redis.call('ZSCORE', active, user)
 if idle then
   local hard = tonumber(redis.call('ZSCORE', activeMax, user) or idle)
@@ -45,16 +49,13 @@ if idle then
       idle = extended
     end
   end
-  return cjson.encode({ state = 'active', activeUntil = math.min(idle, hard) })
+  return cjson.encode({ state = 'active', activeUntil = math.min(idle, hard), tick = tick })
 end
 
 redis.call('ZADD', seen, 'XX', now, user)
--- `tick` says which admission tick this answer is exact as of; `ticket` is the fan's place
--- key in the line. Together they let an instance keep the position current from tick deltas.
-local tick = tonumber(redis.call('HGET', meta, 'tick') or '0')
 if redis.call('ZSCORE', prequeue, user) then
   return cjson.encode({ state = 'prequeue', position = redis.call('ZCARD', prequeue), tick = tick })
 end
-return cjson.encode({ state = 'waiting', position = waitingPosition(meta, prequeue, waiting, user),
-    rate = tonumber(redis.call('HGET', meta, 'ewma')), tick = tick,
-    ticket = tonumber(redis.call('ZSCORE', waiting, user)) })
+local position, ticket = waitingPosition(meta, prequeue, waiting, departures, user)
+return cjson.encode({ state = 'waiting', position = position,
+    rate = tonumber(redis.call('HGET', meta, 'ewma')), tick = tick, ticket = ticket })
