@@ -109,3 +109,35 @@ describe('a leave between two ticks', () => {
     expect(seen(lateSocket, 'queue:status').at(-1)!.position).toBe(6);
   });
 });
+
+describe('the first tick of a line joined after its sale opened', () => {
+  it('marks no shuffle, so no instance re-reads its fans', async () => {
+    const api = client(manual.url);
+    const { concertId } = await createConcert(api); // on sale since yesterday
+    await setQueuePolicy(api, concertId, { paused: true });
+    const shuffles: boolean[] = [];
+    manual.services.queueEvents.subscribe(
+      (e) => e.type === 'tick' && e.concertId === concertId && shuffles.push(e.shuffled),
+    );
+    const joined = await joinAll(api, concertId, await bulkFans(manual, 3));
+    const sockets = await Promise.all(joined.map((j) => connected(open(manual, j.token))));
+    await Promise.all(sockets.map((s) => firstEvent(s, 'queue:status')));
+
+    // Count the gateway's resynchronisation reads (one pipelined status read of all local fans).
+    const store = manual.services.queueStore;
+    const statuses = store.statuses.bind(store);
+    let rereads = 0;
+    store.statuses = (...args) => (rereads++, statuses(...args));
+    try {
+      const leader = manual.services.queueLeader;
+      await leader.maintainLease();
+      expect(leader.isLeader).toBe(true);
+      for (let i = 0; i < 3; i++) await leader.tick();
+      await leader.stop({ release: true });
+    } finally {
+      store.statuses = statuses;
+    }
+    expect(shuffles).toEqual([false, false, false]);
+    expect(rereads).toBe(0);
+  });
+});

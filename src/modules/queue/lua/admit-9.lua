@@ -42,7 +42,14 @@ for i = 1, #departed do departed[i] = tonumber(departed[i]) end
 local shuffled = redis.call('HGET', meta, 'shuffled') == '1'
 -- The sale time arrives with the first join; until then nothing is known, so nothing moves.
 local opens = tonumber(redis.call('HGET', meta, 'saleOpensAt'))
-local needsShuffle = (not shuffled) and opens ~= nil and now >= opens
+local open = (not shuffled) and opens ~= nil and now >= opens
+if open and redis.call('ZCARD', prequeue) == 0 then
+  -- Nobody came early (and nobody can join the pre-queue any more): nothing to shuffle, and no
+  -- instance needs to re-read its fans as after a shuffle.
+  redis.call('HSET', meta, 'shuffled', '1')
+  shuffled, open = true, false
+end
+local needsShuffle = open
 
 -- Token bucket: refills at perMinute, holds at most one tick's worth (at least 1).
 local capacity = math.max(1, math.ceil(perMinute / 60))
