@@ -60,6 +60,7 @@ export class QueueService {
       window.saleOpensAt,
       this.config.maxWaiting,
     );
+    if (result.expiredNow) this.tellExpired(concertId, userId);
     if (result.state === 'full') {
       throw new AppError('QUEUE_FULL', {
         headers: { 'Retry-After': String(retryAfterSeconds(result.rate)) },
@@ -69,38 +70,14 @@ export class QueueService {
     return { created: result.created, body: { ...this.view(concertId, result), queueToken } };
   }
 
-  /** The fan's place (SPEC QueueStatus). A waiting fan's call counts as a sign of life. */
+  /** The fan's place (SPEC QueueStatus). The call counts as a sign of life. */
   async status(token: string | undefined): Promise<QueueStatus> {
     const claims = await this.claims(token);
-    const result = await this.store.status(
-      claims.concertId,
-      claims.userId,
-      claims.eid,
-      'status',
-      this.config.activeIdleSeconds,
-    );
-    return this.view(claims.concertId, this.live(result));
+    return this.view(claims.concertId, await this.entry(claims));
   }
 
   async leave(token: string | undefined): Promise<void> {
-    const claims = await this.claims(token);
-    const previous = await this.store.leave(claims.concertId, claims.userId, claims.eid, 'left');
-    if (previous === 'none') {
-      const result = await this.store.status(
-        claims.concertId,
-        claims.userId,
-        claims.eid,
-        'status',
-        this.config.activeIdleSeconds,
-      );
-      this.live(result); // throws 410 for an ended entry, 404 for none
-    }
-    this.events.publish({
-      type: 'ended',
-      concertId: claims.concertId,
-      userId: claims.userId,
-      reason: 'left',
-    });
+    await this.leaveWith(await this.claims(token));
   }
 
   /**
@@ -127,13 +104,7 @@ export class QueueService {
         },
       });
     }
-    const result = await this.store.status(
-      concertId,
-      userId,
-      claims.eid,
-      'guard',
-      this.config.activeIdleSeconds,
-    );
+    const result = await this.read(claims, 'guard');
     if (result.state === 'active') return claims;
     if (result.state === 'ended')
       throw new AppError('ADMISSION_EXPIRED', { details: { reason: result.reason } });
@@ -210,36 +181,47 @@ export class QueueService {
 
   /** The raw state of a live entry (with ticket and tick), as the gateway needs it; 404/410 otherwise. */
   async entry(claims: QueueClaims): Promise<StatusResult> {
-    return this.live(
-      await this.store.status(
-        claims.concertId,
-        claims.userId,
-        claims.eid,
-        'status',
-        this.config.activeIdleSeconds,
-      ),
-    );
+    return this.live(await this.read(claims, 'status'));
+  }
+
+  /** The states of many fans of one concert in one round trip (the gateway's resynchronisation). */
+  async statuses(
+    concertId: number,
+    fans: { userId: number; eid: number }[],
+  ): Promise<StatusResult[]> {
+    const results = await this.store.statuses(concertId, fans, this.config.activeIdleSeconds);
+    results.forEach((r, i) => r.expiredNow && this.tellExpired(concertId, fans[i]!.userId));
+    return results;
   }
 
   /** Leaves on behalf of a verified token (socket `queue:leave`). */
   async leaveWith(claims: QueueClaims): Promise<void> {
     const previous = await this.store.leave(claims.concertId, claims.userId, claims.eid, 'left');
-    if (previous === 'none')
-      this.live(
-        await this.store.status(
-          claims.concertId,
-          claims.userId,
-          claims.eid,
-          'status',
-          this.config.activeIdleSeconds,
-        ),
-      );
+    if (previous === 'none') await this.entry(claims); // throws 410 for an ended entry, 404 for none
     this.events.publish({
       type: 'ended',
       concertId: claims.concertId,
       userId: claims.userId,
       reason: 'left',
     });
+  }
+
+  /** One entry's state; an overdue admission this read ended is told to the fan. */
+  private async read(claims: QueueClaims, mode: 'status' | 'guard'): Promise<StatusResult> {
+    const { concertId, userId, eid } = claims;
+    const result = await this.store.status(
+      concertId,
+      userId,
+      eid,
+      mode,
+      this.config.activeIdleSeconds,
+    );
+    if (result.expiredNow) this.tellExpired(concertId, userId);
+    return result;
+  }
+
+  private tellExpired(concertId: number, userId: number): void {
+    this.events.publish({ type: 'ended', concertId, userId, reason: 'expired' });
   }
 
   /** Maps a Redis status to a live entry, or throws 410 (ended) / 404 (no entry). */

@@ -24,6 +24,8 @@ export interface JoinResult {
   position?: number;
   rate?: number;
   activeUntil?: number;
+  /** The fan's admission was past its deadline: this join ended it (and made a new entry). */
+  expiredNow?: boolean;
 }
 
 export interface StatusResult {
@@ -36,6 +38,8 @@ export interface StatusResult {
   tick?: number;
   /** The fan's ticket (waiting only): its order key in the line. */
   ticket?: number;
+  /** The admission was past its deadline: this read ended it (state 'ended', reason 'expired'). */
+  expiredNow?: boolean;
 }
 
 export interface TickResult {
@@ -225,10 +229,6 @@ export class QueueStore {
   // ---- leader work, all fenced by the lease ----
 
   /**
-   * One tick for many concerts in one round trip: per concert, copy the lease (token + expiry)
-   * into its slot, expire admissions, remove abandoned fans, then admit.
-   */
-  /**
    * One tick: per concert, copy the lease (token + expiry) into its slot, expire admissions,
    * remove abandoned fans, then admit — one pipeline per concert (a concert's keys share a slot,
    * so this also holds on Redis Cluster), all concerts in parallel.
@@ -254,7 +254,7 @@ export class QueueStore {
           k.activeMax,
           k.eid,
           k.ended,
-          k.meta,
+          k.seen,
           lease.token,
           SWEEP_LIMIT,
         );
@@ -265,10 +265,11 @@ export class QueueStore {
           k.seen,
           k.prequeue,
           k.waiting,
+          k.active,
+          k.activeMax,
           k.eid,
           k.ended,
           k.departed,
-          k.meta,
           lease.token,
           abandonSeconds,
           SWEEP_LIMIT,
@@ -284,7 +285,8 @@ export class QueueStore {
         return {
           concertId,
           fenced: Boolean(expire?.fenced || abandon?.fenced || admit?.fenced),
-          expired: list<string>(expire?.expired),
+          // Past a deadline, or gone without a sign of life (both end as 'expired').
+          expired: [...list<string>(expire?.expired), ...list<string>(abandon?.expired)],
           removed: list<string>(abandon?.removed),
           admit: admit && !admit.fenced ? normaliseTick(admit) : null,
         };

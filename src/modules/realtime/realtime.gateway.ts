@@ -105,7 +105,7 @@ export class RealtimeGateway implements SeatEventPublisher {
     const checkMs = Math.max(10, Math.round(config.queue.pushIntervalMs / 10));
     const push = setInterval(() => this.fans.pushDue(checkMs), checkMs);
     const alive = setInterval(
-      () => void this.fans.touchWaiting(),
+      () => void this.fans.touchConnected(),
       Math.max(500, (config.queue.abandonSeconds * 1000) / 3),
     );
     this.timers.push(push, alive);

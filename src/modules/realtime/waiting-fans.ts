@@ -106,11 +106,14 @@ export class WaitingFans<S> {
     }
   }
 
-  /** A connected socket is a sign of life: one call per concert for all local waiting fans. */
-  async touchWaiting(): Promise<void> {
-    for (const [concertId, line] of this.lines) {
-      if (line.fans.size === 0) continue;
-      await this.deps.store.touchSeen(concertId, [...line.fans.keys()]).catch((err: Error) => {
+  /**
+   * A connected socket is a sign of life, of a waiting fan and of an admitted one (on the booking
+   * page): one call per concert for all fans with a socket here.
+   */
+  async touchConnected(): Promise<void> {
+    for (const [concertId, fans] of this.sockets) {
+      if (fans.size === 0) continue;
+      await this.deps.store.touchSeen(concertId, [...fans.keys()]).catch((err: Error) => {
         this.deps.logger.warn({ err: err.message, concertId }, 'sign-of-life update failed');
       });
     }
@@ -121,11 +124,7 @@ export class WaitingFans<S> {
     const line = this.line(concertId);
     const fans = [...line.fans.values()];
     try {
-      const statuses = await this.deps.store.statuses(
-        concertId,
-        fans,
-        this.deps.config.queue.activeIdleSeconds,
-      );
+      const statuses = await this.deps.queue.statuses(concertId, fans);
       fans.forEach((fan, i) => {
         const status = statuses[i]!;
         if (status.state === 'waiting' || status.state === 'prequeue') {

@@ -12,7 +12,7 @@
     KEYS[5] waiting    zset: user -> ticket
     KEYS[6] active     zset: user -> idle deadline (ms)
     KEYS[7] activeMax  zset: user -> hard deadline (ms)
-    KEYS[8] seen       zset: user -> last sign of life
+    KEYS[8] seen       zset: user -> last sign of life (an admission starts one)
     KEYS[9] departures zset: tickets of waiting fans gone since the last tick (score = ticket)
     ARGV[1] leader lease token
     ARGV[2..5] defaults: maxActive, admitPerMinute, activeIdleSeconds, activeMaxSeconds
@@ -69,7 +69,8 @@ if shuffled and not paused and waitingCount > 0 then
       local idleUntil, hardUntil = now + idleMs, now + maxMs
       redis.call('ZADD', active, idleUntil, user)
       redis.call('ZADD', activeMax, hardUntil, user)
-      redis.call('ZREM', seen, user)
+      -- From now on signs of life keep the admission (removeAbandoned).
+      redis.call('ZADD', seen, now, user)
       admitted[#admitted + 1] = { user, ticket, math.min(idleUntil, hardUntil) }
     end
     bucket = bucket - #admitted

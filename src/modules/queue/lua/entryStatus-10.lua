@@ -1,7 +1,8 @@
 --[[
   A fan's place in line (named entryStatus: `status` would shadow ioredis' own status property).
-  In 'status' mode a waiting fan's call counts as a sign of life; in 'guard' mode (a booking
-  request) an active fan's idle deadline is pushed back.
+  Every call is a sign of life of a live entry (waiting or admitted); in 'guard' mode (a booking
+  request) an active fan's idle deadline is also pushed back. An admission past its deadline is
+  ended here (reason expired), without waiting for the leader's sweep.
 
   Input:
     KEYS[1..10] meta, policy, prequeue, waiting, active, activeMax, eid, ended, seen, departures
@@ -12,12 +13,15 @@
     ARGV[4] default activeIdleSeconds
 
   Output: JSON {state = prequeue|waiting|active|ended|none, position, rate, activeUntil, reason,
-          tick, ticket}: a live entry's answer is exact as of admission tick `tick`; `ticket` is
-          a waiting fan's order key in the line.
+          tick, ticket, expiredNow}: a live entry's answer is exact as of admission tick `tick`;
+          `ticket` is a waiting fan's order key in the line; `expiredNow` says this call ended an
+          overdue admission.
 ]]
 -- @include "now"
 -- @include "policy"
 -- @include "waitingPosition"
+-- @include "endEntry"
+-- @include "overdue"
 
 local meta, policy, prequeue, waiting, active, activeMax, eidKey, ended, seen, departures =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
@@ -42,6 +46,10 @@ local idle = redis.call('ZSCORE', active, user)
 if idle then
   local hard = tonumber(redis.call('ZSCORE', activeMax, user) or idle)
   idle = tonumber(idle)
+  if endIfOverdue(active, activeMax, eidKey, ended, seen, user, idle, hard, now) then
+    return cjson.encode({ state = 'ended', reason = 'expired', expiredNow = true })
+  end
+  redis.call('ZADD', seen, now, user)
   if mode == 'guard' then
     local extended = math.min(now + policyNumber(policy, 'activeIdleSeconds', ARGV[4]) * 1000, hard)
     if extended > idle then
