@@ -53,7 +53,12 @@ export interface GatewayDeps {
 }
 
 const fanRoom = (concertId: number, userId: number) => `f:${concertId}:${userId}`;
-const scheduleRoom = (scheduleId: number) => `s:${scheduleId}`;
+const SCHEDULE_ROOM = 's:';
+const scheduleRoom = (scheduleId: number) => `${SCHEDULE_ROOM}${scheduleId}`;
+
+function leaveScheduleRooms(socket: FanSocket): void {
+  for (const room of [...socket.rooms]) if (room.startsWith(SCHEDULE_ROOM)) void socket.leave(room);
+}
 
 /**
  * socket.io on the app's HTTP server (SPEC §5). Any instance can reach any fan through the Redis
@@ -191,12 +196,19 @@ export class RealtimeGateway implements SeatEventPublisher {
       void this.catchUp(socket);
     } else this.fans.pushTo(concertId, userId, entry);
 
-    // Admission or ending reaches this socket through the adapter; the fan then stops waiting here.
+    // Admission or ending reaches this socket through the adapter, whichever instance learned of
+    // it; the fan then stops waiting here. An ended admission also ends its seat updates: the
+    // socket leaves its schedule rooms (SPEC §5), on every instance that holds one of its sockets.
+    let endings = 0;
     socket.onAnyOutgoing((event, payload: { admittedAt?: string }) => {
       if (event === 'queue:admitted' && payload?.admittedAt)
         this.deps.onAdmissionNotice?.(Date.parse(payload.admittedAt));
       if (event === 'queue:admitted' || event === 'queue:ended')
         this.fans.untrack(concertId, userId);
+      if (event === 'queue:ended') {
+        endings++;
+        leaveScheduleRooms(socket);
+      }
     });
     // The ack is the last argument whatever comes before it, so a client that sends no payload or
     // extra arguments still gets its answer instead of waiting for one that never comes.
@@ -218,8 +230,14 @@ export class RealtimeGateway implements SeatEventPublisher {
               details: { reason: 'schedule of another concert', status: null, position: null },
             });
           }
+          const endingsBefore = endings;
           await this.deps.queue.requireActive(socket.data.token, userId, concertId);
           await socket.join(scheduleRoom(scheduleId));
+          if (endings !== endingsBefore) {
+            // The admission ended while this was being checked: no seat updates after all.
+            leaveScheduleRooms(socket);
+            throw new AppError('ADMISSION_EXPIRED');
+          }
           return { scheduleId };
         }),
     );
