@@ -25,6 +25,7 @@ import type { TickDelta } from './position-book.js';
 import type { SeatEventPublisher } from './seat-events.js';
 import { clientAddress, originAllowed } from '../../infra/http/security.js';
 import { adapterClients } from './adapter-clients.js';
+import { ConnectionsPerAddress } from './connections-per-address.js';
 import { WaitingFans } from './waiting-fans.js';
 
 interface InterServerEvents {
@@ -79,18 +80,26 @@ export class RealtimeGateway implements SeatEventPublisher {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly unsubscribe: () => void;
   private closed = false;
-  private readonly socketsPerAddress = new Map<string, number>();
+  private readonly connections: ConnectionsPerAddress;
 
   constructor(private readonly deps: GatewayDeps) {
     const { config } = deps;
+    this.connections = new ConnectionsPerAddress(config.socketsPerIp, (req) =>
+      clientAddress(req, deps.trustProxy),
+    );
     this.fans = new WaitingFans(deps, (socket, status) => socket.emit('queue:status', status));
     const { pub, sub } = adapterClients(deps.redis, deps.logger);
     this.adapterConnections = [pub, sub];
     this.io = new Server(deps.httpServer, {
       // WebSocket only: HTTP long-polling would need sticky sessions across instances.
       transports: ['websocket'],
-      allowRequest: (req, callback) =>
-        callback(null, originAllowed(req.headers.origin, req.headers.host, config.corsOrigins)),
+      allowRequest: (req, callback) => {
+        if (!originAllowed(req.headers.origin, req.headers.host, config.corsOrigins))
+          return callback(null, false);
+        // Refused before any namespace: the client sees a failed upgrade (400, body RATE_LIMITED).
+        if (!this.connections.take(req)) return callback('RATE_LIMITED', false);
+        callback(null, true);
+      },
       serveClient: false,
       adapter:
         // Redis Cluster needs the sharded adapter (SPUBLISH); it is optional on a single Redis 7.
@@ -99,7 +108,6 @@ export class RealtimeGateway implements SeatEventPublisher {
           : createAdapter(pub, sub, { key: `${config.redisKeyPrefix}socket.io` }),
     });
     this.nsp = this.io.of(QUEUE_NAMESPACE);
-    this.nsp.use((socket, next) => this.limitPerAddress(socket, next));
     this.nsp.use((socket, next) => void this.authenticate(socket, next));
     this.nsp.on('connection', (socket) => this.onConnection(socket));
     this.nsp.on('queue:tick', (delta) => void this.fans.onTick(delta));
@@ -142,29 +150,6 @@ export class RealtimeGateway implements SeatEventPublisher {
     );
   }
 
-  /** A cap on concurrent sockets per client address on this instance (abuse limit). */
-  private limitPerAddress(socket: FanSocket, next: (err?: Error) => void): void {
-    const address = clientAddress(socket.request, this.deps.trustProxy);
-    const count = this.socketsPerAddress.get(address) ?? 0;
-    if (count >= this.deps.config.socketsPerIp) {
-      const failure = new Error('RATE_LIMITED') as Error & { data?: unknown };
-      failure.data = { code: 'RATE_LIMITED' };
-      return next(failure);
-    }
-    next();
-  }
-
-  /** Counts a connected socket against its address until it disconnects. */
-  private countAddress(socket: FanSocket): void {
-    const address = clientAddress(socket.request, this.deps.trustProxy);
-    this.socketsPerAddress.set(address, (this.socketsPerAddress.get(address) ?? 0) + 1);
-    socket.once('disconnect', () => {
-      const left = (this.socketsPerAddress.get(address) ?? 1) - 1;
-      if (left > 0) this.socketsPerAddress.set(address, left);
-      else this.socketsPerAddress.delete(address);
-    });
-  }
-
   private async authenticate(socket: FanSocket, next: (err?: Error) => void): Promise<void> {
     try {
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
@@ -185,7 +170,6 @@ export class RealtimeGateway implements SeatEventPublisher {
   private onConnection(socket: FanSocket): void {
     const { claims, entry } = socket.data;
     const { concertId, userId } = claims;
-    this.countAddress(socket);
     void socket.join(fanRoom(concertId, userId));
     this.fans.add(concertId, userId, socket);
 
