@@ -15,7 +15,7 @@ export const QueueAdmitted = z.object({
 });
 export type QueueAdmitted = z.infer<typeof QueueAdmitted>;
 
-export const QueueEndReason = z.enum(['completed', 'expired', 'left', 'removed']);
+export const QueueEndReason = z.enum(['completed', 'expired', 'left', 'removed', 'closed']);
 export type QueueEndReason = z.infer<typeof QueueEndReason>;
 export const QueueEnded = z.object({ concertId: z.number().int(), reason: QueueEndReason });
 export type QueueEnded = z.infer<typeof QueueEnded>;

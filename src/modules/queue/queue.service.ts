@@ -61,6 +61,7 @@ export class QueueService {
       this.config.maxWaiting,
     );
     if (result.expiredNow) this.tellExpired(concertId, userId);
+    if (result.state === 'closed') throw new AppError('SALE_ENDED');
     if (result.state === 'full') {
       throw new AppError('QUEUE_FULL', {
         headers: { 'Retry-After': String(retryAfterSeconds(result.rate)) },
@@ -170,6 +171,25 @@ export class QueueService {
     await this.store.setPolicy(concertId, patch);
     await this.store.registerConcert(concertId);
     return this.policy(concertId);
+  }
+
+  /**
+   * Which of these concerts' sales are over: every schedule has started (a concert without
+   * schedules yet is not over, nor one whose window cannot be read now). Their lines can go.
+   */
+  async salesOver(concertIds: number[]): Promise<number[]> {
+    const now = this.now().getTime();
+    const over = await Promise.all(
+      concertIds.map(async (concertId) => {
+        try {
+          const { saleEndsAt } = await this.saleWindows.get(concertId);
+          return saleEndsAt !== null && saleEndsAt <= now;
+        } catch (err) {
+          return err instanceof AppError && err.code === 'CONCERT_NOT_FOUND';
+        }
+      }),
+    );
+    return concertIds.filter((_, i) => over[i]);
   }
 
   /** Verifies a queue token (401 QUEUE_TOKEN_INVALID otherwise). */

@@ -19,7 +19,8 @@ export type EntryState = 'prequeue' | 'waiting' | 'active';
 
 export interface JoinResult {
   created: boolean;
-  state: EntryState | 'full';
+  /** 'closed': the line was retired (its sale is over). */
+  state: EntryState | 'full' | 'closed';
   eid?: number;
   position?: number;
   rate?: number;
@@ -80,6 +81,8 @@ export const LATE_TICKET_OFFSET = 1_000_000_000;
 const SCRIPT_DIR = new URL('./lua/', import.meta.url).pathname;
 /** Bounded work per script call keeps a tick's cost independent of the line's length. */
 const SWEEP_LIMIT = 500;
+/** A retired line refuses joins this long: well beyond any instance's cached sale window. */
+const RETIRED_TOMBSTONE_SECONDS = 300;
 
 type ScriptName =
   | 'join'
@@ -93,7 +96,8 @@ type ScriptName =
   | 'acquireLease'
   | 'renewLease'
   | 'releaseLease'
-  | 'touchSeen';
+  | 'touchSeen'
+  | 'retire';
 
 /** cjson encodes an empty Lua table as {}; the callers expect arrays. */
 function list<T>(value: unknown): T[] {
@@ -195,6 +199,24 @@ export class QueueStore {
 
   async concerts(): Promise<number[]> {
     return (await this.redis.smembers(this.keys.registry)).map(Number);
+  }
+
+  /**
+   * Retires a concert's line (leader only, fenced): ends every live entry ('closed'), deletes the
+   * line's keys, then takes the concert off the leader's list. Returns the fans whose entry ended,
+   * or null if the lease was refused. Safe to repeat if interrupted.
+   */
+  async retire(concertId: number, token: string): Promise<string[] | null> {
+    const out = await this.json<{ fenced?: boolean; ended?: unknown }>(
+      'retire',
+      ...this.keys.entryKeys(concertId),
+      this.keys.concert(concertId).lease,
+      token,
+      RETIRED_TOMBSTONE_SECONDS,
+    );
+    if (out.fenced) return null;
+    await this.redis.srem(this.keys.registry, concertId);
+    return list<string>(out.ended);
   }
 
   // ---- leader lease ----
