@@ -35,9 +35,4 @@ export class ConnectionsPerAddress {
     });
     return true;
   }
-
-  /** Connections counted for an address now. */
-  of(address: string): number {
-    return this.counts.get(address) ?? 0;
-  }
 }
