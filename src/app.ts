@@ -109,6 +109,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
       tickMs: config.queue.tickMs,
       abandonSeconds: config.queue.abandonSeconds,
       defaults: () => queue.defaults,
+      salesOver: (concertIds) => queue.salesOver(concertIds),
     },
     queueEvents,
     logger,

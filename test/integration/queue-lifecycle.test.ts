@@ -5,6 +5,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createConcert, setQueuePolicy } from '../support/fixtures.js';
 import { client, type Client } from '../support/http.js';
 import { flushPrefix, startTestServer } from '../support/server.js';
+import { connected, firstEvent, queueSocket, seen } from '../support/sockets.js';
 import { bulkFans, type TestFan } from '../support/users.js';
 import { until } from '../support/wait.js';
 
@@ -49,6 +50,18 @@ const guarded = (f: Joined, concertId: number) =>
     token: f.token,
     headers: { 'x-queue-token': f.queueToken },
   });
+
+/** The endings published for a concert's fans from now on. */
+function recordEnded(concertId: number): { userId: number; reason: string }[] {
+  const ended: { userId: number; reason: string }[] = [];
+  server.services.queueEvents.subscribe(
+    (e) =>
+      e.type === 'ended' &&
+      e.concertId === concertId &&
+      ended.push({ userId: e.userId, reason: e.reason }),
+  );
+  return ended;
+}
 
 /** Polls status every 200 ms (a sign of life, as the page does) until stopped. */
 function keepAlive(fans: Joined[]): () => void {
@@ -142,6 +155,48 @@ describe('abandoned places', () => {
   });
 });
 
+describe('admitted fans without a sign of life', () => {
+  it('lose the admission after ABANDON_SECONDS with no socket and no request (expired), and the slot is refilled', async () => {
+    const { concertId } = await createConcert(api);
+    await setQueuePolicy(api, concertId, { maxActive: 1 }); // idle deadline: the default 300 s
+    const [gone, next] = await joinAll(concertId, await bulkFans(server, 2));
+    const stop = keepAlive([next!]);
+    const ended = recordEnded(concertId);
+    try {
+      await until(() => admitted.includes(gone!.id), 5_000, 'first fan admitted');
+      // Its client has gone: no socket, no request. The line moves on within a few seconds.
+      await until(() => admitted.includes(next!.id), 5_000, 'slot refilled');
+    } finally {
+      stop();
+    }
+    expect(ended).toContainEqual({ userId: gone!.id, reason: 'expired' });
+    const res = await status(gone!);
+    expect(res.status).toBe(410);
+    expect(res.body.error.details.reason).toBe('expired');
+  });
+
+  it('keep it while a socket is connected (the booking page), with no request at all', async () => {
+    const { concertId } = await createConcert(api);
+    await setQueuePolicy(api, concertId, { maxActive: 1, paused: true });
+    const [onPage, next] = await joinAll(concertId, await bulkFans(server, 2));
+    const stop = keepAlive([next!]);
+    const ended = recordEnded(concertId);
+    const socket = await connected(queueSocket(server.url, onPage!.queueToken));
+    try {
+      await setQueuePolicy(api, concertId, { paused: false });
+      await firstEvent(socket, 'queue:admitted');
+      await sleep(3_000); // three times ABANDON_SECONDS
+      expect(ended).not.toContainEqual(expect.objectContaining({ userId: onPage!.id }));
+      expect(seen(socket, 'queue:ended')).toEqual([]);
+      expect(admitted).not.toContain(next!.id);
+      expect((await status(onPage!)).body.status).toBe('active');
+    } finally {
+      socket.disconnect();
+      stop();
+    }
+  });
+});
+
 describe('leaving and joining again', () => {
   it('sends the fan to the back, with a new token; the old token is dead', async () => {
     const { concertId } = await createConcert(api);
@@ -151,7 +206,8 @@ describe('leaving and joining again', () => {
     expect((await api.del('/queue', { headers: { 'x-queue-token': a!.queueToken } })).status).toBe(
       204,
     );
-    expect((await status(b!)).body.position).toBe(1);
+    // Positions are exact as of a tick (SPEC §5): b moves up at the next one.
+    await until(async () => (await status(b!)).body.position === 1, 5_000, 'b moved up');
     const again = await api.post(`/concerts/${concertId}/queue`, undefined, { token: a!.token });
     expect(again.status).toBe(201);
     expect(again.body.position).toBe(3);

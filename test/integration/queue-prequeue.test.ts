@@ -26,7 +26,8 @@ afterAll(async () => {
 
 describe('pre-queue', () => {
   it('shuffles early arrivals with a random permutation and puts all of them ahead of later arrivals', async () => {
-    const opensAt = new Date(Date.now() + 2_500);
+    // Room for 200 sequential joins before the sale opens on a loaded machine (2.5 s was not).
+    const opensAt = new Date(Date.now() + 6_000);
     const { concertId } = await createConcert(api, { saleOpensAt: opensAt });
     // Admissions wait until the test has seen the shuffled line.
     await setQueuePolicy(api, concertId, {

@@ -163,3 +163,54 @@ describe('seats and leaving over the socket', () => {
     await admitted;
   });
 });
+
+describe('an admission that ends', () => {
+  it('stops the seat updates of every socket of the fan, on every instance, whoever ended it', async () => {
+    const { concertId, scheduleIds } = await createConcert(api);
+    await setQueuePolicy(api, concertId, { maxActive: 3, paused: true });
+    const [leaving, staying, sameInstance] = await bulkFans(servers[0]!, 3);
+    const tokens = [await join(concertId, leaving!), await join(concertId, staying!)];
+    tokens.push(await join(concertId, sameInstance!));
+    // The leaving fan has a socket on two instances; the others watch on the same two.
+    const watched = await Promise.all(
+      [
+        [servers[0]!, tokens[0]!],
+        [servers[1]!, tokens[0]!],
+        [servers[1]!, tokens[1]!],
+        [servers[0]!, tokens[2]!],
+      ].map(([server, token]) => connected(open(server as RunningServer, token as string))),
+    );
+    const [leaving0, leaving1, staying1, staying0] = watched as [
+      FanSocket,
+      FanSocket,
+      FanSocket,
+      FanSocket,
+    ];
+    await setQueuePolicy(api, concertId, { paused: false });
+    await Promise.all(watched.map((s) => firstEvent(s, 'queue:admitted')));
+    for (const s of watched)
+      expect(await s.emitWithAck('seats:subscribe', { scheduleId: scheduleIds[0]! })).toMatchObject(
+        { ok: true },
+      );
+    const change = (availableSeats: number) => ({
+      scheduleId: scheduleIds[0]!,
+      availableSeats,
+      changes: [{ seatId: 1, status: 'held' as const }],
+    });
+    servers[2]!.services.seatEvents.seatsChanged(change(19));
+    await until(() => watched.every((s) => seen(s, 'seats:changed').length === 1));
+
+    // Ended on a third instance (as booking does after a payment there).
+    await servers[2]!.services.queue.endAdmission(leaving!.id, concertId);
+    await Promise.all([leaving0, leaving1].map((s) => firstEvent(s, 'queue:ended')));
+    servers[2]!.services.seatEvents.seatsChanged(change(18));
+    // The others, on the same two instances, hear it; by then the leaving fan's sockets would have.
+    await until(() => [staying0, staying1].every((s) => seen(s, 'seats:changed').length === 2));
+    await sleep(100);
+    expect(seen(leaving0, 'seats:changed').map((c) => c.availableSeats)).toEqual([19]);
+    expect(seen(leaving1, 'seats:changed').map((c) => c.availableSeats)).toEqual([19]);
+    expect(
+      await leaving0.emitWithAck('seats:subscribe', { scheduleId: scheduleIds[0]! }),
+    ).toMatchObject({ ok: false, error: { code: 'ADMISSION_EXPIRED' } });
+  });
+});

@@ -144,7 +144,7 @@ const WRITES_ON_PURPOSE = new Set([
 
 // Redis keys that change with time rather than with requests: the leader's lease and tick
 // bookkeeping, and seat locks (taken and released inside one request).
-const VOLATILE_KEYS = /\{leader\}|:meta$|:departed$|:lock:/;
+const VOLATILE_KEYS = /\{leader\}|:meta$|:departures$|:lock:/;
 
 const KEY_SIZES = `
 local out = {}

@@ -171,7 +171,13 @@ export class App {
     // After a payment the entry completes: the confirmation stays on screen.
     if (this.view?.name !== 'room' || reason === 'completed' || reason === 'left') return;
     this.goConcerts();
-    this.info(() => (reason === 'expired' ? m().endedExpired : m().endedRemoved));
+    this.info(() =>
+      reason === 'expired'
+        ? m().endedExpired
+        : reason === 'closed'
+          ? m().endedClosed
+          : m().endedRemoved,
+    );
   }
 
   signOut(): void {

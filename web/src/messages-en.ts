@@ -93,6 +93,7 @@ export const en = {
     `${labels.join(', ')} ${labels.length === 1 ? 'was' : 'were'} just taken by another fan.`,
   endedExpired: 'Your booking time is over. Join the line again to continue.',
   endedRemoved: 'Your place was released. Join the line again to continue.',
+  endedClosed: 'The sale for this concert has ended.',
 
   checkoutTitle: 'Pay for your seats',
   heldFor: (clock: string) => `Your seats are held for ${clock}.`,

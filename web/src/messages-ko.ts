@@ -89,6 +89,7 @@ export const ko: Messages = {
   seatsTakenLive: (labels) => `${labels.join(', ')} 좌석을 방금 다른 분이 선점했습니다.`,
   endedExpired: '예매 가능 시간이 끝났습니다. 계속하려면 대기열에 다시 입장하세요.',
   endedRemoved: '대기 순번이 해제되었습니다. 계속하려면 대기열에 다시 입장하세요.',
+  endedClosed: '이 공연의 판매가 종료되었습니다.',
 
   checkoutTitle: '결제하기',
   heldFor: (clock) => `좌석이 ${clock} 동안 선점되어 있습니다.`,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { IsoDateTime } from './common.js';
 import { QUEUE_END_REASONS } from './names.js';
-import type { QueueStatus } from './queue.js';
+import type { QueueSocketStatus } from './queue.js';
 
 // Socket.IO protocol (SPEC §5): namespace `/queue`, handshake `auth: {token: <queueToken>}`.
 // These maps type both ends: the server imports them from here.
@@ -41,7 +41,7 @@ export type AckResult<T> = { ok: true; data: T } | { ok: false; error: AckError 
 export type Ack<T> = (result: AckResult<T>) => void;
 
 export interface ServerToClientEvents {
-  'queue:status': (status: QueueStatus) => void;
+  'queue:status': (status: QueueSocketStatus) => void;
   'queue:admitted': (payload: QueueAdmitted) => void;
   'queue:ended': (payload: QueueEnded) => void;
   'seats:changed': (payload: SeatsChanged) => void;

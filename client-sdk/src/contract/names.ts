@@ -8,4 +8,4 @@ export const QUEUE_TOKEN_HEADER = 'X-Queue-Token';
 export const QUEUE_NAMESPACE = '/queue';
 
 /** Why a fan's place ended (`queue:ended`, and `details.reason` of a 410 from `GET /queue/status`). */
-export const QUEUE_END_REASONS = ['completed', 'expired', 'left', 'removed'] as const;
+export const QUEUE_END_REASONS = ['completed', 'expired', 'left', 'removed', 'closed'] as const;

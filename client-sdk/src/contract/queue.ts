@@ -15,6 +15,15 @@ export const QueueStatus = z.object({
 });
 export type QueueStatus = z.infer<typeof QueueStatus>;
 
+/** `queue:status` on the socket (SPEC §5): the position is exact as of the line's tick `tick`. */
+export const QueueSocketStatus = QueueStatus.extend({
+  /** The fan's arrival number in the waiting line (null in the pre-queue and when active). */
+  ticket: z.number().int().nullable(),
+  /** The admission tick of the concert's line this status is exact as of. */
+  tick: z.number().int(),
+});
+export type QueueSocketStatus = z.infer<typeof QueueSocketStatus>;
+
 export const JoinResponse = QueueStatus.extend({ queueToken: z.string() });
 export type JoinResponse = z.infer<typeof JoinResponse>;
 

@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 // into socket events; anything published here on one instance is local to it — cross-instance
 // delivery is the gateway's job (socket.io Redis adapter).
 
-export type EndReason = 'completed' | 'expired' | 'left' | 'removed';
+export type EndReason = 'completed' | 'expired' | 'left' | 'removed' | 'closed';
 
 export type QueueEvent =
   | { type: 'admitted'; concertId: number; userId: number; activeUntil: number; admittedAt: number }

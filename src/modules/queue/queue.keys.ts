@@ -12,6 +12,7 @@ export interface ConcertKeys {
   eid: string;
   ended: string;
   seen: string;
+  /** zset of the tickets of waiting fans gone since the last tick (other than by admission). */
   departed: string;
   lease: string;
 }
@@ -40,14 +41,26 @@ export class QueueKeys {
       eid: `${tag}eid`,
       ended: `${tag}ended`,
       seen: `${tag}seen`,
-      departed: `${tag}departed`,
+      // A zset since positions became exact as of a tick (formerly a list under `departed`).
+      departed: `${tag}departures`,
       lease: `${tag}lease`,
     };
   }
 
-  /** The nine keys join, status and leave share, in their scripts' KEYS order. */
+  /** The ten keys join, status and leave share, in their scripts' KEYS order. */
   entryKeys(concertId: number): string[] {
     const k = this.concert(concertId);
-    return [k.meta, k.policy, k.prequeue, k.waiting, k.active, k.activeMax, k.eid, k.ended, k.seen];
+    return [
+      k.meta,
+      k.policy,
+      k.prequeue,
+      k.waiting,
+      k.active,
+      k.activeMax,
+      k.eid,
+      k.ended,
+      k.seen,
+      k.departed,
+    ];
   }
 }

@@ -9,7 +9,12 @@ export interface LeaderOptions {
   tickMs: number;
   abandonSeconds: number;
   defaults: () => PolicyDefaults;
+  /** Which of these concerts' sales are over (every schedule started): their lines retire. */
+  salesOver: (concertIds: number[]) => Promise<number[]>;
 }
+
+/** How often (in ticks) the leader looks for lines whose sale is over. */
+const RETIRE_EVERY_TICKS = 30;
 
 /**
  * Exactly one instance leads: it holds a Redis lease (renewed every leaseMs/3) and, every tick,
@@ -22,6 +27,8 @@ export class QueueLeader {
   private leaseTimer: NodeJS.Timeout | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | null = null;
+  /** Ticks run since this instance took the lead (the first one looks for lines to retire). */
+  private ticksLed = 0;
   /** Set by stop(), so a lease check already in flight does not take the lease back. */
   private stopped = false;
   /** Called whenever this instance gains or loses the lead (metrics, tests). */
@@ -92,6 +99,8 @@ export class QueueLeader {
       try {
         await this.maintainLease();
         if (this.lease) await this.runConcertTicks(this.lease);
+        if (this.lease && this.ticksLed++ % RETIRE_EVERY_TICKS === 0)
+          await this.retireFinished(this.lease);
       } catch (err) {
         this.logger.warn({ err: (err as Error).message }, 'queue tick failed');
       }
@@ -130,6 +139,20 @@ export class QueueLeader {
       this.publish(result, admit, shuffled);
     }
     return results;
+  }
+
+  /**
+   * Lines of concerts whose schedules have all started leave the leader's work and Redis: their
+   * remaining fans are told the line closed.
+   */
+  async retireFinished(lease: Lease): Promise<void> {
+    for (const concertId of await this.options.salesOver(await this.store.concerts())) {
+      const ended = await this.store.retire(concertId, lease.token);
+      if (ended === null) return;
+      this.logger.info({ concertId, ended: ended.length }, 'sale over: queue retired');
+      for (const user of ended)
+        this.events.publish({ type: 'ended', concertId, userId: Number(user), reason: 'closed' });
+    }
   }
 
   /** Draws a crypto-random permutation of the pre-queue and applies it atomically. */
@@ -189,6 +212,7 @@ export class QueueLeader {
         { instanceId: this.options.instanceId },
         lease ? 'became queue leader' : 'lost queue leadership',
       );
+      this.ticksLed = 0;
       this.onChange(lease !== null);
     }
   }

@@ -4,6 +4,7 @@ import type {
   AdminQueueStats,
   JoinResponse,
   QueuePolicyPatch,
+  QueueSocketStatus,
   QueueStatus,
 } from '@lineup/client-sdk/contract';
 import type { CatalogueService } from '../catalogue/catalogue.service.js';
@@ -59,6 +60,8 @@ export class QueueService {
       window.saleOpensAt,
       this.config.maxWaiting,
     );
+    if (result.expiredNow) this.tellExpired(concertId, userId);
+    if (result.state === 'closed') throw new AppError('SALE_ENDED');
     if (result.state === 'full') {
       throw new AppError('QUEUE_FULL', {
         headers: { 'Retry-After': String(retryAfterSeconds(result.rate)) },
@@ -68,38 +71,14 @@ export class QueueService {
     return { created: result.created, body: { ...this.view(concertId, result), queueToken } };
   }
 
-  /** The fan's place (SPEC QueueStatus). A waiting fan's call counts as a sign of life. */
+  /** The fan's place (SPEC QueueStatus). The call counts as a sign of life. */
   async status(token: string | undefined): Promise<QueueStatus> {
     const claims = await this.claims(token);
-    const result = await this.store.status(
-      claims.concertId,
-      claims.userId,
-      claims.eid,
-      'status',
-      this.config.activeIdleSeconds,
-    );
-    return this.view(claims.concertId, this.live(result));
+    return this.view(claims.concertId, await this.entry(claims));
   }
 
   async leave(token: string | undefined): Promise<void> {
-    const claims = await this.claims(token);
-    const previous = await this.store.leave(claims.concertId, claims.userId, claims.eid, 'left');
-    if (previous === 'none') {
-      const result = await this.store.status(
-        claims.concertId,
-        claims.userId,
-        claims.eid,
-        'status',
-        this.config.activeIdleSeconds,
-      );
-      this.live(result); // throws 410 for an ended entry, 404 for none
-    }
-    this.events.publish({
-      type: 'ended',
-      concertId: claims.concertId,
-      userId: claims.userId,
-      reason: 'left',
-    });
+    await this.leaveWith(await this.claims(token));
   }
 
   /**
@@ -134,14 +113,7 @@ export class QueueService {
   }
 
   private async requireActiveEntry(claims: QueueClaims): Promise<QueueClaims> {
-    const { concertId, userId } = claims;
-    const result = await this.store.status(
-      concertId,
-      userId,
-      claims.eid,
-      'guard',
-      this.config.activeIdleSeconds,
-    );
+    const result = await this.read(claims, 'guard');
     if (result.state === 'active') return claims;
     if (result.state === 'ended')
       throw new AppError('ADMISSION_EXPIRED', { details: { reason: result.reason } });
@@ -213,6 +185,25 @@ export class QueueService {
     return this.policy(concertId);
   }
 
+  /**
+   * Which of these concerts' sales are over: every schedule has started (a concert without
+   * schedules yet is not over, nor one whose window cannot be read now). Their lines can go.
+   */
+  async salesOver(concertIds: number[]): Promise<number[]> {
+    const now = this.now().getTime();
+    const over = await Promise.all(
+      concertIds.map(async (concertId) => {
+        try {
+          const { saleEndsAt } = await this.saleWindows.get(concertId);
+          return saleEndsAt !== null && saleEndsAt <= now;
+        } catch (err) {
+          return err instanceof AppError && err.code === 'CONCERT_NOT_FOUND';
+        }
+      }),
+    );
+    return concertIds.filter((_, i) => over[i]);
+  }
+
   /** Verifies a queue token (401 QUEUE_TOKEN_INVALID otherwise). */
   async claims(token: string | undefined): Promise<QueueClaims> {
     const claims = await this.tokens.verify(token);
@@ -222,30 +213,23 @@ export class QueueService {
 
   /** The raw state of a live entry (with ticket and tick), as the gateway needs it; 404/410 otherwise. */
   async entry(claims: QueueClaims): Promise<StatusResult> {
-    return this.live(
-      await this.store.status(
-        claims.concertId,
-        claims.userId,
-        claims.eid,
-        'status',
-        this.config.activeIdleSeconds,
-      ),
-    );
+    return this.live(await this.read(claims, 'status'));
+  }
+
+  /** The states of many fans of one concert in one round trip (the gateway's resynchronisation). */
+  async statuses(
+    concertId: number,
+    fans: { userId: number; eid: number }[],
+  ): Promise<StatusResult[]> {
+    const results = await this.store.statuses(concertId, fans, this.config.activeIdleSeconds);
+    results.forEach((r, i) => r.expiredNow && this.tellExpired(concertId, fans[i]!.userId));
+    return results;
   }
 
   /** Leaves on behalf of a verified token (socket `queue:leave`). */
   async leaveWith(claims: QueueClaims): Promise<void> {
     const previous = await this.store.leave(claims.concertId, claims.userId, claims.eid, 'left');
-    if (previous === 'none')
-      this.live(
-        await this.store.status(
-          claims.concertId,
-          claims.userId,
-          claims.eid,
-          'status',
-          this.config.activeIdleSeconds,
-        ),
-      );
+    if (previous === 'none') await this.entry(claims); // throws 410 for an ended entry, 404 for none
     this.events.publish({
       type: 'ended',
       concertId: claims.concertId,
@@ -254,12 +238,35 @@ export class QueueService {
     });
   }
 
+  /** One entry's state; an overdue admission this read ended is told to the fan. */
+  private async read(claims: QueueClaims, mode: 'status' | 'guard'): Promise<StatusResult> {
+    const { concertId, userId, eid } = claims;
+    const result = await this.store.status(
+      concertId,
+      userId,
+      eid,
+      mode,
+      this.config.activeIdleSeconds,
+    );
+    if (result.expiredNow) this.tellExpired(concertId, userId);
+    return result;
+  }
+
+  private tellExpired(concertId: number, userId: number): void {
+    this.events.publish({ type: 'ended', concertId, userId, reason: 'expired' });
+  }
+
   /** Maps a Redis status to a live entry, or throws 410 (ended) / 404 (no entry). */
   private live(result: StatusResult): StatusResult {
     if (result.state === 'ended')
       throw new AppError('ADMISSION_EXPIRED', { details: { reason: result.reason } });
     if (result.state === 'none') throw new AppError('QUEUE_ENTRY_NOT_FOUND');
     return result;
+  }
+
+  /** The socket's `queue:status` (SPEC §5): the view with the fan's ticket and the tick it is exact as of. */
+  socketView(concertId: number, r: StatusResult): QueueSocketStatus {
+    return { ...this.view(concertId, r), ticket: r.ticket ?? null, tick: r.tick ?? 0 };
   }
 
   view(

@@ -19,11 +19,14 @@ export type EntryState = 'prequeue' | 'waiting' | 'active';
 
 export interface JoinResult {
   created: boolean;
-  state: EntryState | 'full';
+  /** 'closed': the line was retired (its sale is over). */
+  state: EntryState | 'full' | 'closed';
   eid?: number;
   position?: number;
   rate?: number;
   activeUntil?: number;
+  /** The fan's admission was past its deadline: this join ended it (and made a new entry). */
+  expiredNow?: boolean;
 }
 
 export interface StatusResult {
@@ -32,10 +35,12 @@ export interface StatusResult {
   rate?: number;
   activeUntil?: number;
   reason?: string;
-  /** The admission tick this answer is exact as of (waiting and pre-queue). */
+  /** The admission tick this answer is exact as of (every live entry). */
   tick?: number;
   /** The fan's ticket (waiting only): its order key in the line. */
   ticket?: number;
+  /** The admission was past its deadline: this read ended it (state 'ended', reason 'expired'). */
+  expiredNow?: boolean;
 }
 
 export interface TickResult {
@@ -76,6 +81,8 @@ export const LATE_TICKET_OFFSET = 1_000_000_000;
 const SCRIPT_DIR = new URL('./lua/', import.meta.url).pathname;
 /** Bounded work per script call keeps a tick's cost independent of the line's length. */
 const SWEEP_LIMIT = 500;
+/** A retired line refuses joins this long: well beyond any instance's cached sale window. */
+const RETIRED_TOMBSTONE_SECONDS = 300;
 
 type ScriptName =
   | 'join'
@@ -89,7 +96,8 @@ type ScriptName =
   | 'acquireLease'
   | 'renewLease'
   | 'releaseLease'
-  | 'touchSeen';
+  | 'touchSeen'
+  | 'retire';
 
 /** cjson encodes an empty Lua table as {}; the callers expect arrays. */
 function list<T>(value: unknown): T[] {
@@ -175,11 +183,9 @@ export class QueueStore {
     eid: number | null,
     reason: 'left' | 'completed' | 'removed',
   ): Promise<EntryState | 'none'> {
-    const k = this.keys.concert(concertId);
     const out = await this.json<{ previous: EntryState | 'none' }>(
       'leave',
       ...this.keys.entryKeys(concertId),
-      k.departed,
       userId,
       eid ?? '',
       reason,
@@ -193,6 +199,24 @@ export class QueueStore {
 
   async concerts(): Promise<number[]> {
     return (await this.redis.smembers(this.keys.registry)).map(Number);
+  }
+
+  /**
+   * Retires a concert's line (leader only, fenced): ends every live entry ('closed'), deletes the
+   * line's keys, then takes the concert off the leader's list. Returns the fans whose entry ended,
+   * or null if the lease was refused. Safe to repeat if interrupted.
+   */
+  async retire(concertId: number, token: string): Promise<string[] | null> {
+    const out = await this.json<{ fenced?: boolean; ended?: unknown }>(
+      'retire',
+      ...this.keys.entryKeys(concertId),
+      this.keys.concert(concertId).lease,
+      token,
+      RETIRED_TOMBSTONE_SECONDS,
+    );
+    if (out.fenced) return null;
+    await this.redis.srem(this.keys.registry, concertId);
+    return list<string>(out.ended);
   }
 
   // ---- leader lease ----
@@ -227,10 +251,6 @@ export class QueueStore {
   // ---- leader work, all fenced by the lease ----
 
   /**
-   * One tick for many concerts in one round trip: per concert, copy the lease (token + expiry)
-   * into its slot, expire admissions, remove abandoned fans, then admit.
-   */
-  /**
    * One tick: per concert, copy the lease (token + expiry) into its slot, expire admissions,
    * remove abandoned fans, then admit — one pipeline per concert (a concert's keys share a slot,
    * so this also holds on Redis Cluster), all concerts in parallel.
@@ -256,7 +276,7 @@ export class QueueStore {
           k.activeMax,
           k.eid,
           k.ended,
-          k.meta,
+          k.seen,
           lease.token,
           SWEEP_LIMIT,
         );
@@ -267,10 +287,11 @@ export class QueueStore {
           k.seen,
           k.prequeue,
           k.waiting,
+          k.active,
+          k.activeMax,
           k.eid,
           k.ended,
           k.departed,
-          k.meta,
           lease.token,
           abandonSeconds,
           SWEEP_LIMIT,
@@ -286,7 +307,8 @@ export class QueueStore {
         return {
           concertId,
           fenced: Boolean(expire?.fenced || abandon?.fenced || admit?.fenced),
-          expired: list<string>(expire?.expired),
+          // Past a deadline, or gone without a sign of life (both end as 'expired').
+          expired: [...list<string>(expire?.expired), ...list<string>(abandon?.expired)],
           removed: list<string>(abandon?.removed),
           admit: admit && !admit.fenced ? normaliseTick(admit) : null,
         };

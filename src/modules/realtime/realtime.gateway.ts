@@ -25,6 +25,7 @@ import type { TickDelta } from './position-book.js';
 import type { SeatEventPublisher } from './seat-events.js';
 import { clientAddress, originAllowed } from '../../infra/http/security.js';
 import { adapterClients } from './adapter-clients.js';
+import { ConnectionsPerAddress } from './connections-per-address.js';
 import { WaitingFans } from './waiting-fans.js';
 
 interface InterServerEvents {
@@ -53,7 +54,12 @@ export interface GatewayDeps {
 }
 
 const fanRoom = (concertId: number, userId: number) => `f:${concertId}:${userId}`;
-const scheduleRoom = (scheduleId: number) => `s:${scheduleId}`;
+const SCHEDULE_ROOM = 's:';
+const scheduleRoom = (scheduleId: number) => `${SCHEDULE_ROOM}${scheduleId}`;
+
+function leaveScheduleRooms(socket: FanSocket): void {
+  for (const room of [...socket.rooms]) if (room.startsWith(SCHEDULE_ROOM)) void socket.leave(room);
+}
 
 /**
  * socket.io on the app's HTTP server (SPEC §5). Any instance can reach any fan through the Redis
@@ -74,18 +80,26 @@ export class RealtimeGateway implements SeatEventPublisher {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly unsubscribe: () => void;
   private closed = false;
-  private readonly socketsPerAddress = new Map<string, number>();
+  private readonly connections: ConnectionsPerAddress;
 
   constructor(private readonly deps: GatewayDeps) {
     const { config } = deps;
+    this.connections = new ConnectionsPerAddress(config.socketsPerIp, (req) =>
+      clientAddress(req, deps.trustProxy),
+    );
     this.fans = new WaitingFans(deps, (socket, status) => socket.emit('queue:status', status));
     const { pub, sub } = adapterClients(deps.redis, deps.logger);
     this.adapterConnections = [pub, sub];
     this.io = new Server(deps.httpServer, {
       // WebSocket only: HTTP long-polling would need sticky sessions across instances.
       transports: ['websocket'],
-      allowRequest: (req, callback) =>
-        callback(null, originAllowed(req.headers.origin, req.headers.host, config.corsOrigins)),
+      allowRequest: (req, callback) => {
+        if (!originAllowed(req.headers.origin, req.headers.host, config.corsOrigins))
+          return callback(null, false);
+        // Refused before any namespace: the client sees a failed upgrade (400, body RATE_LIMITED).
+        if (!this.connections.take(req)) return callback('RATE_LIMITED', false);
+        callback(null, true);
+      },
       serveClient: false,
       adapter:
         // Redis Cluster needs the sharded adapter (SPUBLISH); it is optional on a single Redis 7.
@@ -94,7 +108,6 @@ export class RealtimeGateway implements SeatEventPublisher {
           : createAdapter(pub, sub, { key: `${config.redisKeyPrefix}socket.io` }),
     });
     this.nsp = this.io.of(QUEUE_NAMESPACE);
-    this.nsp.use((socket, next) => this.limitPerAddress(socket, next));
     this.nsp.use((socket, next) => void this.authenticate(socket, next));
     this.nsp.on('connection', (socket) => this.onConnection(socket));
     this.nsp.on('queue:tick', (delta) => void this.fans.onTick(delta));
@@ -105,7 +118,7 @@ export class RealtimeGateway implements SeatEventPublisher {
     const checkMs = Math.max(10, Math.round(config.queue.pushIntervalMs / 10));
     const push = setInterval(() => this.fans.pushDue(checkMs), checkMs);
     const alive = setInterval(
-      () => void this.fans.touchWaiting(),
+      () => void this.fans.touchConnected(),
       Math.max(500, (config.queue.abandonSeconds * 1000) / 3),
     );
     this.timers.push(push, alive);
@@ -137,29 +150,6 @@ export class RealtimeGateway implements SeatEventPublisher {
     );
   }
 
-  /** A cap on concurrent sockets per client address on this instance (abuse limit). */
-  private limitPerAddress(socket: FanSocket, next: (err?: Error) => void): void {
-    const address = clientAddress(socket.request, this.deps.trustProxy);
-    const count = this.socketsPerAddress.get(address) ?? 0;
-    if (count >= this.deps.config.socketsPerIp) {
-      const failure = new Error('RATE_LIMITED') as Error & { data?: unknown };
-      failure.data = { code: 'RATE_LIMITED' };
-      return next(failure);
-    }
-    next();
-  }
-
-  /** Counts a connected socket against its address until it disconnects. */
-  private countAddress(socket: FanSocket): void {
-    const address = clientAddress(socket.request, this.deps.trustProxy);
-    this.socketsPerAddress.set(address, (this.socketsPerAddress.get(address) ?? 0) + 1);
-    socket.once('disconnect', () => {
-      const left = (this.socketsPerAddress.get(address) ?? 1) - 1;
-      if (left > 0) this.socketsPerAddress.set(address, left);
-      else this.socketsPerAddress.delete(address);
-    });
-  }
-
   private async authenticate(socket: FanSocket, next: (err?: Error) => void): Promise<void> {
     try {
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
@@ -180,7 +170,6 @@ export class RealtimeGateway implements SeatEventPublisher {
   private onConnection(socket: FanSocket): void {
     const { claims, entry } = socket.data;
     const { concertId, userId } = claims;
-    this.countAddress(socket);
     void socket.join(fanRoom(concertId, userId));
     this.fans.add(concertId, userId, socket);
 
@@ -191,12 +180,19 @@ export class RealtimeGateway implements SeatEventPublisher {
       void this.catchUp(socket);
     } else this.fans.pushTo(concertId, userId, entry);
 
-    // Admission or ending reaches this socket through the adapter; the fan then stops waiting here.
+    // Admission or ending reaches this socket through the adapter, whichever instance learned of
+    // it; the fan then stops waiting here. An ended admission also ends its seat updates: the
+    // socket leaves its schedule rooms (SPEC §5), on every instance that holds one of its sockets.
+    let endings = 0;
     socket.onAnyOutgoing((event, payload: { admittedAt?: string }) => {
       if (event === 'queue:admitted' && payload?.admittedAt)
         this.deps.onAdmissionNotice?.(Date.parse(payload.admittedAt));
       if (event === 'queue:admitted' || event === 'queue:ended')
         this.fans.untrack(concertId, userId);
+      if (event === 'queue:ended') {
+        endings++;
+        leaveScheduleRooms(socket);
+      }
     });
     // The ack is the last argument whatever comes before it, so a client that sends no payload or
     // extra arguments still gets its answer instead of waiting for one that never comes.
@@ -218,8 +214,14 @@ export class RealtimeGateway implements SeatEventPublisher {
               details: { reason: 'schedule of another concert', status: null, position: null },
             });
           }
+          const endingsBefore = endings;
           await this.deps.queue.requireActive(socket.data.token, userId, concertId);
           await socket.join(scheduleRoom(scheduleId));
+          if (endings !== endingsBefore) {
+            // The admission ended while this was being checked: no seat updates after all.
+            leaveScheduleRooms(socket);
+            throw new AppError('ADMISSION_EXPIRED');
+          }
           return { scheduleId };
         }),
     );
@@ -261,7 +263,7 @@ export class RealtimeGateway implements SeatEventPublisher {
         this.fans.track(socket.data.claims, entry);
         return this.fans.pushTo(concertId, userId, entry);
       }
-      const view = this.deps.queue.view(concertId, entry);
+      const view = this.deps.queue.socketView(concertId, entry);
       socket.emit('queue:status', view);
       if (entry.state === 'active' && view.activeUntil)
         socket.emit('queue:admitted', { concertId, activeUntil: view.activeUntil });

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { QueueStatus } from '@lineup/client-sdk/contract';
+import type { QueueSocketStatus } from '@lineup/client-sdk/contract';
 import type { Config } from '../../config/index.js';
 import type { QueueService } from '../queue/queue.service.js';
 import type { QueueStore, StatusResult } from '../queue/queue.store.js';
@@ -26,7 +26,7 @@ export class WaitingFans<S> {
 
   constructor(
     private readonly deps: WaitingFansDeps,
-    private readonly send: (socket: S, status: QueueStatus) => void,
+    private readonly send: (socket: S, status: QueueSocketStatus) => void,
   ) {}
 
   /** A socket of a fan connected here. */
@@ -72,16 +72,18 @@ export class WaitingFans<S> {
     if (!sockets?.size) return;
     const line = this.lines.get(concertId);
     const fan = line?.fans.get(userId);
-    const status: QueueStatus | null = fan
+    const status: QueueSocketStatus | null = fan
       ? {
           concertId,
           status: fan.state,
           position: fan.position,
           estimatedWaitSeconds: line!.estimatedWaitSeconds(fan),
           activeUntil: null,
+          ticket: fan.ticket,
+          tick: fan.asOfTick,
         }
       : entry
-        ? this.deps.queue.view(concertId, entry)
+        ? this.deps.queue.socketView(concertId, entry)
         : null;
     if (!status) return;
     for (const socket of sockets) this.send(socket, status);
@@ -104,11 +106,14 @@ export class WaitingFans<S> {
     }
   }
 
-  /** A connected socket is a sign of life: one call per concert for all local waiting fans. */
-  async touchWaiting(): Promise<void> {
-    for (const [concertId, line] of this.lines) {
-      if (line.fans.size === 0) continue;
-      await this.deps.store.touchSeen(concertId, [...line.fans.keys()]).catch((err: Error) => {
+  /**
+   * A connected socket is a sign of life, of a waiting fan and of an admitted one (on the booking
+   * page): one call per concert for all fans with a socket here.
+   */
+  async touchConnected(): Promise<void> {
+    for (const [concertId, fans] of this.sockets) {
+      if (fans.size === 0) continue;
+      await this.deps.store.touchSeen(concertId, [...fans.keys()]).catch((err: Error) => {
         this.deps.logger.warn({ err: err.message, concertId }, 'sign-of-life update failed');
       });
     }
@@ -119,11 +124,7 @@ export class WaitingFans<S> {
     const line = this.line(concertId);
     const fans = [...line.fans.values()];
     try {
-      const statuses = await this.deps.store.statuses(
-        concertId,
-        fans,
-        this.deps.config.queue.activeIdleSeconds,
-      );
+      const statuses = await this.deps.queue.statuses(concertId, fans);
       fans.forEach((fan, i) => {
         const status = statuses[i]!;
         if (status.state === 'waiting' || status.state === 'prequeue') {

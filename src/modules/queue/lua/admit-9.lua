@@ -1,8 +1,8 @@
 --[[
   Leader only. One admission tick for one concert: admits the head of the line, as many as
   min(free slots under maxActive, what the admitPerMinute token bucket allows), and measures
-  the admission rate (EWMA) for wait estimates. Also drains `departed` so the caller can tell
-  every instance which tickets left the line since the last tick.
+  the admission rate (EWMA) for wait estimates. Also drains `departures` so the caller can tell
+  every instance which tickets left the line since the last tick (ascending).
 
   Input:
     KEYS[1] lease      this concert's copy of the leader lease
@@ -12,8 +12,8 @@
     KEYS[5] waiting    zset: user -> ticket
     KEYS[6] active     zset: user -> idle deadline (ms)
     KEYS[7] activeMax  zset: user -> hard deadline (ms)
-    KEYS[8] seen       zset: user -> last sign of life
-    KEYS[9] departed   list of tickets
+    KEYS[8] seen       zset: user -> last sign of life (an admission starts one)
+    KEYS[9] departures zset: tickets of waiting fans gone since the last tick (score = ticket)
     ARGV[1] leader lease token
     ARGV[2..5] defaults: maxActive, admitPerMinute, activeIdleSeconds, activeMaxSeconds
 
@@ -24,7 +24,7 @@
 -- @include "fence"
 -- @include "policy"
 
-local lease, meta, policy, prequeue, waiting, active, activeMax, seen, departedKey =
+local lease, meta, policy, prequeue, waiting, active, activeMax, seen, departures =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 if fenced(lease, ARGV[1]) then return cjson.encode({ fenced = true }) end
 local now = nowMs()
@@ -35,14 +35,21 @@ local idleMs = policyNumber(policy, 'activeIdleSeconds', ARGV[4]) * 1000
 local maxMs = policyNumber(policy, 'activeMaxSeconds', ARGV[5]) * 1000
 local paused = redis.call('HGET', policy, 'paused') == '1'
 
-local departed = redis.call('LRANGE', departedKey, 0, -1)
-if #departed > 0 then redis.call('DEL', departedKey) end
+local departed = redis.call('ZRANGE', departures, 0, -1)
+if #departed > 0 then redis.call('DEL', departures) end
 for i = 1, #departed do departed[i] = tonumber(departed[i]) end
 
 local shuffled = redis.call('HGET', meta, 'shuffled') == '1'
 -- The sale time arrives with the first join; until then nothing is known, so nothing moves.
 local opens = tonumber(redis.call('HGET', meta, 'saleOpensAt'))
-local needsShuffle = (not shuffled) and opens ~= nil and now >= opens
+local open = (not shuffled) and opens ~= nil and now >= opens
+if open and redis.call('ZCARD', prequeue) == 0 then
+  -- Nobody came early (and nobody can join the pre-queue any more): nothing to shuffle, and no
+  -- instance needs to re-read its fans as after a shuffle.
+  redis.call('HSET', meta, 'shuffled', '1')
+  shuffled, open = true, false
+end
+local needsShuffle = open
 
 -- Token bucket: refills at perMinute, holds at most one tick's worth (at least 1).
 local capacity = math.max(1, math.ceil(perMinute / 60))
@@ -62,7 +69,8 @@ if shuffled and not paused and waitingCount > 0 then
       local idleUntil, hardUntil = now + idleMs, now + maxMs
       redis.call('ZADD', active, idleUntil, user)
       redis.call('ZADD', activeMax, hardUntil, user)
-      redis.call('ZREM', seen, user)
+      -- From now on signs of life keep the admission (removeAbandoned).
+      redis.call('ZADD', seen, now, user)
       admitted[#admitted + 1] = { user, ticket, math.min(idleUntil, hardUntil) }
     end
     bucket = bucket - #admitted

@@ -7,7 +7,7 @@
     KEYS[3] activeMax  zset: user -> hard deadline (ms)
     KEYS[4] eid        hash: user -> entry id
     KEYS[5] ended      hash: user -> "<entry id>:<reason>"
-    KEYS[6] meta       hash (unused here; keeps every leader script's key list alike)
+    KEYS[6] seen       zset: user -> last sign of life (an ended admission leaves it)
     ARGV[1] leader lease token
     ARGV[2] most entries to expire in one call
 
@@ -17,7 +17,7 @@
 -- @include "fence"
 -- @include "endEntry"
 
-local lease, active, activeMax, eidKey, ended = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local lease, active, activeMax, eidKey, ended, seen = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 if fenced(lease, ARGV[1]) then return cjson.encode({ fenced = true }) end
 local now = nowMs()
 local limit = tonumber(ARGV[2])
@@ -31,6 +31,7 @@ for _, key in ipairs({ active, activeMax }) do
       seenUser[user] = true
       redis.call('ZREM', active, user)
       redis.call('ZREM', activeMax, user)
+      redis.call('ZREM', seen, user)
       endEntry(eidKey, ended, user, 'expired')
       expired[#expired + 1] = user
     end

@@ -1,11 +1,11 @@
 --[[
   Ends a fan's entry, whatever its state: the fan left ('left') or paid ('completed').
-  A waiting fan's ticket is recorded in `departed` so the next tick tells every instance that
-  the fans behind moved up.
+  A waiting fan's ticket is recorded in `departures` so the next tick tells every instance that
+  the fans behind moved up (until then they keep their places: see waitingPosition).
 
   Input:
-    KEYS[1..9] meta, policy, prequeue, waiting, active, activeMax, eid, ended, seen (as join-9)
-    KEYS[10]   departed  list: tickets of waiting fans removed since the last tick
+    KEYS[1..10] meta, policy, prequeue, waiting, active, activeMax, eid, ended, seen, departures
+                (as join-10)
     ARGV[1] user id
     ARGV[2] entry id from the queue token, or '' to end whatever entry the fan has
     ARGV[3] reason: 'left' | 'completed' | 'removed'
@@ -14,7 +14,7 @@
 ]]
 -- @include "endEntry"
 
-local prequeue, waiting, active, activeMax, eidKey, ended, seen, departed =
+local prequeue, waiting, active, activeMax, eidKey, ended, seen, departures =
   KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 local user, tokenEid, reason = ARGV[1], ARGV[2], ARGV[3]
 
@@ -33,7 +33,7 @@ else
   local ticket = redis.call('ZSCORE', waiting, user)
   if ticket then
     redis.call('ZREM', waiting, user)
-    redis.call('RPUSH', departed, ticket)
+    redis.call('ZADD', departures, ticket, ticket)
     previous = 'waiting'
   end
 end

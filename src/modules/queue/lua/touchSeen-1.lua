@@ -1,6 +1,7 @@
 --[[
-  Marks many waiting fans as alive at once (their sockets are connected to this instance):
-  one call per concert per interval, however many fans, instead of one per fan.
+  Marks many fans (waiting or admitted) as alive at once (their sockets are connected to this
+  instance): one call per concert per interval, however many fans, instead of one per fan.
+  Fans whose entry has ended are not in `seen` and stay out.
 
   Input:
     KEYS[1] seen   zset: user -> last sign of life (ms)

@@ -11,45 +11,63 @@
     KEYS[7] eid        hash: user -> entry id of the live entry
     KEYS[8] ended      hash: user -> "<entry id>:<reason>"
     KEYS[9] seen       zset: user -> last sign of life (ms)
+    KEYS[10] departures zset: tickets of waiting fans gone since the last tick (not admitted)
     ARGV[1] user id
     ARGV[2] saleOpensAt (ms since epoch)
     ARGV[3] default maxWaiting
     ARGV[4] LATE offset added to the tickets of fans arriving after the sale opened
 
-  Output: JSON {created, state = prequeue|waiting|active|full, eid, position, rate, activeUntil}
-          (rate: measured admissions per second, absent until known)
+  An admission past its deadline ends here (reason expired) and the fan joins anew.
+
+  Output: JSON {created, state = prequeue|waiting|active|full|closed, eid, position, rate, activeUntil,
+          expiredNow (an overdue admission of this fan ended)}
+          (rate: measured admissions per second, absent until known; position exact as of the
+          last tick, see waitingPosition)
 ]]
 -- @include "now"
 -- @include "policy"
 -- @include "waitingPosition"
+-- @include "endEntry"
+-- @include "overdue"
 
-local meta, policy, prequeue, waiting, active, activeMax, eidKey, ended, seen =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+local meta, policy, prequeue, waiting, active, activeMax, eidKey, ended, seen, departures =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 local user = ARGV[1]
 local now = nowMs()
+-- A retired line (retire-11): its sale is over, whatever a cached sale window says.
+if redis.call('HGET', meta, 'retired') == '1' then return cjson.encode({ state = 'closed' }) end
 redis.call('HSETNX', meta, 'saleOpensAt', ARGV[2])
 
 local eid = redis.call('HGET', eidKey, user)
-if eid then
-  local idle = redis.call('ZSCORE', active, user)
-  if idle then
-    local hard = redis.call('ZSCORE', activeMax, user)
+local expiredNow = false
+local idle = eid and redis.call('ZSCORE', active, user)
+if idle then
+  local hard = tonumber(redis.call('ZSCORE', activeMax, user) or idle)
+  idle = tonumber(idle)
+  expiredNow = endIfOverdue(active, activeMax, eidKey, ended, seen, user, idle, hard, now)
+  if expiredNow then
+    eid = nil
+  else
+    redis.call('ZADD', seen, now, user)
     return cjson.encode({ created = false, state = 'active', eid = tonumber(eid),
-      activeUntil = math.min(tonumber(idle), tonumber(hard or idle)) })
+      activeUntil = math.min(idle, hard) })
   end
+end
+if eid then
   redis.call('ZADD', seen, 'XX', now, user)
   if redis.call('ZSCORE', prequeue, user) then
     return cjson.encode({ created = false, state = 'prequeue', eid = tonumber(eid),
       position = redis.call('ZCARD', prequeue) })
   end
   return cjson.encode({ created = false, state = 'waiting', eid = tonumber(eid),
-    position = waitingPosition(meta, prequeue, waiting, user),
+    position = waitingPosition(meta, prequeue, waiting, departures, user),
     rate = tonumber(redis.call('HGET', meta, 'ewma')) })
 end
 
 local maxWaiting = policyNumber(policy, 'maxWaiting', ARGV[3])
 if redis.call('ZCARD', waiting) + redis.call('ZCARD', prequeue) >= maxWaiting then
-  return cjson.encode({ created = false, state = 'full', rate = tonumber(redis.call('HGET', meta, 'ewma')) })
+  return cjson.encode({ created = false, state = 'full', rate = tonumber(redis.call('HGET', meta, 'ewma')),
+    expiredNow = expiredNow })
 end
 
 local newEid = redis.call('HINCRBY', meta, 'seq', 1)
@@ -60,9 +78,9 @@ local saleOpensAt = tonumber(redis.call('HGET', meta, 'saleOpensAt'))
 if now < saleOpensAt and redis.call('HGET', meta, 'shuffled') ~= '1' then
   redis.call('ZADD', prequeue, newEid, user)
   return cjson.encode({ created = true, state = 'prequeue', eid = newEid,
-    position = redis.call('ZCARD', prequeue) })
+    position = redis.call('ZCARD', prequeue), expiredNow = expiredNow })
 end
 redis.call('ZADD', waiting, tonumber(ARGV[4]) + newEid, user)
 return cjson.encode({ created = true, state = 'waiting', eid = newEid,
-  position = waitingPosition(meta, prequeue, waiting, user),
-    rate = tonumber(redis.call('HGET', meta, 'ewma')) })
+  position = waitingPosition(meta, prequeue, waiting, departures, user),
+  rate = tonumber(redis.call('HGET', meta, 'ewma')), expiredNow = expiredNow })
