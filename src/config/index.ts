@@ -115,6 +115,8 @@ export interface Config {
     chargeMin: number;
     chargeMax: number;
     balanceCap: number;
+    /** The smallest withdrawal; the largest is the balance (SPEC §2). */
+    withdrawMin: number;
   };
 }
 
@@ -174,6 +176,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       holdSeconds: env.HOLD_SECONDS,
       maxSeatsPerUser: env.MAX_SEATS_PER_USER,
     },
-    points: { chargeMin: 1_000, chargeMax: 1_000_000, balanceCap: 10_000_000 },
+    points: { chargeMin: 1_000, chargeMax: 1_000_000, balanceCap: 10_000_000, withdrawMin: 1_000 },
   };
 }

@@ -1,7 +1,12 @@
 import { Migration20261121000000_initial } from './Migration20261121000000_initial.js';
+import { Migration20261215000000_withdrawalLedgerType } from './Migration20261215000000_withdrawalLedgerType.js';
 
 // Listed explicitly (not discovered from disk) so the same list works from src/ under tsx and
 // vitest and from dist/ after the build.
 export const migrationsList = [
   { name: 'Migration20261121000000_initial', class: Migration20261121000000_initial },
+  {
+    name: 'Migration20261215000000_withdrawalLedgerType',
+    class: Migration20261215000000_withdrawalLedgerType,
+  },
 ];
