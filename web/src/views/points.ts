@@ -1,8 +1,9 @@
 // The points part of My tickets: withdrawing points, and the ledger newest first.
 import type { LedgerItem } from '@lineup/client-sdk';
 import type { App } from '../app.js';
-import { fill, h, randomKey } from '../dom.js';
+import { fill, h } from '../dom.js';
 import { dateTime, m, won } from '../i18n.js';
+import { submitAmount } from './charge.js';
 
 const PAGE = 10;
 
@@ -52,30 +53,10 @@ export function withdrawForm(app: App, onWithdrawn: () => void): HTMLElement {
         ),
       ),
   );
-  // One key per amount typed, as for a charge: a double submit withdraws once.
-  let key = randomKey();
-  let keyFor = '';
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    const amount = Number(input.value);
-    if (String(amount) !== keyFor) {
-      key = randomKey();
-      keyFor = String(amount);
-    }
-    submit.disabled = true;
-    app.session.sdk
-      .withdrawPoints(amount, { idempotencyKey: key })
-      .then(({ balance: after }) => {
-        app.session.balance = after;
-        keyFor = '';
-        onWithdrawn();
-        app.renderHeader();
-        app.info(() => m().withdrawn(won(amount), won(after)));
-      })
-      .catch((err: unknown) => app.error(err))
-      .finally(() => {
-        submit.disabled = false;
-      });
+  submitAmount(app, form, input, submit, {
+    send: (amount, key) => app.session.sdk.withdrawPoints(amount, { idempotencyKey: key }),
+    done: onWithdrawn,
+    told: (amount, after) => m().withdrawn(won(amount), won(after)),
   });
   return form;
 }
