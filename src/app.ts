@@ -9,6 +9,7 @@ import type { Config } from './config/index.js';
 import type { Orm } from './infra/db/orm.js';
 import { Api } from './infra/http/api.js';
 import { errorMiddleware, notFound } from './infra/http/error-middleware.js';
+import { httpLogSerializers } from './infra/log-redaction.js';
 import { requestContext } from './infra/logger.js';
 import { AccessTokens } from './modules/accounts/access-tokens.js';
 import { AccountsRepository } from './modules/accounts/accounts.repository.js';
@@ -243,7 +244,12 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     requestContext.run({ reqId }, next);
   });
   app.use(
-    pinoHttp({ logger, genReqId: (req) => (req as express.Request).requestId ?? randomUUID() }),
+    pinoHttp({
+      logger,
+      genReqId: (req) => (req as express.Request).requestId ?? randomUUID(),
+      // pino-http sets its own req/res/err serializers on the child it logs with: these redact.
+      serializers: httpLogSerializers,
+    }),
   );
   app.use(express.json({ limit: BODY_LIMIT }));
   app.use((_req, _res, next) => RequestContext.create(orm.em, next));

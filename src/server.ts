@@ -6,6 +6,7 @@ import type { Config } from './config/index.js';
 import { createApp, type AppDeps, type AppServices } from './app.js';
 import { migrate, ensureDatabase } from './infra/db/migrate.js';
 import { createOrm, type Orm } from './infra/db/orm.js';
+import { withRedaction } from './infra/log-redaction.js';
 import { createLogger } from './infra/logger.js';
 import { createRedis } from './infra/redis/client.js';
 import { seedIfEmpty } from './seed/demo-seed.js';
@@ -42,7 +43,10 @@ export async function startServer(
   config: Config,
   options: StartOptions = {},
 ): Promise<RunningServer> {
-  const logger = options.logger ?? createLogger(config.logLevel, config.instanceId);
+  // A logger given by the caller gets the same redaction as the app's own.
+  const logger = options.logger
+    ? withRedaction(options.logger)
+    : createLogger(config.logLevel, config.instanceId);
   const startLeader = options.startLeader ?? true;
   await ensureDatabase(config.databaseUrl, logger);
   const orm = await createOrm(config.databaseUrl, logger);

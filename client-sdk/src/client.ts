@@ -124,6 +124,20 @@ export class LineupClient {
     });
   }
 
+  /**
+   * `POST /users/me/points/withdraw`: pays points back out, from 1,000 up to the balance.
+   * Throws `INSUFFICIENT_POINTS` (402, `details.balance`) over the balance and
+   * `WITHDRAW_AMOUNT_OUT_OF_RANGE` (422) below 1,000 or above 10,000,000.
+   */
+  withdrawPoints(amount: number, options: IdempotencyOptions = {}): Promise<BalanceResponse> {
+    return this.call({
+      method: 'POST',
+      path: '/users/me/points/withdraw',
+      body: { amount },
+      idempotencyKey: options.idempotencyKey,
+    });
+  }
+
   /** The points ledger, newest first; pass `nextCursor` back as `cursor` for the next page. */
   history(options: HistoryOptions = {}): Promise<HistoryResponse> {
     return this.call({ method: 'GET', path: '/users/me/points/history' + query(options) });

@@ -153,6 +153,8 @@ export interface Config {
     chargeMin: number;
     chargeMax: number;
     balanceCap: number;
+    /** The smallest withdrawal; the largest is the balance (SPEC §2). */
+    withdrawMin: number;
   };
 }
 
@@ -214,6 +216,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       reconcileMs: env.SEAT_RECONCILE_MS,
     },
     idempotency: { retentionSeconds: env.IDEMPOTENCY_RETENTION_SECONDS },
-    points: { chargeMin: 1_000, chargeMax: 1_000_000, balanceCap: 10_000_000 },
+    points: { chargeMin: 1_000, chargeMax: 1_000_000, balanceCap: 10_000_000, withdrawMin: 1_000 },
   };
 }

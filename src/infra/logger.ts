@@ -1,17 +1,30 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { redactionOptions } from './log-redaction.js';
 
 // Every log line written while serving a request (or a socket event) carries that request's id,
 // wherever in the code it is logged from: the id travels in AsyncLocalStorage, pino's mixin reads it.
 export const requestContext = new AsyncLocalStorage<{ reqId: string }>();
 
-export function createLogger(level: string, instanceId: string): Logger {
-  return pino({
-    level,
-    base: { instance: instanceId },
-    mixin: () => {
-      const store = requestContext.getStore();
-      return store ? { reqId: store.reqId } : {};
+/**
+ * The app's logger: credentials redacted in every line (log-redaction.ts). `destination`
+ * defaults to stdout; tests capture what the server writes through it.
+ */
+export function createLogger(
+  level: string,
+  instanceId: string,
+  destination?: DestinationStream,
+): Logger {
+  return pino(
+    {
+      level,
+      base: { instance: instanceId },
+      ...redactionOptions,
+      mixin: () => {
+        const store = requestContext.getStore();
+        return store ? { reqId: store.reqId } : {};
+      },
     },
-  });
+    destination,
+  );
 }

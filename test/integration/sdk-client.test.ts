@@ -135,6 +135,33 @@ describe('LineupClient against a real server', () => {
     expect(await other.balance()).toEqual({ balance: 12_000 });
   });
 
+  it('withdraws points with a replayed Idempotency-Key; refusals are LineupErrors', async () => {
+    const fan = await newFan();
+    await fan.sdk.charge(10_000);
+    const first = await fan.sdk.withdrawPoints(4_000, { idempotencyKey: 'sdk-withdraw-1' });
+    const replay = await fan.sdk.withdrawPoints(4_000, { idempotencyKey: 'sdk-withdraw-1' });
+    expect(first).toEqual({ balance: 6_000 });
+    expect(replay).toEqual({ balance: 6_000 });
+    const reused = await failure(
+      fan.sdk.withdrawPoints(5_000, { idempotencyKey: 'sdk-withdraw-1' }),
+    );
+    expect(reused).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', status: 422 });
+    expect(await failure(fan.sdk.withdrawPoints(6_001))).toMatchObject({
+      code: 'INSUFFICIENT_POINTS',
+      status: 402,
+      details: { amount: 6_001, balance: 6_000 },
+    });
+    expect(await failure(fan.sdk.withdrawPoints(999))).toMatchObject({
+      code: 'WITHDRAW_AMOUNT_OUT_OF_RANGE',
+      status: 422,
+    });
+    const page = await fan.sdk.history();
+    expect(page.items.map((i) => [i.type, i.amount, i.balanceAfter])).toEqual([
+      ['withdrawal', -4_000, 6_000],
+      ['charge', 10_000, 10_000],
+    ]);
+  });
+
   it('throws LineupError with the SPEC code and status', async () => {
     const fan = await newFan();
     const taken = await failure(

@@ -34,7 +34,7 @@ export interface Endpoint {
 export const FUZZ_ROUTES = {
   http: [
     'POST /users', 'POST /auth/login', 'GET /users/me/points', 'POST /users/me/points/charge',
-    'GET /users/me/points/history', 'GET /concerts', 'POST /concerts/:concertId/queue',
+    'POST /users/me/points/withdraw', 'GET /users/me/points/history', 'GET /concerts', 'POST /concerts/:concertId/queue',
     'GET /queue/status', 'DELETE /queue', 'POST /admin/venues', 'POST /admin/concerts',
     'POST /admin/concerts/:id/schedules', 'GET /admin/concerts/:id/queue',
     'PATCH /admin/concerts/:id/queue', 'GET /admin/stats',
@@ -158,6 +158,7 @@ export async function httpFuzzWorld(): Promise<HttpFuzzWorld> {
     { method: 'POST', path: '/auth/login', auth: [], valid: () => ({ phone: login.phone, password: 'password123' }) },
     { method: 'GET', path: '/users/me/points', auth: fan(payer!.token) },
     { method: 'POST', path: '/users/me/points/charge', auth: fan(payer!.token), idempotent: true, valid: () => ({ amount: 1_000 }) },
+    { method: 'POST', path: '/users/me/points/withdraw', auth: fan(payer!.token), idempotent: true, valid: () => ({ amount: 1_000 }) },
     { method: 'GET', path: '/users/me/points/history', auth: fan(payer!.token), query: true },
     { method: 'GET', path: '/concerts', auth: [], query: true },
     { method: 'POST', path: '/concerts/:concertId/queue', params: { concertId: concerts }, auth: fan(booker!.token) },

@@ -44,7 +44,12 @@ describe('loadConfig', () => {
       },
       booking: { holdSeconds: 300, maxSeatsPerUser: 4, reconcileMs: 2000 },
       idempotency: { retentionSeconds: 86_400 },
-      points: { chargeMin: 1_000, chargeMax: 1_000_000, balanceCap: 10_000_000 },
+      points: {
+        chargeMin: 1_000,
+        chargeMax: 1_000_000,
+        balanceCap: 10_000_000,
+        withdrawMin: 1_000,
+      },
     });
     // Outside production, development secrets stand in for the missing ones.
     expect(config.authJwtSecret.length).toBeGreaterThanOrEqual(16);

@@ -68,6 +68,18 @@ describe('the page’s error sentences', () => {
       'You do not have enough points to pay ₩150,000. Charge points and try again (4 attempts left before the hold is released).',
     );
     expect(describeError(poor, undefined, 'ko')).toContain('₩150,000');
+    // A withdrawal's refusal carries the balance: no "charge points", no attempts.
+    const short = new LineupError({
+      code: 'INSUFFICIENT_POINTS',
+      status: 402,
+      details: { amount: 40_000, balance: 30_000 },
+    });
+    expect(describeError(short, undefined, 'en')).toBe(
+      'You have ₩30,000 in points, not enough for ₩40,000.',
+    );
+    expect(describeError(short, undefined, 'ko')).toBe(
+      '보유 포인트(₩30,000)가 ₩40,000보다 적습니다.',
+    );
 
     const invalid = new LineupError({
       code: 'VALIDATION_FAILED',

@@ -21,11 +21,18 @@ const en: Record<string, Sentence> = {
   INVALID_CREDENTIALS: () => 'The phone number or password is not right.',
   QUEUE_TOKEN_INVALID: () =>
     'Your place in line could not be verified. Please join the line again.',
-  INSUFFICIENT_POINTS: (f) =>
-    `You do not have enough points to pay ${won(num(f.details.amount) ?? 0)}. Charge points and try again` +
-    (num(f.details.attemptsLeft) !== undefined
-      ? ` (${num(f.details.attemptsLeft)} attempts left before the hold is released).`
-      : '.'),
+  INSUFFICIENT_POINTS: (f) => {
+    const amount = won(num(f.details.amount) ?? 0);
+    const balance = num(f.details.balance);
+    // A withdrawal says what the balance is; a payment says how many tries are left.
+    if (balance !== undefined)
+      return `You have ${won(balance)} in points, not enough for ${amount}.`;
+    const left = num(f.details.attemptsLeft);
+    return (
+      `You do not have enough points to pay ${amount}. Charge points and try again` +
+      (left !== undefined ? ` (${left} attempts left before the hold is released).` : '.')
+    );
+  },
   NOT_ADMITTED: (f) =>
     num(f.details.position)
       ? `It is not your turn yet: you are number ${num(f.details.position)} in line.`
@@ -61,6 +68,8 @@ const en: Record<string, Sentence> = {
     'The page sent a request in a format the server does not accept. Please reload.',
   CHARGE_AMOUNT_OUT_OF_RANGE: () => 'You can charge from ₩1,000 to ₩1,000,000 at a time.',
   BALANCE_LIMIT_EXCEEDED: () => 'Your points balance cannot go above ₩10,000,000.',
+  WITHDRAW_AMOUNT_OUT_OF_RANGE: (f) =>
+    `You can withdraw from ${won(num(f.details.min) ?? 1_000)} up to your balance at a time.`,
   SEAT_LIMIT_EXCEEDED: (f) =>
     `You can hold or buy at most ${num(f.details.max) ?? 4} seats for one performance.`,
   RATE_LIMITED: (f) => `Too many requests. Please try again in ${f.retry ?? 'a moment'}.`,
@@ -82,11 +91,16 @@ const ko: Record<string, Sentence> = {
   UNAUTHENTICATED: () => '로그인이 만료되었습니다. 다시 로그인해 주세요.',
   INVALID_CREDENTIALS: () => '휴대폰 번호 또는 비밀번호가 올바르지 않습니다.',
   QUEUE_TOKEN_INVALID: () => '대기 순번을 확인할 수 없습니다. 대기열에 다시 입장해 주세요.',
-  INSUFFICIENT_POINTS: (f) =>
-    `${won(num(f.details.amount) ?? 0)}을(를) 결제하기에 포인트가 부족합니다. 포인트를 충전한 뒤 다시 시도해 주세요` +
-    (num(f.details.attemptsLeft) !== undefined
-      ? ` (${num(f.details.attemptsLeft)}번 더 실패하면 좌석 선점이 해제됩니다).`
-      : '.'),
+  INSUFFICIENT_POINTS: (f) => {
+    const amount = won(num(f.details.amount) ?? 0);
+    const balance = num(f.details.balance);
+    if (balance !== undefined) return `보유 포인트(${won(balance)})가 ${amount}보다 적습니다.`;
+    const left = num(f.details.attemptsLeft);
+    return (
+      `${amount}을(를) 결제하기에 포인트가 부족합니다. 포인트를 충전한 뒤 다시 시도해 주세요` +
+      (left !== undefined ? ` (${left}번 더 실패하면 좌석 선점이 해제됩니다).` : '.')
+    );
+  },
   NOT_ADMITTED: (f) =>
     num(f.details.position)
       ? `아직 입장 차례가 아닙니다. 현재 대기 순번은 ${num(f.details.position)}번입니다.`
@@ -118,6 +132,8 @@ const ko: Record<string, Sentence> = {
   UNSUPPORTED_MEDIA_TYPE: () => '서버가 받을 수 없는 형식의 요청입니다. 새로고침해 주세요.',
   CHARGE_AMOUNT_OUT_OF_RANGE: () => '한 번에 1,000원부터 1,000,000원까지 충전할 수 있습니다.',
   BALANCE_LIMIT_EXCEEDED: () => '포인트 잔액은 10,000,000원을 넘을 수 없습니다.',
+  WITHDRAW_AMOUNT_OUT_OF_RANGE: (f) =>
+    `한 번에 ${won(num(f.details.min) ?? 1_000)}부터 보유 포인트까지 출금할 수 있습니다.`,
   SEAT_LIMIT_EXCEEDED: (f) =>
     `한 회차에 최대 ${num(f.details.max) ?? 4}석까지 선점하거나 구매할 수 있습니다.`,
   RATE_LIMITED: (f) => `요청이 너무 많습니다. ${f.retry ?? '잠시'} 후에 다시 시도해 주세요.`,

@@ -9,7 +9,17 @@ export type BalanceResponse = z.infer<typeof BalanceResponse>;
 export const ChargeBody = z.strictObject({ amount: z.number().int() });
 export type ChargeBody = z.infer<typeof ChargeBody>;
 
-export const LedgerType = z.enum(['charge', 'payment', 'refund']);
+// 1,000 up to the balance (at most 10,000,000): outside that range 422 WITHDRAW_AMOUNT_OUT_OF_RANGE,
+// over the balance 402 INSUFFICIENT_POINTS (with details.balance). The schema, as for a charge,
+// only insists on a whole, safe number.
+export const WithdrawBody = z.strictObject({ amount: z.number().int() });
+export type WithdrawBody = z.infer<typeof WithdrawBody>;
+
+/** The codes a withdrawal itself may answer (besides validation, auth and idempotency). */
+export const WithdrawErrorCode = z.enum(['INSUFFICIENT_POINTS', 'WITHDRAW_AMOUNT_OUT_OF_RANGE']);
+export type WithdrawErrorCode = z.infer<typeof WithdrawErrorCode>;
+
+export const LedgerType = z.enum(['charge', 'payment', 'refund', 'withdrawal']);
 export const LedgerItem = z.object({
   id: z.number().int(),
   type: LedgerType,

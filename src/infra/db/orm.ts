@@ -6,7 +6,7 @@ import { migrationsList } from './migrations/index.js';
 
 export type Orm = MikroORM;
 
-export function ormOptions(databaseUrl: string, poolMax = 20): Options {
+export function ormOptions(databaseUrl: string, poolMax = 20, logger?: Logger): Options {
   return {
     clientUrl: databaseUrl,
     entities,
@@ -25,6 +25,8 @@ export function ormOptions(databaseUrl: string, poolMax = 20): Options {
     pool: { min: 0, max: poolMax },
     // Dates as timestamptz, returned as Date objects in UTC.
     forceUtcTimezone: true,
+    // knex's own warnings ("Connection Error: ...") go to the app's logger, not the console.
+    ...(logger ? { driverOptions: { log: knexLog(logger) } } : {}),
   };
 }
 
@@ -33,7 +35,17 @@ export async function createOrm(
   logger?: Logger,
   poolMax?: number,
 ): Promise<Orm> {
-  const orm = await MikroORM.init(ormOptions(databaseUrl, poolMax));
+  const orm = await MikroORM.init(ormOptions(databaseUrl, poolMax, logger));
   logger?.debug('connected to PostgreSQL');
   return orm;
+}
+
+function knexLog(logger: Logger) {
+  const log = logger.child({ component: 'knex' });
+  return {
+    warn: (message: unknown) => log.warn(String(message)),
+    error: (message: unknown) => log.error(String(message)),
+    deprecate: (message: unknown) => log.warn(String(message)),
+    debug: (message: unknown) => log.debug(String(message)),
+  };
 }

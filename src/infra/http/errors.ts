@@ -39,6 +39,10 @@ export const ERRORS = {
     message: 'A charge must be between 1,000 and 1,000,000.',
   },
   BALANCE_LIMIT_EXCEEDED: { status: 422, message: 'The balance would exceed 10,000,000.' },
+  WITHDRAW_AMOUNT_OUT_OF_RANGE: {
+    status: 422,
+    message: 'A withdrawal must be between 1,000 and 10,000,000.',
+  },
   SEAT_LIMIT_EXCEEDED: { status: 422, message: 'Too many seats for one fan on this schedule.' },
   IDEMPOTENCY_KEY_REUSED: {
     status: 422,

@@ -1,6 +1,6 @@
 import { BigIntType, EntitySchema, type Opt } from '@mikro-orm/core';
 
-export type LedgerType = 'charge' | 'payment' | 'refund';
+export type LedgerType = 'charge' | 'payment' | 'refund' | 'withdrawal';
 
 /** One row per user; the balance is also the sum of that user's ledger (checked by tests). */
 export class Wallet {

@@ -5,6 +5,7 @@ import {
   ChargeBody,
   HistoryQuery,
   HistoryResponse,
+  WithdrawBody,
 } from '@lineup/client-sdk/contract';
 import type { IdempotencyService } from '../idempotency/idempotency.service.js';
 import {
@@ -55,6 +56,38 @@ export function pointsRoutes(
       const userId = req.auth!.userId;
       const stored = await idempotency.run(idempotentRequest(req), 200, (tx) =>
         points.charge(tx, userId, body.amount),
+      );
+      sendStored(res, stored);
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/users/me/points/withdraw',
+      summary: 'Withdraw points back to the fan (1,000 up to the balance)',
+      tags: ['points'],
+      auth: 'user',
+      headers: IDEMPOTENCY_HEADER,
+      body: WithdrawBody,
+      responses: {
+        200: { description: 'New balance', schema: BalanceResponse },
+        402: {
+          description: 'INSUFFICIENT_POINTS (details.amount, details.balance)',
+          schema: ErrorEnvelope,
+        },
+        409: { description: 'IDEMPOTENCY_KEY_IN_USE', schema: ErrorEnvelope },
+        422: {
+          description:
+            'WITHDRAW_AMOUNT_OUT_OF_RANGE (details.min, details.max), IDEMPOTENCY_KEY_REUSED',
+          schema: ErrorEnvelope,
+        },
+      },
+    },
+    async ({ body, req, res }) => {
+      const userId = req.auth!.userId;
+      const stored = await idempotency.run(idempotentRequest(req), 200, (tx) =>
+        points.withdraw(tx, userId, body.amount),
       );
       sendStored(res, stored);
     },

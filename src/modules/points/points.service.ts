@@ -41,6 +41,35 @@ export class PointsService {
   }
 
   /**
+   * Pays points back out to the fan (seed policy: points can be refunded), from `withdrawMin` up
+   * to the balance. Same conditional update as every other change, so concurrent withdrawals,
+   * payments and charges serialise on the wallet row and the balance never goes below zero.
+   */
+  async withdraw(tx: EntityManager, userId: number, amount: number): Promise<BalanceResponse> {
+    // Above the cap no balance can cover it: a malformed amount, not a shortfall.
+    if (amount < this.limits.withdrawMin || amount > this.limits.balanceCap) {
+      throw new AppError('WITHDRAW_AMOUNT_OUT_OF_RANGE', {
+        details: { min: this.limits.withdrawMin, max: this.limits.balanceCap },
+      });
+    }
+    const balance = await this.repo.applyChange(tx, {
+      userId,
+      delta: -amount,
+      cap: this.limits.balanceCap,
+      type: 'withdrawal',
+    });
+    if (balance === null) {
+      const current = await this.repo.balance(tx, userId);
+      if (current === null) throw new AppError('USER_NOT_FOUND');
+      throw new AppError('INSUFFICIENT_POINTS', {
+        message: 'Not enough points to withdraw this amount.',
+        details: { amount, balance: current },
+      });
+    }
+    return { balance };
+  }
+
+  /**
    * Debits a payment (booking calls this inside its payment transaction). Returns the new
    * balance, or null when the balance is too low (nothing written).
    */

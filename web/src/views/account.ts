@@ -1,10 +1,12 @@
-// My tickets: points (with charging) and every reservation, refundable ones with a refund button.
+// My tickets: points (charging, withdrawing, the ledger) and every reservation, refundable ones
+// with a refund button.
 import type { Reservation } from '@lineup/client-sdk';
 import type { App, View } from '../app.js';
 import { fill, h, secondsUntil } from '../dom.js';
 import { dateTime, m, won } from '../i18n.js';
 import { chargeForm } from './charge.js';
 import { reservationFacts } from './checkout.js';
+import { PointsHistory, withdrawForm } from './points.js';
 
 const REFUND_CUTOFF_MS = 3 * 86_400_000;
 
@@ -14,9 +16,22 @@ export class AccountView implements View {
   /** The reservation whose refund is being confirmed. */
   private confirming: number | undefined;
   private busy = false;
+  private readonly history: PointsHistory;
 
   constructor(private readonly app: App) {
+    this.history = new PointsHistory(app, () => this.refreshIfShown());
     void this.load();
+    void this.history.reload();
+  }
+
+  private refreshIfShown(): void {
+    if (this.app.current === this) this.app.refresh();
+  }
+
+  /** After a charge or a withdrawal: the new balance at once, the ledger when it has loaded. */
+  private pointsChanged(): void {
+    this.app.refresh();
+    void this.history.reload();
   }
 
   title(): string {
@@ -31,7 +46,7 @@ export class AccountView implements View {
         this.app.refreshBalance(),
       ]);
       this.reservations = list.sort((a, b) => b.id - a.id);
-      if (this.app.current === this) this.app.refresh();
+      this.refreshIfShown();
     } catch (err) {
       this.app.error(err);
     }
@@ -62,8 +77,10 @@ export class AccountView implements View {
           `${t.balance}: `,
           h('strong', null, balance === undefined ? '…' : won(balance)),
         ),
-        chargeForm(this.app, () => this.app.refresh()),
+        chargeForm(this.app, () => this.pointsChanged()),
+        withdrawForm(this.app, () => this.pointsChanged()),
       ),
+      this.history.render(),
       list,
     );
   }
@@ -154,6 +171,7 @@ export class AccountView implements View {
       this.app.session.balance = res.balance;
       this.confirming = undefined;
       this.reservations = (await this.app.session.sdk.myReservations()).sort((a, b) => b.id - a.id);
+      void this.history.reload();
       this.app.info(() => m().refunded(won(res.refundedAmount)));
     } catch (err) {
       this.app.error(err);

@@ -51,7 +51,29 @@ export function chargeForm(app: App, onCharged: () => void, suggest?: number): H
       ),
     ),
   );
-  // One key per amount typed: a double submit of the same charge is replayed, not charged twice.
+  submitAmount(app, form, input, submit, {
+    send: (amount, key) => app.session.sdk.charge(amount, { idempotencyKey: key }),
+    done: onCharged,
+    told: (amount, balance) => m().charged(won(amount), won(balance)),
+  });
+  return form;
+}
+
+/**
+ * Submits a points form's amount (charge, withdrawal): one Idempotency-Key per amount typed, so a
+ * double submit of the same amount is replayed, not applied twice; then the new balance.
+ */
+export function submitAmount(
+  app: App,
+  form: HTMLFormElement,
+  input: HTMLInputElement,
+  submit: HTMLButtonElement,
+  action: {
+    send: (amount: number, key: string) => Promise<{ balance: number }>;
+    done: () => void;
+    told: (amount: number, balance: number) => string;
+  },
+): void {
   let key = randomKey();
   let keyFor = '';
   form.addEventListener('submit', (e) => {
@@ -62,19 +84,18 @@ export function chargeForm(app: App, onCharged: () => void, suggest?: number): H
       keyFor = String(amount);
     }
     submit.disabled = true;
-    app.session.sdk
-      .charge(amount, { idempotencyKey: key })
+    action
+      .send(amount, key)
       .then(({ balance }) => {
         app.session.balance = balance;
         keyFor = '';
-        onCharged();
+        action.done();
         app.renderHeader();
-        app.info(() => m().charged(won(amount), won(balance)));
+        app.info(() => action.told(amount, balance));
       })
       .catch((err: unknown) => app.error(err))
       .finally(() => {
         submit.disabled = false;
       });
   });
-  return form;
 }

@@ -1,5 +1,6 @@
 import { Migration20261121000000_initial } from './Migration20261121000000_initial.js';
 import { Migration20261210000000_reservationQueueEntry } from './Migration20261210000000_reservationQueueEntry.js';
+import { Migration20261215000000_withdrawalLedgerType } from './Migration20261215000000_withdrawalLedgerType.js';
 
 // Listed explicitly (not discovered from disk) so the same list works from src/ under tsx and
 // vitest and from dist/ after the build.
@@ -8,5 +9,9 @@ export const migrationsList = [
   {
     name: 'Migration20261210000000_reservationQueueEntry',
     class: Migration20261210000000_reservationQueueEntry,
+  },
+  {
+    name: 'Migration20261215000000_withdrawalLedgerType',
+    class: Migration20261215000000_withdrawalLedgerType,
   },
 ];
