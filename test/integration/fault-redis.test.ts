@@ -86,6 +86,36 @@ describe('Redis unreachable for 5 s', () => {
   });
 });
 
+describe('Redis partitioned: connections stay open, nothing answers', () => {
+  it('answers 503 within seconds instead of hanging, and the same connection works once healed', async () => {
+    const { concertId } = await createConcert(api);
+    await setQueuePolicy(api, concertId, { paused: true });
+    const [fan] = await bulkFans(server, 1);
+    const joined = await api.post(`/concerts/${concertId}/queue`, undefined, { token: fan!.token });
+    const headers = { 'x-queue-token': joined.body.queueToken as string };
+
+    proxy.partition(true);
+    try {
+      const startedAt = Date.now();
+      // Without a command timeout the command waits for TCP to give up: many minutes.
+      const status = await Promise.race([
+        api.get('/queue/status', { headers }),
+        sleep(20_000).then(() => ({ status: 0, body: 'still waiting after 20 s' })),
+      ]);
+      expect(status.status).toBe(503);
+      expect(status.body.error.code).toBe('SERVICE_UNAVAILABLE');
+      expect(Date.now() - startedAt).toBeLessThan(10_000);
+    } finally {
+      proxy.partition(false);
+    }
+    // The bytes held during the partition arrive in order: the connection is not desynchronised.
+    await until(async () => (await api.get('/readyz')).status === 200, 15_000, 'readyz 200');
+    const after = await api.get('/queue/status', { headers });
+    expect(after.status).toBe(200);
+    expect(after.body).toMatchObject({ concertId, status: 'waiting', position: 1 });
+  });
+});
+
 describe('an instance that boots while Redis is unreachable', () => {
   it('stays up and, once Redis returns, hears the other instances over the socket.io adapter', async () => {
     const target = new URL(REDIS_URL);

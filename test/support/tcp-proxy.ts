@@ -8,6 +8,11 @@ export interface TcpProxy {
   dropUpgrades: boolean;
   /** Cuts every open connection (with `backends = []`, the target looks unreachable). */
   dropAll(): void;
+  /**
+   * A network partition that sends no reset: with `true` every connection, open or new, stops
+   * moving bytes (both ways, held as TCP would hold them) until `partition(false)` lets them flow.
+   */
+  partition(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -26,11 +31,14 @@ export async function startTcpProxy(
     backends: [...backends],
     dropUpgrades: options.dropUpgrades ?? false,
     dropAll: () => undefined,
+    partition: () => undefined,
     close: async () => undefined,
   };
 
+  let partitioned = false;
   const server: Server = createServer((clientSocket) => {
     open.add(clientSocket);
+    if (partitioned) clientSocket.pause();
     clientSocket.once('close', () => open.delete(clientSocket));
     clientSocket.once('data', (firstChunk) => {
       if (proxy.dropUpgrades && /upgrade:\s*websocket/i.test(firstChunk.toString('latin1'))) {
@@ -60,7 +68,8 @@ export async function startTcpProxy(
           upstream.write(firstChunk);
           clientSocket.pipe(upstream);
           upstream.pipe(clientSocket);
-          clientSocket.resume();
+          if (partitioned) upstream.pause();
+          else clientSocket.resume();
         });
       };
       tryBackend(0);
@@ -72,6 +81,12 @@ export async function startTcpProxy(
   proxy.url = `http://127.0.0.1:${port}`;
   proxy.dropAll = () => {
     for (const s of open) s.destroy();
+  };
+  proxy.partition = (on) => {
+    partitioned = on;
+    for (const s of open)
+      if (on) s.pause();
+      else s.resume();
   };
   proxy.close = () =>
     new Promise((resolve) => {

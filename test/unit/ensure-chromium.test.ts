@@ -85,7 +85,8 @@ describe('ensure-chromium', () => {
       expect(missing.stderr).toContain((expected as { message: string }).message);
       expect(missing.status).toBe(1);
     }
-  });
+    // Two tsx start-ups: seconds on a busy machine, more than the unit project's default 5 s.
+  }, 60_000);
 
   it('runs before npm test and the browser suites, and CI no longer installs chromium itself', () => {
     const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as {

@@ -77,6 +77,8 @@ export function isDependencyDown(err: unknown): boolean {
     return true;
   }
   if (e?.name === 'MaxRetriesPerRequestError') return true;
+  // ioredis' commandTimeout (a plain Error): Redis did not answer in time.
+  if (e?.message === 'Command timed out') return true;
   // The pool stayed exhausted for its whole acquire timeout: overloaded, not broken.
   if (e?.name === 'KnexTimeoutError') return true;
   // Client-side states of a pg connection that died under the query (no SQLSTATE): "Client was

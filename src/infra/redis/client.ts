@@ -2,10 +2,14 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { RedisClient } from './scripts.js';
 
 // Fail fast when Redis is unreachable (a request gets 503 within about a second rather than
-// hanging) and keep reconnecting in the background.
+// hanging) and keep reconnecting in the background. A partition that sends no reset leaves the
+// connection open and every command waiting for TCP to give up (many minutes): the command
+// timeout answers those with an error (503) instead. It is far above any command Lineup sends.
+const REDIS_COMMAND_TIMEOUT_MS = 3_000;
 const OPTIONS: RedisOptions = {
   maxRetriesPerRequest: 2,
   connectTimeout: 2_000,
+  commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
   retryStrategy: (times) => Math.min(times * 100, 1_000),
 };
 
