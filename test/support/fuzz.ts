@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import pg from 'pg';
 import type { Redis } from 'ioredis';
 import { expect } from 'vitest';
-import { ERRORS } from '../../src/infra/http/errors.js';
+import { ERROR_CATALOGUE as ERRORS } from '@lineup/client-sdk/contract';
 
 // Support for the property-based fuzz tests: a raw HTTP/1.1 client (bytes exactly as generated,
 // nothing normalised by fetch), the response contract every answer must meet, and a watch that

@@ -8,7 +8,7 @@ import {
   QUEUE_ENDED,
   UNEXPECTED_RESPONSE,
 } from '@lineup/client-sdk';
-import { ERRORS } from '../../src/infra/http/errors.js';
+import { ERROR_CATALOGUE as ERRORS } from '@lineup/client-sdk/contract';
 import { describeError, ERROR_SENTENCES } from '../../web/src/errors.js';
 import { clock, detectLang, won } from '../../web/src/i18n.js';
 import { en } from '../../web/src/messages-en.js';

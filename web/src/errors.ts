@@ -1,5 +1,18 @@
 // Every error code of SPEC §4/§5 (and the SDK's own) as a sentence a fan understands.
-import { isLineupError } from '@lineup/client-sdk';
+import {
+  DEFAULT_MAX_SEATS_PER_USER,
+  formatWon,
+  isLineupError,
+  POINTS,
+  REFUND_CUTOFF_DAYS,
+  type ACK_TIMEOUT,
+  type CONNECTION_CLOSED,
+  type ErrorCode,
+  type NETWORK_ERROR,
+  type NOT_CONNECTED,
+  type QUEUE_ENDED,
+  type UNEXPECTED_RESPONSE,
+} from '@lineup/client-sdk';
 import { lang, type Lang, won } from './i18n.js';
 
 export interface ErrorFacts {
@@ -11,10 +24,22 @@ export interface ErrorFacts {
   seatCount: number;
 }
 type Sentence = (f: ErrorFacts) => string;
+/** Every code a fan can meet: the server's (the contract's catalogue) and the SDK's own. */
+type PageErrorCode =
+  | ErrorCode
+  | typeof NETWORK_ERROR
+  | typeof UNEXPECTED_RESPONSE
+  | typeof NOT_CONNECTED
+  | typeof ACK_TIMEOUT
+  | typeof QUEUE_ENDED
+  | typeof CONNECTION_CLOSED;
+/** One sentence per code: a code added to the catalogue fails the type check until it has one. */
+type Sentences = Record<PageErrorCode, Sentence>;
+const { chargeMin, chargeMax, balanceCap, withdrawMin } = POINTS;
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
-const en: Record<string, Sentence> = {
+const en: Sentences = {
   VALIDATION_FAILED: (f) => `Please check what you entered${fields(f, 'en')}.`,
   MALFORMED_JSON: () => 'The page sent a request the server could not read. Please reload.',
   UNAUTHENTICATED: () => 'Please sign in again; your session has ended.',
@@ -54,7 +79,7 @@ const en: Record<string, Sentence> = {
   RESERVATION_NOT_HELD: () => 'These seats are no longer held (paid, released or expired).',
   ALREADY_PAID: () => 'This booking is already paid.',
   REFUND_WINDOW_CLOSED: () =>
-    'Refunds close 3 days before the show, so this booking can no longer be refunded.',
+    `Refunds close ${REFUND_CUTOFF_DAYS} days before the show, so this booking can no longer be refunded.`,
   NOT_REFUNDABLE: () => 'Only paid bookings can be refunded.',
   IDEMPOTENCY_KEY_IN_USE: () =>
     'Your previous request is still being processed. Please wait a moment.',
@@ -66,12 +91,13 @@ const en: Record<string, Sentence> = {
   PAYLOAD_TOO_LARGE: () => 'The request was too large.',
   UNSUPPORTED_MEDIA_TYPE: () =>
     'The page sent a request in a format the server does not accept. Please reload.',
-  CHARGE_AMOUNT_OUT_OF_RANGE: () => 'You can charge from ₩1,000 to ₩1,000,000 at a time.',
-  BALANCE_LIMIT_EXCEEDED: () => 'Your points balance cannot go above ₩10,000,000.',
+  CHARGE_AMOUNT_OUT_OF_RANGE: () =>
+    `You can charge from ₩${formatWon(chargeMin)} to ₩${formatWon(chargeMax)} at a time.`,
+  BALANCE_LIMIT_EXCEEDED: () => `Your points balance cannot go above ₩${formatWon(balanceCap)}.`,
   WITHDRAW_AMOUNT_OUT_OF_RANGE: (f) =>
-    `You can withdraw from ${won(num(f.details.min) ?? 1_000)} up to your balance at a time.`,
+    `You can withdraw from ${won(num(f.details.min) ?? withdrawMin)} up to your balance at a time.`,
   SEAT_LIMIT_EXCEEDED: (f) =>
-    `You can hold or buy at most ${num(f.details.max) ?? 4} seats for one performance.`,
+    `You can hold or buy at most ${num(f.details.max) ?? DEFAULT_MAX_SEATS_PER_USER} seats for one performance.`,
   RATE_LIMITED: (f) => `Too many requests. Please try again in ${f.retry ?? 'a moment'}.`,
   INTERNAL_ERROR: () => 'Something went wrong on our side. Please try again.',
   QUEUE_FULL: (f) =>
@@ -85,7 +111,7 @@ const en: Record<string, Sentence> = {
   CONNECTION_CLOSED: () => 'The live connection was closed. Please join the line again.',
 };
 
-const ko: Record<string, Sentence> = {
+const ko: Sentences = {
   VALIDATION_FAILED: (f) => `입력한 내용을 확인해 주세요${fields(f, 'ko')}.`,
   MALFORMED_JSON: () => '서버가 요청을 읽지 못했습니다. 페이지를 새로고침해 주세요.',
   UNAUTHENTICATED: () => '로그인이 만료되었습니다. 다시 로그인해 주세요.',
@@ -121,7 +147,8 @@ const ko: Record<string, Sentence> = {
   SALE_ENDED: () => '이 공연의 판매가 종료되었습니다.',
   RESERVATION_NOT_HELD: () => '이 좌석은 더 이상 선점 상태가 아닙니다 (결제, 취소 또는 만료됨).',
   ALREADY_PAID: () => '이미 결제가 완료된 예매입니다.',
-  REFUND_WINDOW_CLOSED: () => '공연 3일 전부터는 환불할 수 없어 이 예매는 환불되지 않습니다.',
+  REFUND_WINDOW_CLOSED: () =>
+    `공연 ${REFUND_CUTOFF_DAYS}일 전부터는 환불할 수 없어 이 예매는 환불되지 않습니다.`,
   NOT_REFUNDABLE: () => '결제가 완료된 예매만 환불할 수 있습니다.',
   IDEMPOTENCY_KEY_IN_USE: () => '이전 요청을 아직 처리하고 있습니다. 잠시 기다려 주세요.',
   IDEMPOTENCY_KEY_REUSED: () => '이전 요청과 충돌합니다. 새로고침한 뒤 다시 시도해 주세요.',
@@ -130,12 +157,13 @@ const ko: Record<string, Sentence> = {
   ADMISSION_EXPIRED: () => '예매 가능 시간이 끝났습니다. 대기열에 다시 입장해 주세요.',
   PAYLOAD_TOO_LARGE: () => '요청이 너무 큽니다.',
   UNSUPPORTED_MEDIA_TYPE: () => '서버가 받을 수 없는 형식의 요청입니다. 새로고침해 주세요.',
-  CHARGE_AMOUNT_OUT_OF_RANGE: () => '한 번에 1,000원부터 1,000,000원까지 충전할 수 있습니다.',
-  BALANCE_LIMIT_EXCEEDED: () => '포인트 잔액은 10,000,000원을 넘을 수 없습니다.',
+  CHARGE_AMOUNT_OUT_OF_RANGE: () =>
+    `한 번에 ${formatWon(chargeMin)}원부터 ${formatWon(chargeMax)}원까지 충전할 수 있습니다.`,
+  BALANCE_LIMIT_EXCEEDED: () => `포인트 잔액은 ${formatWon(balanceCap)}원을 넘을 수 없습니다.`,
   WITHDRAW_AMOUNT_OUT_OF_RANGE: (f) =>
-    `한 번에 ${won(num(f.details.min) ?? 1_000)}부터 보유 포인트까지 출금할 수 있습니다.`,
+    `한 번에 ${won(num(f.details.min) ?? withdrawMin)}부터 보유 포인트까지 출금할 수 있습니다.`,
   SEAT_LIMIT_EXCEEDED: (f) =>
-    `한 회차에 최대 ${num(f.details.max) ?? 4}석까지 선점하거나 구매할 수 있습니다.`,
+    `한 회차에 최대 ${num(f.details.max) ?? DEFAULT_MAX_SEATS_PER_USER}석까지 선점하거나 구매할 수 있습니다.`,
   RATE_LIMITED: (f) => `요청이 너무 많습니다. ${f.retry ?? '잠시'} 후에 다시 시도해 주세요.`,
   INTERNAL_ERROR: () => '일시적인 오류가 발생했습니다. 다시 시도해 주세요.',
   QUEUE_FULL: (f) =>
@@ -149,7 +177,7 @@ const ko: Record<string, Sentence> = {
   CONNECTION_CLOSED: () => '실시간 연결이 끊어졌습니다. 대기열에 다시 입장해 주세요.',
 };
 
-export const ERROR_SENTENCES: Record<Lang, Record<string, Sentence>> = { en, ko };
+export const ERROR_SENTENCES: Record<Lang, Readonly<Record<string, Sentence>>> = { en, ko };
 
 const FIELD_NAMES: Record<Lang, Record<string, string>> = {
   en: { name: 'name', phone: 'phone number', password: 'password', amount: 'amount' },

@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { ERROR_CODES } from './errors.js';
 
-// Self-contained (imports only zod): the client SDK exports these same schemas and types.
+// Self-contained (zod and the contract's own zod-free modules): the client SDK exports these same
+// schemas and types.
 
 const MAX_INT = 2_147_483_647;
 /** A database id in a path or query string ("12" -> 12). */
@@ -21,9 +23,10 @@ export const Text = (max: number) =>
     .max(max)
     .refine((s) => !s.includes('\0'), 'must not contain NUL characters');
 
+/** The error envelope (SPEC §4); `code` is one of the catalogue's codes (errors.ts). */
 export const ErrorEnvelope = z.object({
   error: z.object({
-    code: z.string(),
+    code: z.enum(ERROR_CODES),
     message: z.string(),
     details: z.record(z.string(), z.unknown()).optional(),
   }),

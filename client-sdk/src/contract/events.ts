@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IsoDateTime } from './common.js';
+import type { ErrorCode } from './errors.js';
 import { QUEUE_END_REASONS } from './names.js';
 import type { QueueSocketStatus } from './queue.js';
 
@@ -34,7 +35,7 @@ export const SeatsSubscription = z.strictObject({
 export type SeatsSubscription = z.infer<typeof SeatsSubscription>;
 
 export interface AckError {
-  code: string;
+  code: ErrorCode;
   message: string;
 }
 export type AckResult<T> = { ok: true; data: T } | { ok: false; error: AckError };
@@ -54,5 +55,7 @@ export interface ClientToServerEvents {
 }
 
 /** connect_error codes the handshake can fail with (error.message is the code, error.data.code too). */
-export type HandshakeErrorCode =
-  'QUEUE_TOKEN_INVALID' | 'QUEUE_ENTRY_NOT_FOUND' | 'ADMISSION_EXPIRED';
+export type HandshakeErrorCode = Extract<
+  ErrorCode,
+  'QUEUE_TOKEN_INVALID' | 'QUEUE_ENTRY_NOT_FOUND' | 'ADMISSION_EXPIRED'
+>;

@@ -1,14 +1,12 @@
 // My tickets: points (charging, withdrawing, the ledger) and every reservation, refundable ones
 // with a refund button.
-import type { Reservation } from '@lineup/client-sdk';
+import { REFUND_CUTOFF_MS, type Reservation } from '@lineup/client-sdk';
 import type { App, View } from '../app.js';
 import { fill, h, secondsUntil } from '../dom.js';
 import { dateTime, m, won } from '../i18n.js';
 import { chargeForm } from './charge.js';
 import { reservationFacts } from './checkout.js';
 import { PointsHistory, withdrawForm } from './points.js';
-
-const REFUND_CUTOFF_MS = 3 * 86_400_000;
 
 export class AccountView implements View {
   readonly name = 'account';
