@@ -37,7 +37,7 @@ export const FUZZ_ROUTES = {
     'POST /users/me/points/withdraw', 'GET /users/me/points/history', 'GET /concerts', 'POST /concerts/:concertId/queue',
     'GET /queue/status', 'DELETE /queue', 'POST /admin/venues', 'POST /admin/concerts',
     'POST /admin/concerts/:id/schedules', 'GET /admin/concerts/:id/queue',
-    'PATCH /admin/concerts/:id/queue', 'GET /admin/stats',
+    'PATCH /admin/concerts/:id/queue', 'GET /admin/stats', 'POST /admin/concerts/:id/queue/close',
   ],
   booking: [
     'GET /concerts/:concertId/schedules', 'GET /schedules/:scheduleId/seats', 'POST /reservations',
@@ -84,6 +84,8 @@ export async function httpFuzzWorld(): Promise<HttpFuzzWorld> {
 
   const a = await createConcert(api, { seats: 20 });
   const b = await createConcert(api, { seats: 10, saleOpensAt: new Date(Date.now() + 400 * DAY) });
+  // Nobody's line: the close route may close it any number of times.
+  const closable = await createConcert(api, { seats: 2 });
   await setQueuePolicy(api, a.concertId, { maxActive: 100, admitPerMinute: 60_000 });
   // booker: the [admitted] routes; other: someone else's credentials; payer: reservations.
   const [booker, other, payer] = await admittedFans(server, a.concertId, 3);
@@ -179,6 +181,7 @@ export async function httpFuzzWorld(): Promise<HttpFuzzWorld> {
     { method: 'GET', path: '/admin/stats', auth: admin, query: true },
     // Only concert B: a PATCH that unpaused A would admit the waiting fans mid-run.
     { method: 'PATCH', path: '/admin/concerts/:id/queue', params: { id: [b.concertId] }, auth: admin, valid: () => ({ maxActive: 5 }) },
+    { method: 'POST', path: '/admin/concerts/:id/queue/close', params: { id: [closable.concertId] }, auth: admin },
   ]; // prettier-ignore
 
   const watch = new WriteWatch(db.url, redis);

@@ -51,6 +51,10 @@ export const QueuePolicyPatch = z
   .refine((p) => Object.keys(p).length > 0, 'give at least one field to change');
 export type QueuePolicyPatch = z.infer<typeof QueuePolicyPatch>;
 
+/** `POST /admin/concerts/:id/queue/close`: how many waiting and pre-queue places ended. */
+export const QueueCloseResponse = z.object({ ended: z.number().int() });
+export type QueueCloseResponse = z.infer<typeof QueueCloseResponse>;
+
 export const AdminQueueStats = z.object({
   waiting: z.number().int(),
   prequeue: z.number().int(),

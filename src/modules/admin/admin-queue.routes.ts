@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import type { Api } from '../../infra/http/api.js';
 import { ErrorEnvelope, IdParam } from '@lineup/client-sdk/contract';
-import { AdminQueueStats, QueuePolicy, QueuePolicyPatch } from '@lineup/client-sdk/contract';
+import {
+  AdminQueueStats,
+  QueueCloseResponse,
+  QueuePolicy,
+  QueuePolicyPatch,
+} from '@lineup/client-sdk/contract';
 import type { QueueService } from '../queue/queue.service.js';
 
 const ConcertIdParams = z.strictObject({ id: IdParam });
@@ -41,6 +46,25 @@ export function adminQueueRoutes(api: Api, queue: QueueService): void {
     },
     async ({ params, body, res }) => {
       res.json({ policy: await queue.updatePolicy(params.id, body) });
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/admin/concerts/:id/queue/close',
+      summary:
+        "Close a line: every waiting and pre-queue place ends (queue:ended reason 'closed'), later joins get 409 SALE_ENDED; admitted fans may finish",
+      tags: ['admin'],
+      auth: 'admin',
+      params: ConcertIdParams,
+      responses: {
+        200: { description: 'Places ended', schema: QueueCloseResponse },
+        404: { description: 'CONCERT_NOT_FOUND', schema: ErrorEnvelope },
+      },
+    },
+    async ({ params, res }) => {
+      res.json(await queue.close(params.id));
     },
   );
 }

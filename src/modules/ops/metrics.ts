@@ -114,8 +114,16 @@ export class Metrics {
         },
       });
     }
+    const closed = new Counter({
+      name: 'lineup_queue_closed_places_total',
+      help: 'Waiting and pre-queue places ended by operators closing a line (on this instance)',
+      labelNames: ['concert'],
+      registers,
+    });
     events.subscribe((e) => {
       if (e.type === 'admitted') this.admissions.inc({ concert: String(e.concertId) });
+      else if (e.type === 'endedMany' && e.reason === 'closed')
+        closed.inc({ concert: String(e.concertId) }, e.userIds.length);
     });
   }
 

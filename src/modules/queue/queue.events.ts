@@ -9,6 +9,8 @@ export type EndReason = 'completed' | 'expired' | 'left' | 'removed' | 'closed';
 export type QueueEvent =
   | { type: 'admitted'; concertId: number; userId: number; activeUntil: number; admittedAt: number }
   | { type: 'ended'; concertId: number; userId: number; reason: EndReason }
+  /** Many fans' places ended at once, for one reason (a line closed): told in one message. */
+  | { type: 'endedMany'; concertId: number; userIds: number[]; reason: EndReason }
   | {
       /** Published by the leader once per concert per tick. */
       type: 'tick';

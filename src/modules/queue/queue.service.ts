@@ -142,6 +142,24 @@ export class QueueService {
     return true;
   }
 
+  /**
+   * Operators close a line: every waiting and pre-queue place ends with reason 'closed' (each of
+   * their sockets is told, on whichever instance), later joins get 409 SALE_ENDED. Admitted fans
+   * may finish. Returns how many places ended.
+   */
+  async close(concertId: number): Promise<{ ended: number }> {
+    await this.catalogue.getConcert(concertId);
+    const users = await this.store.closeLine(concertId);
+    if (users.length > 0)
+      this.events.publish({
+        type: 'endedMany',
+        concertId,
+        userIds: users.map(Number),
+        reason: 'closed',
+      });
+    return { ended: users.length };
+  }
+
   async stats(concertId: number): Promise<AdminQueueStats> {
     await this.catalogue.getConcert(concertId);
     const [counts, policy, leader] = await Promise.all([

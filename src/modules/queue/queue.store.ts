@@ -97,7 +97,8 @@ type ScriptName =
   | 'renewLease'
   | 'releaseLease'
   | 'touchSeen'
-  | 'retire';
+  | 'retire'
+  | 'closeLine';
 
 /** cjson encodes an empty Lua table as {}; the callers expect arrays. */
 function list<T>(value: unknown): T[] {
@@ -216,6 +217,18 @@ export class QueueStore {
     );
     if (out.fenced) return null;
     await this.redis.srem(this.keys.registry, concertId);
+    return list<string>(out.ended);
+  }
+
+  /**
+   * Closes a concert's line (operators): ends every waiting and pre-queue place ('closed') and
+   * refuses joins from now on. Returns the fans whose place ended.
+   */
+  async closeLine(concertId: number): Promise<string[]> {
+    const out = await this.json<{ ended?: unknown }>(
+      'closeLine',
+      ...this.keys.entryKeys(concertId),
+    );
     return list<string>(out.ended);
   }
 

@@ -291,6 +291,10 @@ export class RealtimeGateway implements SeatEventPublisher {
       this.nsp
         .to(fanRoom(event.concertId, event.userId))
         .emit('queue:ended', { concertId: event.concertId, reason: event.reason });
+    } else if (event.type === 'endedMany') {
+      // One adapter message for all of them, whatever their number: the rooms travel with it.
+      const rooms = event.userIds.map((userId) => fanRoom(event.concertId, userId));
+      this.nsp.to(rooms).emit('queue:ended', { concertId: event.concertId, reason: event.reason });
     } else {
       const delta = {
         concertId: event.concertId,

@@ -19,7 +19,7 @@
 
   An admission past its deadline ends here (reason expired) and the fan joins anew.
 
-  Output: JSON {created, state = prequeue|waiting|active|full|closed, eid, position, rate, activeUntil,
+  Output: JSON {created, state = prequeue|waiting|active|full|closed (retired or closed), eid, position, rate, activeUntil,
           expiredNow (an overdue admission of this fan ended)}
           (rate: measured admissions per second, absent until known; position exact as of the
           last tick, see waitingPosition)
@@ -34,8 +34,10 @@ local meta, policy, prequeue, waiting, active, activeMax, eidKey, ended, seen, d
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 local user = ARGV[1]
 local now = nowMs()
--- A retired line (retire-11): its sale is over, whatever a cached sale window says.
-if redis.call('HGET', meta, 'retired') == '1' then return cjson.encode({ state = 'closed' }) end
+-- A retired line (retire-11) or one operators closed (closeLine-10): whatever a cached sale window
+-- says, nobody joins any more.
+local over = redis.call('HMGET', meta, 'retired', 'closed')
+if over[1] == '1' or over[2] == '1' then return cjson.encode({ state = 'closed' }) end
 redis.call('HSETNX', meta, 'saleOpensAt', ARGV[2])
 
 local eid = redis.call('HGET', eidKey, user)
