@@ -94,12 +94,14 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   const catalogue = new CatalogueService(em, new CatalogueRepository(), clock);
   const queueEvents = new QueueEventBus();
   const queueStore = new QueueStore(deps.redis, config.redisKeyPrefix);
+  const limits = new RateLimits(deps.redis, config.redisKeyPrefix, config.rateLimitEnabled);
   const queue = new QueueService(
     queueStore,
     new QueueTokens(config.queueTokenSecret),
     catalogue,
     config.queue,
     queueEvents,
+    limits,
     clock,
   );
   const queueLeader = new QueueLeader(
@@ -213,12 +215,11 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     user: requireUser(tokens),
     admin: requireAdmin(config.adminToken),
   });
-  const limits = new RateLimits(deps.redis, config.redisKeyPrefix, config.rateLimitEnabled);
   accountsRoutes(api, services.accounts, limits);
   pointsRoutes(api, services.points, services.idempotency);
   catalogueRoutes(api, services.catalogue);
   adminCatalogueRoutes(api, services.catalogue);
-  queueRoutes(api, queue, catalogue, limits);
+  queueRoutes(api, queue, catalogue);
   adminQueueRoutes(api, queue);
   adminStatsRoutes(api, { instanceId: config.instanceId, booking });
   bookingRoutes(api, booking, queue);

@@ -51,17 +51,37 @@ export class RateLimits {
   /** Middleware consuming one point of `rule` for the key `keyOf(req)` (after validation). */
   limit(rule: RateLimitRule, keyOf: (req: Request) => string | number | undefined): RequestHandler {
     return async (req, _res, next) => {
-      if (!this.enabled) return next();
       const key = keyOf(req);
       if (key === undefined) return next();
       try {
-        await this.limiters.get(rule)!.consume(String(key));
+        await this.consume(rule, key);
         next();
       } catch (err) {
-        if (err instanceof RateLimiterRes) return next(rateLimited(err.msBeforeNext));
-        next(); // the store failed: fail open
+        next(err);
       }
     };
+  }
+
+  /** Consumes one point of `rule` for `key`; throws 429 RATE_LIMITED over the limit. */
+  async consume(rule: RateLimitRule, key: string | number): Promise<void> {
+    if (!this.enabled) return;
+    try {
+      await this.limiters.get(rule)!.consume(String(key));
+    } catch (err) {
+      if (err instanceof RateLimiterRes) throw rateLimited(err.msBeforeNext);
+      // the store failed: fail open
+    }
+  }
+
+  /**
+   * `rule` as a fixed window for a Lua script that counts it in the same call as its work (the
+   * join); points 0 when limits are off.
+   */
+  window(rule: RateLimitRule): { points: number; durationMs: number } {
+    const r = RULES[rule];
+    return this.enabled
+      ? { points: r.points, durationMs: r.durationSeconds * 1000 }
+      : { points: 0, durationMs: 0 };
   }
 }
 
@@ -137,7 +157,7 @@ function limiter(redis: RedisClient, prefix: string, name: string, rule: Rule) {
   });
 }
 
-function rateLimited(msBeforeNext: number): AppError {
+export function rateLimited(msBeforeNext: number): AppError {
   const retryAfter = Math.max(1, Math.ceil(msBeforeNext / 1000));
   return new AppError('RATE_LIMITED', {
     details: { retryAfterSeconds: retryAfter },

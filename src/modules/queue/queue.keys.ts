@@ -47,6 +47,15 @@ export class QueueKeys {
     };
   }
 
+  /**
+   * Join rate-limit counters of a user and of an address, in the concert's slot so the join
+   * script counts them in the same call (the limits are per concert).
+   */
+  joinLimits(concertId: number, userId: number, address: string): [string, string] {
+    const tag = `${this.prefix}{c:${concertId}}:rl:`;
+    return [`${tag}user:${userId}`, `${tag}addr:${address}`];
+  }
+
   /** The ten keys join, status and leave share, in their scripts' KEYS order. */
   entryKeys(concertId: number): string[] {
     const k = this.concert(concertId);

@@ -1,4 +1,3 @@
-import type { RateLimits } from '../../infra/http/rate-limits.js';
 import { z } from 'zod';
 import type { Api } from '../../infra/http/api.js';
 import { ErrorEnvelope, IdParam } from '@lineup/client-sdk/contract';
@@ -17,20 +16,11 @@ const TOKEN_ONLY = {
   [QUEUE_TOKEN_HEADER]: { description: 'Queue token from joining the line.', required: true },
 };
 
-export function queueRoutes(
-  api: Api,
-  queue: QueueService,
-  catalogue: CatalogueService,
-  limits: RateLimits,
-): void {
+export function queueRoutes(api: Api, queue: QueueService, catalogue: CatalogueService): void {
   api.route(
     {
       method: 'post',
       path: '/concerts/:concertId/queue',
-      before: [
-        limits.limit('joinPerUser', (req) => req.auth?.userId),
-        limits.limit('joinPerIp', (req) => req.ip),
-      ],
       summary: 'Join the waiting line (idempotent: joining again returns the same place)',
       tags: ['queue'],
       auth: 'user',
@@ -45,7 +35,10 @@ export function queueRoutes(
       },
     },
     async ({ params, req, res }) => {
-      const { created, body } = await queue.join(req.auth!.userId, params.concertId);
+      // Rate limits (per user, per address) are counted by the join itself: one Redis call.
+      const { created, body } = await queue.join(req.auth!.userId, params.concertId, {
+        address: req.ip ?? 'unknown',
+      });
       res.status(created ? 201 : 200).json(body);
     },
   );

@@ -1,5 +1,6 @@
 import type { Config } from '../../config/index.js';
 import { AppError } from '../../infra/http/errors.js';
+import { rateLimited, type RateLimits } from '../../infra/http/rate-limits.js';
 import type {
   AdminQueueStats,
   JoinResponse,
@@ -14,6 +15,12 @@ import type { PolicyDefaults, QueuePolicy, QueueStore, StatusResult } from './qu
 import { SaleWindowCache } from './sale-windows.js';
 
 type Clock = () => Date;
+
+/** What a join request brings besides the user and the concert. */
+export interface JoinRequest {
+  /** The client's address (req.ip): the per-address join limit counts it. */
+  address: string;
+}
 
 // How long an instance trusts its copy of a concert's sale window (sale-windows.ts).
 const SALE_WINDOW_CACHE_MS = 5_000;
@@ -31,6 +38,7 @@ export class QueueService {
     private readonly catalogue: CatalogueService,
     private readonly config: Config['queue'],
     private readonly events: QueueEventPublisher,
+    private readonly limits: Pick<RateLimits, 'consume' | 'window'>,
     private readonly now: Clock = () => new Date(),
   ) {}
 
@@ -45,8 +53,22 @@ export class QueueService {
     };
   }
 
-  /** Joins the line (idempotent per user and concert). `created` says whether the place is new. */
-  async join(userId: number, concertId: number): Promise<{ created: boolean; body: JoinResponse }> {
+  /**
+   * Joins the line (idempotent per user and concert). `created` says whether the place is new.
+   * The hot path is one Redis call: the join script counts the join's rate limits (per user and
+   * per address, 429 RATE_LIMITED) and joins. Only when this instance has no fresh copy of the
+   * concert's sale window are the limits first counted on their own (rate-limiter-flexible),
+   * so a stream of joins to unknown concerts meets a limit before each database lookup.
+   */
+  async join(
+    userId: number,
+    concertId: number,
+    request: JoinRequest,
+  ): Promise<{ created: boolean; body: JoinResponse }> {
+    if (!this.saleWindows.has(concertId)) {
+      await this.limits.consume('joinPerUser', userId);
+      await this.limits.consume('joinPerIp', request.address);
+    }
     const window = await this.saleWindows.get(concertId);
     if (window.saleEndsAt === null || window.saleEndsAt <= this.now().getTime())
       throw new AppError('SALE_ENDED');
@@ -59,7 +81,13 @@ export class QueueService {
       userId,
       window.saleOpensAt,
       this.config.maxWaiting,
+      {
+        address: request.address,
+        perUser: this.limits.window('joinPerUser'),
+        perAddress: this.limits.window('joinPerIp'),
+      },
     );
+    if (result.state === 'limited') throw rateLimited(result.retryAfterMs ?? 1000);
     if (result.expiredNow) this.tellExpired(concertId, userId);
     if (result.state === 'closed') throw new AppError('SALE_ENDED');
     if (result.state === 'full') {

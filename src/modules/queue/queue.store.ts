@@ -17,10 +17,27 @@ export type PolicyDefaults = Omit<QueuePolicy, 'paused'>;
 
 export type EntryState = 'prequeue' | 'waiting' | 'active';
 
+/** A fixed-window limit the join script counts (points 0: none). */
+export interface WindowLimit {
+  points: number;
+  durationMs: number;
+}
+
+/** The join's rate limits, counted by the join script itself (one Redis call for both). */
+export interface JoinLimits {
+  address: string;
+  perUser: WindowLimit;
+  perAddress: WindowLimit;
+}
+
+const NO_LIMIT: WindowLimit = { points: 0, durationMs: 0 };
+
 export interface JoinResult {
   created: boolean;
-  /** 'closed': the line was retired (its sale is over). */
-  state: EntryState | 'full' | 'closed';
+  /** 'closed': the line was retired (its sale is over); 'limited': a rate limit refused it. */
+  state: EntryState | 'full' | 'closed' | 'limited';
+  /** 'limited': when the refusing window ends. */
+  retryAfterMs?: number;
   eid?: number;
   position?: number;
   rate?: number;
@@ -126,14 +143,22 @@ export class QueueStore {
     userId: number,
     saleOpensAt: number,
     maxWaiting: number,
+    limits?: JoinLimits,
   ): Promise<JoinResult> {
+    const perUser = limits?.perUser ?? NO_LIMIT;
+    const perAddress = limits?.perAddress ?? NO_LIMIT;
     return this.json(
       'join',
       ...this.keys.entryKeys(concertId),
+      ...this.keys.joinLimits(concertId, userId, limits?.address ?? '-'),
       userId,
       saleOpensAt,
       maxWaiting,
       LATE_TICKET_OFFSET,
+      perUser.points,
+      perUser.durationMs,
+      perAddress.points,
+      perAddress.durationMs,
     );
   }
 

@@ -23,6 +23,12 @@ export class SaleWindowCache {
     private readonly nowMs: () => number = Date.now,
   ) {}
 
+  /** Whether a fresh window is cached (a get would not load). */
+  has(concertId: number): boolean {
+    const hit = this.cached.get(concertId);
+    return hit !== undefined && this.nowMs() - hit.fetchedAt < this.ttlMs;
+  }
+
   /** The cached window, or the one load in flight for the concert (a failed load is not kept). */
   get(concertId: number): Promise<SaleWindow> {
     const hit = this.cached.get(concertId);

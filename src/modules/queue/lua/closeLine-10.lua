@@ -6,7 +6,7 @@
 
   Input:
     KEYS[1..10] meta, policy, prequeue, waiting, active, activeMax, eid, ended, seen, departures
-                (as join-10)
+                (as join-12)
 
   Output: JSON {ended = [user, ...]} (the fans whose place this ended)
 ]]

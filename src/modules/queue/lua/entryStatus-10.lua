@@ -6,7 +6,7 @@
 
   Input:
     KEYS[1..10] meta, policy, prequeue, waiting, active, activeMax, eid, ended, seen, departures
-                (as join-10)
+                (as join-12)
     ARGV[1] user id
     ARGV[2] entry id from the queue token
     ARGV[3] mode: 'status' | 'guard'

@@ -5,7 +5,7 @@
 
   Input:
     KEYS[1..10] meta, policy, prequeue, waiting, active, activeMax, eid, ended, seen, departures
-                (as join-10)
+                (as join-12)
     ARGV[1] user id
     ARGV[2] entry id from the queue token, or '' to end whatever entry the fan has
     ARGV[3] reason: 'left' | 'completed' | 'removed'

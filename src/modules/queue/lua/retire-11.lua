@@ -6,7 +6,7 @@
 
   Input:
     KEYS[1..10] meta, policy, prequeue, waiting, active, activeMax, eid, ended, seen, departures
-                (as join-10)
+                (as join-12)
     KEYS[11] lease     this concert's copy of the leader lease
     ARGV[1] leader lease token
     ARGV[2] tombstone lifetime (seconds)

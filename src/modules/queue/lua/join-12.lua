@@ -1,5 +1,7 @@
 --[[
-  Joins a fan to a concert's line, idempotently per (user, concert).
+  Joins a fan to a concert's line, idempotently per (user, concert), after counting the join
+  against its rate limits (per user and per address, in this concert's slot): limits and join are
+  one Redis call.
 
   Input:
     KEYS[1] meta       hash: saleOpensAt, shuffled, seq
@@ -12,15 +14,23 @@
     KEYS[8] ended      hash: user -> "<entry id>:<reason>"
     KEYS[9] seen       zset: user -> last sign of life (ms)
     KEYS[10] departures zset: tickets of waiting fans gone since the last tick (not admitted)
+    KEYS[11] join limit counter of the user (string, expires with its window)
+    KEYS[12] join limit counter of the address
     ARGV[1] user id
     ARGV[2] saleOpensAt (ms since epoch)
     ARGV[3] default maxWaiting
     ARGV[4] LATE offset added to the tickets of fans arriving after the sale opened
+    ARGV[5] points per window of the user's limit (0: no limit)
+    ARGV[6] the user's window (ms)
+    ARGV[7] points per window of the address' limit (0: no limit)
+    ARGV[8] the address' window (ms)
+
+  Over a limit nothing else happens (the address is not counted when the user is refused).
 
   An admission past its deadline ends here (reason expired) and the fan joins anew.
 
-  Output: JSON {created, state = prequeue|waiting|active|full|closed (retired or closed), eid, position, rate, activeUntil,
-          expiredNow (an overdue admission of this fan ended)}
+  Output: JSON {created, state = prequeue|waiting|active|full|closed (retired or closed)|limited,
+          eid, position, rate, activeUntil, expiredNow (an overdue admission of this fan ended), retryAfterMs (limited)}
           (rate: measured admissions per second, absent until known; position exact as of the
           last tick, see waitingPosition)
 ]]
@@ -29,10 +39,14 @@
 -- @include "waitingPosition"
 -- @include "endEntry"
 -- @include "overdue"
+-- @include "rateLimit"
 
 local meta, policy, prequeue, waiting, active, activeMax, eidKey, ended, seen, departures =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 local user = ARGV[1]
+local limited = overLimit(KEYS[11], tonumber(ARGV[5]), tonumber(ARGV[6]))
+  or overLimit(KEYS[12], tonumber(ARGV[7]), tonumber(ARGV[8]))
+if limited then return cjson.encode({ state = 'limited', retryAfterMs = limited }) end
 local now = nowMs()
 -- A retired line (retire-11) or one operators closed (closeLine-10): whatever a cached sale window
 -- says, nobody joins any more.
