@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_CATALOGUE, isErrorCode } from '@lineup/client-sdk/contract';
 import type { RunningServer } from '../../src/server.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { client, type Client } from '../support/http.js';
@@ -168,6 +169,49 @@ describe('API documentation', () => {
     )) {
       expect(doc.components?.[section!]?.[name!]).toBeDefined();
     }
+  });
+
+  it('documents each error answer from the contract’s catalogue: its codes, their status and message', () => {
+    type ErrorDoc = {
+      description: string;
+      headers?: Record<string, unknown>;
+      content?: Record<
+        string,
+        { schema: { properties?: { error?: { properties?: { code?: { enum?: string[] } } } } } }
+      >;
+    };
+    let documented = 0;
+    for (const item of Object.values(doc.paths)) {
+      for (const op of Object.values(item)) {
+        for (const [status, r] of Object.entries(op.responses ?? {}) as [string, ErrorDoc][]) {
+          if (Number(status) < 400) continue;
+          const codes =
+            r.content?.['application/json']?.schema.properties?.error?.properties?.code?.enum;
+          expect(codes, `${status} ${r.description}`).toBeDefined();
+          for (const code of codes!) {
+            expect(isErrorCode(code), code).toBe(true);
+            if (!isErrorCode(code)) continue;
+            expect(ERROR_CATALOGUE[code].status).toBe(Number(status));
+            expect(r.description).toContain(`${code}: ${ERROR_CATALOGUE[code].message}`);
+            documented++;
+          }
+        }
+      }
+    }
+    expect(documented).toBeGreaterThan(40);
+    const join = doc.paths['/concerts/{concertId}/queue']!.post!.responses as Record<
+      string,
+      ErrorDoc
+    >;
+    expect(join['409']!.description).toContain('SALE_ENDED');
+    expect(join['401']!.description).toContain('UNAUTHENTICATED');
+    expect(join['503']!.headers?.['Retry-After']).toBeDefined();
+    const hold = doc.paths['/reservations']!.post!.responses as Record<string, ErrorDoc>;
+    expect(
+      hold['409']!.content!['application/json']!.schema.properties!.error!.properties!.code!.enum,
+    ).toEqual(
+      expect.arrayContaining(['SEAT_UNAVAILABLE', 'SCHEDULE_CLOSED', 'IDEMPOTENCY_KEY_IN_USE']),
+    );
   });
 
   it('serves the Swagger UI at /docs', async () => {

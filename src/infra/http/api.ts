@@ -7,7 +7,9 @@ import {
 } from 'express';
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z, type ZodType } from 'zod';
-import { AppError } from './errors.js';
+import type { ErrorCode } from '@lineup/client-sdk/contract';
+import { AppError } from '../app-error.js';
+import { errorResponses } from './error-docs.js';
 import { zodIssues } from './validation.js';
 
 // One place defines a route: its zod schemas validate the request here, and the same schemas are
@@ -29,6 +31,13 @@ export interface RouteSpec<P extends ZodType, Q extends ZodType, B extends ZodTy
   params?: P;
   query?: Q;
   body?: B;
+  /**
+   * The error codes the route may answer besides the ones it implies (UNAUTHENTICATED with `auth`,
+   * VALIDATION_FAILED with a schema, MALFORMED_JSON with a body): the OpenAPI document takes their
+   * statuses and messages from the contract's catalogue.
+   */
+  errors?: readonly ErrorCode[];
+  /** The success answers (an error status here is overridden by `errors`). */
   responses: Record<number, { description: string; schema?: ZodType }>;
 }
 
@@ -127,16 +136,28 @@ export class Api {
         body: spec.body ? { content: { 'application/json': { schema: spec.body } } } : undefined,
       },
       responses: Object.fromEntries(
-        Object.entries(spec.responses).map(([status, r]) => [
-          status,
-          {
-            description: r.description,
-            ...(r.schema ? { content: { 'application/json': { schema: r.schema } } } : {}),
-          },
-        ]),
+        Object.entries({ ...spec.responses, ...errorResponses(impliedErrors(spec)) }).map(
+          ([status, r]) => [
+            status,
+            {
+              description: r.description,
+              ...('headers' in r ? { headers: r.headers } : {}),
+              ...(r.schema ? { content: { 'application/json': { schema: r.schema } } } : {}),
+            },
+          ],
+        ),
       ),
     });
   }
+}
+
+/** The codes a route declares plus the ones its shape implies. */
+function impliedErrors(spec: RouteSpec<ZodType, ZodType, ZodType>): ErrorCode[] {
+  const codes: ErrorCode[] = [...(spec.errors ?? [])];
+  if (spec.auth) codes.push('UNAUTHENTICATED');
+  if (spec.params || spec.query || spec.body) codes.push('VALIDATION_FAILED');
+  if (spec.body) codes.push('MALFORMED_JSON');
+  return codes;
 }
 
 declare module 'express-serve-static-core' {

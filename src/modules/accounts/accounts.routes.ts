@@ -1,6 +1,5 @@
 import type { RateLimits } from '../../infra/http/rate-limits.js';
 import type { Api } from '../../infra/http/api.js';
-import { ErrorEnvelope } from '@lineup/client-sdk/contract';
 import {
   CreateUserBody,
   CreateUserResponse,
@@ -18,11 +17,9 @@ export function accountsRoutes(api: Api, accounts: AccountsService, limits: Rate
       summary: 'Sign up a fan (name, phone, password)',
       tags: ['accounts'],
       body: CreateUserBody,
+      errors: ['RATE_LIMITED', 'VALIDATION_FAILED', 'PHONE_TAKEN'],
       responses: {
-        429: { description: 'RATE_LIMITED (with Retry-After)', schema: ErrorEnvelope },
         201: { description: 'Created', schema: CreateUserResponse },
-        400: { description: 'VALIDATION_FAILED', schema: ErrorEnvelope },
-        409: { description: 'PHONE_TAKEN', schema: ErrorEnvelope },
       },
     },
     async ({ body, res }) => {
@@ -39,10 +36,9 @@ export function accountsRoutes(api: Api, accounts: AccountsService, limits: Rate
       summary: 'Log in with phone and password',
       tags: ['accounts'],
       body: LoginBody,
+      errors: ['RATE_LIMITED', 'INVALID_CREDENTIALS'],
       responses: {
-        429: { description: 'RATE_LIMITED (with Retry-After)', schema: ErrorEnvelope },
         200: { description: 'Access token', schema: LoginResponse },
-        401: { description: 'INVALID_CREDENTIALS', schema: ErrorEnvelope },
       },
     },
     async ({ body, req, res }) => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Api } from '../../infra/http/api.js';
-import { ErrorEnvelope, IdParam } from '@lineup/client-sdk/contract';
+import { IdParam } from '@lineup/client-sdk/contract';
 import {
   AdminQueueStats,
   QueueCloseResponse,
@@ -20,9 +20,9 @@ export function adminQueueRoutes(api: Api, queue: QueueService): void {
       tags: ['admin'],
       auth: 'admin',
       params: ConcertIdParams,
+      errors: ['CONCERT_NOT_FOUND'],
       responses: {
         200: { description: 'Stats', schema: AdminQueueStats },
-        404: { description: 'CONCERT_NOT_FOUND', schema: ErrorEnvelope },
       },
     },
     async ({ params, res }) => {
@@ -39,9 +39,9 @@ export function adminQueueRoutes(api: Api, queue: QueueService): void {
       auth: 'admin',
       params: ConcertIdParams,
       body: QueuePolicyPatch,
+      errors: ['CONCERT_NOT_FOUND'],
       responses: {
         200: { description: 'The policy now in force', schema: z.object({ policy: QueuePolicy }) },
-        404: { description: 'CONCERT_NOT_FOUND', schema: ErrorEnvelope },
       },
     },
     async ({ params, body, res }) => {
@@ -58,10 +58,8 @@ export function adminQueueRoutes(api: Api, queue: QueueService): void {
       tags: ['admin'],
       auth: 'admin',
       params: ConcertIdParams,
-      responses: {
-        200: { description: 'Places ended', schema: QueueCloseResponse },
-        404: { description: 'CONCERT_NOT_FOUND', schema: ErrorEnvelope },
-      },
+      errors: ['CONCERT_NOT_FOUND'],
+      responses: { 200: { description: 'Places ended', schema: QueueCloseResponse } },
     },
     async ({ params, res }) => {
       res.json(await queue.close(params.id));

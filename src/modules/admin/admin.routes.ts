@@ -1,5 +1,4 @@
 import type { Api } from '../../infra/http/api.js';
-import { ErrorEnvelope } from '@lineup/client-sdk/contract';
 import {
   ConcertCreated,
   CreateConcertBody,
@@ -23,9 +22,9 @@ export function adminCatalogueRoutes(api: Api, catalogue: CatalogueService): voi
       tags: ['admin'],
       auth: 'admin',
       body: CreateVenueBody,
+      errors: ['VENUE_NAME_TAKEN'],
       responses: {
         201: { description: 'Created', schema: VenueCreated },
-        409: { description: 'VENUE_NAME_TAKEN', schema: ErrorEnvelope },
       },
     },
     async ({ body, res }) => {
@@ -57,9 +56,9 @@ export function adminCatalogueRoutes(api: Api, catalogue: CatalogueService): voi
       auth: 'admin',
       params: ConcertIdParams,
       body: CreateScheduleBody,
+      errors: ['CONCERT_NOT_FOUND', 'VENUE_NOT_FOUND'],
       responses: {
         201: { description: 'Created', schema: ScheduleCreated },
-        404: { description: 'CONCERT_NOT_FOUND, VENUE_NOT_FOUND', schema: ErrorEnvelope },
       },
     },
     async ({ params, body, res }) => {

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import {
-  ErrorEnvelope,
   HoldBody,
   QUEUE_TOKEN_HEADER,
   IdParam,
@@ -13,6 +12,7 @@ import {
 } from '@lineup/client-sdk/contract';
 import type { Api } from '../../infra/http/api.js';
 import {
+  IDEMPOTENCY_ERRORS,
   IDEMPOTENCY_HEADER,
   idempotentRequest,
   sendStored,
@@ -23,7 +23,6 @@ import type { BookingService } from './booking.service.js';
 
 const ScheduleParams = z.strictObject({ scheduleId: IdParam });
 const ReservationParams = z.strictObject({ id: IdParam });
-const notFound = { 404: { description: 'RESERVATION_NOT_FOUND', schema: ErrorEnvelope } };
 
 export function bookingRoutes(api: Api, booking: BookingService, queue: QueueService): void {
   api.route(
@@ -41,10 +40,8 @@ export function bookingRoutes(api: Api, booking: BookingService, queue: QueueSer
           booking.concertOfSchedule((req.valid!.params as { scheduleId: number }).scheduleId),
         ),
       ],
-      responses: {
-        200: { description: 'Seats', schema: SeatList },
-        404: { description: 'SCHEDULE_NOT_FOUND', schema: ErrorEnvelope },
-      },
+      errors: ['QUEUE_TOKEN_INVALID', 'NOT_ADMITTED', 'ADMISSION_EXPIRED', 'SCHEDULE_NOT_FOUND'],
+      responses: { 200: { description: 'Seats', schema: SeatList } },
     },
     async ({ params, query, res }) => {
       res.json(await booking.seats(params.scheduleId, query.status));
@@ -62,18 +59,18 @@ export function bookingRoutes(api: Api, booking: BookingService, queue: QueueSer
       body: HoldBody,
       // No `before` guard: the service checks the admission itself, after a retried request's
       // earlier answer had its chance to be replayed (SPEC §3.3).
-      responses: {
-        201: { description: 'Held', schema: Reservation },
-        401: { description: 'QUEUE_TOKEN_INVALID', schema: ErrorEnvelope },
-        403: { description: 'NOT_ADMITTED', schema: ErrorEnvelope },
-        404: { description: 'SCHEDULE_NOT_FOUND, SEAT_NOT_FOUND', schema: ErrorEnvelope },
-        409: {
-          description: 'SEAT_UNAVAILABLE (details.seatIds), SCHEDULE_CLOSED',
-          schema: ErrorEnvelope,
-        },
-        410: { description: 'ADMISSION_EXPIRED', schema: ErrorEnvelope },
-        422: { description: 'SEAT_LIMIT_EXCEEDED', schema: ErrorEnvelope },
-      },
+      errors: [
+        'QUEUE_TOKEN_INVALID',
+        'NOT_ADMITTED',
+        'ADMISSION_EXPIRED',
+        'SCHEDULE_NOT_FOUND',
+        'SEAT_NOT_FOUND',
+        'SEAT_UNAVAILABLE',
+        'SCHEDULE_CLOSED',
+        'SEAT_LIMIT_EXCEEDED',
+        ...IDEMPOTENCY_ERRORS,
+      ],
+      responses: { 201: { description: 'Held', schema: Reservation } },
     },
     async ({ body, req, res }) => {
       const queueToken = req.header(QUEUE_TOKEN_HEADER);
@@ -92,7 +89,8 @@ export function bookingRoutes(api: Api, booking: BookingService, queue: QueueSer
       tags: ['booking'],
       auth: 'user',
       params: ReservationParams,
-      responses: { 200: { description: 'Reservation', schema: Reservation }, ...notFound },
+      errors: ['RESERVATION_NOT_FOUND'],
+      responses: { 200: { description: 'Reservation', schema: Reservation } },
     },
     async ({ params, req, res }) => {
       res.json(await booking.get(req.auth!.userId, params.id));
@@ -107,11 +105,8 @@ export function bookingRoutes(api: Api, booking: BookingService, queue: QueueSer
       tags: ['booking'],
       auth: 'user',
       params: ReservationParams,
-      responses: {
-        200: { description: 'Canceled', schema: Reservation },
-        ...notFound,
-        409: { description: 'RESERVATION_NOT_HELD', schema: ErrorEnvelope },
-      },
+      errors: ['RESERVATION_NOT_FOUND', 'RESERVATION_NOT_HELD'],
+      responses: { 200: { description: 'Canceled', schema: Reservation } },
     },
     async ({ params, req, res }) => {
       res.json(await booking.cancel(req.auth!.userId, params.id));
@@ -127,13 +122,15 @@ export function bookingRoutes(api: Api, booking: BookingService, queue: QueueSer
       auth: 'user',
       headers: IDEMPOTENCY_HEADER,
       params: ReservationParams,
-      responses: {
-        200: { description: 'Paid', schema: PaymentResponse },
-        402: { description: 'INSUFFICIENT_POINTS', schema: ErrorEnvelope },
-        ...notFound,
-        409: { description: 'ALREADY_PAID, RESERVATION_NOT_HELD', schema: ErrorEnvelope },
-        410: { description: 'HOLD_EXPIRED', schema: ErrorEnvelope },
-      },
+      errors: [
+        'INSUFFICIENT_POINTS',
+        'RESERVATION_NOT_FOUND',
+        'ALREADY_PAID',
+        'RESERVATION_NOT_HELD',
+        'HOLD_EXPIRED',
+        ...IDEMPOTENCY_ERRORS,
+      ],
+      responses: { 200: { description: 'Paid', schema: PaymentResponse } },
     },
     async ({ params, req, res }) => {
       sendStored(res, await booking.pay(req.auth!.userId, params.id, idempotentRequest(req)));
@@ -148,11 +145,8 @@ export function bookingRoutes(api: Api, booking: BookingService, queue: QueueSer
       tags: ['booking'],
       auth: 'user',
       params: ReservationParams,
-      responses: {
-        200: { description: 'Refunded', schema: RefundResponse },
-        ...notFound,
-        409: { description: 'REFUND_WINDOW_CLOSED, NOT_REFUNDABLE', schema: ErrorEnvelope },
-      },
+      errors: ['RESERVATION_NOT_FOUND', 'REFUND_WINDOW_CLOSED', 'NOT_REFUNDABLE'],
+      responses: { 200: { description: 'Refunded', schema: RefundResponse } },
     },
     async ({ params, req, res }) => {
       res.json(await booking.refund(req.auth!.userId, params.id));

@@ -2,6 +2,9 @@ import type { Request, Response } from 'express';
 import { AppError } from '../../infra/http/errors.js';
 import type { IdempotentRequest, StoredResponse } from './idempotency.service.js';
 
+/** The answers an Idempotency-Key adds to a route (SPEC §3.3). */
+export const IDEMPOTENCY_ERRORS = ['IDEMPOTENCY_KEY_IN_USE', 'IDEMPOTENCY_KEY_REUSED'] as const;
+
 export const IDEMPOTENCY_HEADER = {
   'Idempotency-Key': {
     description: 'Makes a retried POST take effect once (scoped to the user, kept 24 h).',

@@ -1,5 +1,4 @@
 import type { Api } from '../../infra/http/api.js';
-import { ErrorEnvelope } from '@lineup/client-sdk/contract';
 import {
   BalanceResponse,
   ChargeBody,
@@ -9,6 +8,7 @@ import {
 } from '@lineup/client-sdk/contract';
 import type { IdempotencyService } from '../idempotency/idempotency.service.js';
 import {
+  IDEMPOTENCY_ERRORS,
   IDEMPOTENCY_HEADER,
   idempotentRequest,
   sendStored,
@@ -43,13 +43,9 @@ export function pointsRoutes(
       auth: 'user',
       headers: IDEMPOTENCY_HEADER,
       body: ChargeBody,
+      errors: ['CHARGE_AMOUNT_OUT_OF_RANGE', 'BALANCE_LIMIT_EXCEEDED', ...IDEMPOTENCY_ERRORS],
       responses: {
         200: { description: 'New balance', schema: BalanceResponse },
-        409: { description: 'IDEMPOTENCY_KEY_IN_USE', schema: ErrorEnvelope },
-        422: {
-          description: 'CHARGE_AMOUNT_OUT_OF_RANGE, BALANCE_LIMIT_EXCEEDED, IDEMPOTENCY_KEY_REUSED',
-          schema: ErrorEnvelope,
-        },
       },
     },
     async ({ body, req, res }) => {
@@ -70,18 +66,9 @@ export function pointsRoutes(
       auth: 'user',
       headers: IDEMPOTENCY_HEADER,
       body: WithdrawBody,
+      errors: ['INSUFFICIENT_POINTS', 'WITHDRAW_AMOUNT_OUT_OF_RANGE', ...IDEMPOTENCY_ERRORS],
       responses: {
         200: { description: 'New balance', schema: BalanceResponse },
-        402: {
-          description: 'INSUFFICIENT_POINTS (details.amount, details.balance)',
-          schema: ErrorEnvelope,
-        },
-        409: { description: 'IDEMPOTENCY_KEY_IN_USE', schema: ErrorEnvelope },
-        422: {
-          description:
-            'WITHDRAW_AMOUNT_OUT_OF_RANGE (details.min, details.max), IDEMPOTENCY_KEY_REUSED',
-          schema: ErrorEnvelope,
-        },
       },
     },
     async ({ body, req, res }) => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Api } from '../../infra/http/api.js';
-import { ErrorEnvelope, IdParam } from '@lineup/client-sdk/contract';
+import { IdParam } from '@lineup/client-sdk/contract';
 import {
   JoinResponse,
   QUEUE_TOKEN_HEADER,
@@ -25,13 +25,10 @@ export function queueRoutes(api: Api, queue: QueueService, catalogue: CatalogueS
       tags: ['queue'],
       auth: 'user',
       params: ConcertParams,
+      errors: ['RATE_LIMITED', 'CONCERT_NOT_FOUND', 'SALE_ENDED', 'QUEUE_FULL'],
       responses: {
-        429: { description: 'RATE_LIMITED (with Retry-After)', schema: ErrorEnvelope },
         201: { description: 'Joined', schema: JoinResponse },
         200: { description: 'Already in line', schema: JoinResponse },
-        404: { description: 'CONCERT_NOT_FOUND', schema: ErrorEnvelope },
-        409: { description: 'SALE_ENDED', schema: ErrorEnvelope },
-        503: { description: 'QUEUE_FULL (with Retry-After)', schema: ErrorEnvelope },
       },
     },
     async ({ params, req, res }) => {
@@ -50,11 +47,9 @@ export function queueRoutes(api: Api, queue: QueueService, catalogue: CatalogueS
       summary: 'Your place in line (also a sign of life)',
       tags: ['queue'],
       headers: TOKEN_ONLY,
+      errors: ['QUEUE_TOKEN_INVALID', 'QUEUE_ENTRY_NOT_FOUND', 'ADMISSION_EXPIRED'],
       responses: {
         200: { description: 'Status', schema: QueueStatus },
-        401: { description: 'QUEUE_TOKEN_INVALID', schema: ErrorEnvelope },
-        404: { description: 'QUEUE_ENTRY_NOT_FOUND', schema: ErrorEnvelope },
-        410: { description: 'ADMISSION_EXPIRED', schema: ErrorEnvelope },
       },
     },
     async ({ req, res }) => {
@@ -69,10 +64,9 @@ export function queueRoutes(api: Api, queue: QueueService, catalogue: CatalogueS
       summary: 'Leave the line, or give up an admission',
       tags: ['queue'],
       headers: TOKEN_ONLY,
+      errors: ['QUEUE_TOKEN_INVALID', 'QUEUE_ENTRY_NOT_FOUND'],
       responses: {
         204: { description: 'Left' },
-        401: { description: 'QUEUE_TOKEN_INVALID', schema: ErrorEnvelope },
-        404: { description: 'QUEUE_ENTRY_NOT_FOUND', schema: ErrorEnvelope },
       },
     },
     async ({ req, res }) => {
@@ -93,10 +87,9 @@ export function queueRoutes(api: Api, queue: QueueService, catalogue: CatalogueS
       before: [
         requireAdmission(queue, (req) => (req.valid!.params as { concertId: number }).concertId),
       ],
+      errors: ['QUEUE_TOKEN_INVALID', 'NOT_ADMITTED', 'ADMISSION_EXPIRED'],
       responses: {
         200: { description: 'Schedules', schema: ScheduleAvailabilityList },
-        403: { description: 'NOT_ADMITTED', schema: ErrorEnvelope },
-        410: { description: 'ADMISSION_EXPIRED', schema: ErrorEnvelope },
       },
     },
     async ({ params, res }) => {
