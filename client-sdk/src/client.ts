@@ -15,9 +15,12 @@ import type { ConcertListItem } from './contract/catalogue.js';
 import type { BalanceResponse, HistoryResponse } from './contract/points.js';
 import { QUEUE_TOKEN_HEADER } from './contract/names.js';
 import type { JoinResponse, QueueStatus, ScheduleAvailability } from './contract/queue.js';
+import { Deadline, type CallOptions } from './cancel.js';
 import { globalFetch, joinUrl, request, type FetchLike } from './http.js';
 import { QueueConnection } from './queue-connection.js';
-import type { QueueConnectionOptions } from './queue-types.js';
+import { leftAlready } from './queue-helpers.js';
+import type { LeaveResult, QueueConnectionOptions } from './queue-types.js';
+import { newIdempotencyKey, withRetries, type RetrySetting } from './retry.js';
 
 export type { FetchLike } from './http.js';
 
@@ -27,17 +30,28 @@ export interface LineupClientOptions {
   /** A token from an earlier `signUp`/`login`; those two set it themselves. */
   accessToken?: string;
   fetch?: FetchLike;
+  /** A time limit for every call that gives none of its own (ms; default: none). */
+  timeoutMs?: number;
+  /**
+   * Retries of charge, hold, payment and withdrawal (the calls with an Idempotency-Key) on
+   * NETWORK_ERROR, 503 and IDEMPOTENCY_KEY_IN_USE, with the same key. Off by default; `true` = 3
+   * retries, backoff from 200 ms to 5 s with full jitter, at least `Retry-After`.
+   */
+  retry?: RetrySetting;
 }
 
-export interface IdempotencyOptions {
+export interface IdempotencyOptions extends CallOptions {
   /**
    * Send the same key when you retry the same request: the server then replays the first answer
-   * instead of charging, holding or paying twice (kept at least 24 h, scoped to the user).
+   * instead of charging, holding or paying twice (kept at least 24 h, scoped to the user). When
+   * you give none, the SDK makes one per call (and reuses it for its own retries).
    */
   idempotencyKey?: string;
+  /** This call's retries (overrides the client's `retry`). */
+  retry?: RetrySetting;
 }
 
-export interface HistoryOptions {
+export interface HistoryOptions extends CallOptions {
   /** `nextCursor` of the previous page. */
   cursor?: string;
   /** 1..100, default 20. */
@@ -56,7 +70,9 @@ interface RequestSpec {
   /** Send the access token (default true). */
   auth?: boolean;
   queueToken?: string;
-  idempotencyKey?: string;
+  /** Makes the call idempotent: sends this key (or a fresh one) and allows retries. */
+  idempotent?: IdempotencyOptions;
+  options?: CallOptions;
 }
 
 /**
@@ -69,11 +85,13 @@ export class LineupClient {
   readonly baseUrl: string;
   private token: string | undefined;
   private readonly fetchImpl: FetchLike;
+  private readonly defaults: Pick<LineupClientOptions, 'timeoutMs' | 'retry'>;
 
   constructor(options: LineupClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.token = options.accessToken;
     this.fetchImpl = options.fetch ?? globalFetch;
+    this.defaults = { timeoutMs: options.timeoutMs, retry: options.retry };
   }
 
   /** The access token sent as `Authorization: Bearer`, if any. */
@@ -88,39 +106,42 @@ export class LineupClient {
   // Accounts and points
 
   /** `POST /users`; keeps the returned access token for the next calls. */
-  async signUp(body: CreateUserBody): Promise<CreateUserResponse> {
+  async signUp(body: CreateUserBody, options: CallOptions = {}): Promise<CreateUserResponse> {
     const res = await this.call<CreateUserResponse>({
       method: 'POST',
       path: '/users',
       body,
       auth: false,
+      options,
     });
     this.token = res.accessToken;
     return res;
   }
 
   /** `POST /auth/login`; keeps the returned access token for the next calls. */
-  async login(body: LoginBody): Promise<LoginResponse> {
+  async login(body: LoginBody, options: CallOptions = {}): Promise<LoginResponse> {
     const res = await this.call<LoginResponse>({
       method: 'POST',
       path: '/auth/login',
       body,
       auth: false,
+      options,
     });
     this.token = res.accessToken;
     return res;
   }
 
-  balance(): Promise<BalanceResponse> {
-    return this.call({ method: 'GET', path: '/users/me/points' });
+  balance(options: CallOptions = {}): Promise<BalanceResponse> {
+    return this.call({ method: 'GET', path: '/users/me/points', options });
   }
 
+  /** `POST /users/me/points/charge`: 1,000..1,000,000 at a time, the balance at most 10,000,000. */
   charge(amount: number, options: IdempotencyOptions = {}): Promise<BalanceResponse> {
     return this.call({
       method: 'POST',
       path: '/users/me/points/charge',
       body: { amount },
-      idempotencyKey: options.idempotencyKey,
+      idempotent: options,
     });
   }
 
@@ -134,39 +155,56 @@ export class LineupClient {
       method: 'POST',
       path: '/users/me/points/withdraw',
       body: { amount },
-      idempotencyKey: options.idempotencyKey,
+      idempotent: options,
     });
   }
 
   /** The points ledger, newest first; pass `nextCursor` back as `cursor` for the next page. */
   history(options: HistoryOptions = {}): Promise<HistoryResponse> {
-    return this.call({ method: 'GET', path: '/users/me/points/history' + query(options) });
+    const { cursor, limit } = options;
+    return this.call({
+      method: 'GET',
+      path: '/users/me/points/history' + query({ cursor, limit }),
+      options,
+    });
   }
 
   // Catalogue and queue
 
   /** `GET /concerts` (public: no token needed). */
-  concerts(): Promise<ConcertListItem[]> {
-    return this.call({ method: 'GET', path: '/concerts', auth: false });
+  concerts(options: CallOptions = {}): Promise<ConcertListItem[]> {
+    return this.call({ method: 'GET', path: '/concerts', auth: false, options });
   }
 
   /** Joins the concert's waiting line; joining again returns the same place (`created: false`). */
-  async joinQueue(concertId: number): Promise<JoinResult> {
+  async joinQueue(concertId: number, options: CallOptions = {}): Promise<JoinResult> {
     const { status, body } = await this.send<JoinResponse>({
       method: 'POST',
       path: `/concerts/${concertId}/queue`,
+      options,
     });
     return { ...body, created: status === 201 };
   }
 
   /** `GET /queue/status` (needs only the queue token; counts as a sign of life). */
-  queueStatus(queueToken: string): Promise<QueueStatus> {
-    return this.call({ method: 'GET', path: '/queue/status', auth: false, queueToken });
+  queueStatus(queueToken: string, options: CallOptions = {}): Promise<QueueStatus> {
+    return this.call({ method: 'GET', path: '/queue/status', auth: false, queueToken, options });
   }
 
-  /** Leaves the line, or gives up an admission. */
-  async leaveQueue(queueToken: string): Promise<void> {
-    await this.call({ method: 'DELETE', path: '/queue', auth: false, queueToken });
+  /**
+   * Leaves the line, or gives up an admission (`DELETE /queue`). An entry that had already ended
+   * (admission expired, paid, left before, removed) resolves too, with `left: false` and how it
+   * ended; only a bad token or a failure to reach the server throws.
+   */
+  async leaveQueue(queueToken: string, options: CallOptions = {}): Promise<LeaveResult> {
+    try {
+      await this.call({ method: 'DELETE', path: '/queue', auth: false, queueToken, options });
+      return { left: true, reason: 'left' };
+    } catch (err) {
+      const reason = leftAlready(err);
+      if (!reason) throw err;
+      return { left: false, reason };
+    }
   }
 
   /**
@@ -187,19 +225,25 @@ export class LineupClient {
 
   // Booking ([admitted] calls need the queue token of an active fan)
 
-  schedules(concertId: number, queueToken: string): Promise<ScheduleAvailability[]> {
-    return this.call({ method: 'GET', path: `/concerts/${concertId}/schedules`, queueToken });
-  }
-
-  seats(
-    scheduleId: number,
+  schedules(
+    concertId: number,
     queueToken: string,
-    options: { status?: 'available' } = {},
-  ): Promise<SeatView[]> {
+    options: CallOptions = {},
+  ): Promise<ScheduleAvailability[]> {
     return this.call({
       method: 'GET',
-      path: `/schedules/${scheduleId}/seats` + query(options),
+      path: `/concerts/${concertId}/schedules`,
       queueToken,
+      options,
+    });
+  }
+
+  seats(scheduleId: number, queueToken: string, options: SeatsOptions = {}): Promise<SeatView[]> {
+    return this.call({
+      method: 'GET',
+      path: `/schedules/${scheduleId}/seats` + query({ status: options.status }),
+      queueToken,
+      options,
     });
   }
 
@@ -210,34 +254,38 @@ export class LineupClient {
       path: '/reservations',
       body: { scheduleId: body.scheduleId, seatIds: body.seatIds },
       queueToken,
-      idempotencyKey: options.idempotencyKey,
+      idempotent: options,
     });
   }
 
-  reservation(id: number): Promise<Reservation> {
-    return this.call({ method: 'GET', path: `/reservations/${id}` });
+  reservation(id: number, options: CallOptions = {}): Promise<Reservation> {
+    return this.call({ method: 'GET', path: `/reservations/${id}`, options });
   }
 
   /** Releases a hold; answers the reservation with status `canceled`. */
-  cancelReservation(id: number): Promise<Reservation> {
-    return this.call({ method: 'DELETE', path: `/reservations/${id}` });
+  cancelReservation(id: number, options: CallOptions = {}): Promise<Reservation> {
+    return this.call({ method: 'DELETE', path: `/reservations/${id}`, options });
   }
 
-  /** Pays a held reservation in full from points. */
+  /**
+   * Pays a held reservation in full from points. Paying ends the fan's admission (the queue
+   * token stops working, the connection ends with reason `completed`): hold every seat you want
+   * before paying.
+   */
   pay(reservationId: number, options: IdempotencyOptions = {}): Promise<PaymentResponse> {
     return this.call({
       method: 'POST',
       path: `/reservations/${reservationId}/payment`,
-      idempotencyKey: options.idempotencyKey,
+      idempotent: options,
     });
   }
 
-  refund(reservationId: number): Promise<RefundResponse> {
-    return this.call({ method: 'POST', path: `/reservations/${reservationId}/refund` });
+  refund(reservationId: number, options: CallOptions = {}): Promise<RefundResponse> {
+    return this.call({ method: 'POST', path: `/reservations/${reservationId}/refund`, options });
   }
 
-  myReservations(): Promise<Reservation[]> {
-    return this.call({ method: 'GET', path: '/users/me/reservations' });
+  myReservations(options: CallOptions = {}): Promise<Reservation[]> {
+    return this.call({ method: 'GET', path: '/users/me/reservations', options });
   }
 
   // Transport
@@ -247,21 +295,37 @@ export class LineupClient {
   }
 
   private async send<T>(spec: RequestSpec): Promise<{ status: number; body: T }> {
+    const callOptions = spec.idempotent ?? spec.options ?? {};
+    const deadline = new Deadline(`${spec.method} ${spec.path.split('?')[0]}`, {
+      signal: callOptions.signal,
+      timeoutMs: callOptions.timeoutMs ?? this.defaults.timeoutMs,
+    });
     const headers: Record<string, string> = { accept: 'application/json' };
     if (spec.auth !== false && this.token) headers.authorization = `Bearer ${this.token}`;
     if (spec.queueToken !== undefined) headers[QUEUE_TOKEN_HEADER] = spec.queueToken;
-    if (spec.idempotencyKey !== undefined) headers['Idempotency-Key'] = spec.idempotencyKey;
+    // One key for every attempt of this call: a retry replays, it never repeats the effect.
+    if (spec.idempotent)
+      headers['Idempotency-Key'] = spec.idempotent.idempotencyKey ?? newIdempotencyKey();
     let payload: string | undefined;
     if (spec.body !== undefined) {
       payload = JSON.stringify(spec.body);
       headers['content-type'] = 'application/json';
     }
-    return request<T>(this.fetchImpl, joinUrl(this.baseUrl, spec.path), {
-      method: spec.method,
-      headers,
-      body: payload,
-    });
+    const url = joinUrl(this.baseUrl, spec.path);
+    const attempt = () =>
+      request<T>(this.fetchImpl, url, { method: spec.method, headers, body: payload }, deadline);
+    try {
+      if (!spec.idempotent) return await attempt();
+      return await withRetries(attempt, spec.idempotent.retry ?? this.defaults.retry, deadline);
+    } finally {
+      deadline.dispose();
+    }
   }
+}
+
+export interface SeatsOptions extends CallOptions {
+  /** `available`: only the seats that can be held now. */
+  status?: 'available';
 }
 
 function query(params: object): string {

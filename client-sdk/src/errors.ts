@@ -9,6 +9,10 @@ export const UNEXPECTED_RESPONSE = 'UNEXPECTED_RESPONSE';
 export const NOT_CONNECTED = 'NOT_CONNECTED';
 /** A socket acknowledgement that did not arrive in time. */
 export const ACK_TIMEOUT = 'ACK_TIMEOUT';
+/** The caller cancelled: its `AbortSignal` fired. Nothing is wrong with the service. */
+export const ABORTED = 'ABORTED';
+/** The caller's time limit (`timeoutMs`) ran out before an answer. */
+export const TIMEOUT = 'TIMEOUT';
 
 export interface LineupErrorInit {
   code: string;
@@ -64,6 +68,16 @@ export class LineupError extends Error {
       /* the body could not be read: the status still says what happened */
     }
     return LineupError.fromHttp(res.status, text, res.headers.get('retry-after'));
+  }
+
+  /** The caller's signal fired (`ABORTED`, with the signal's reason as `cause`). */
+  static aborted(what: string, reason?: unknown): LineupError {
+    return new LineupError({ code: ABORTED, message: `${what} was aborted`, cause: reason });
+  }
+
+  /** The caller's time limit ran out (`TIMEOUT`). */
+  static timeout(what: string, timeoutMs: number): LineupError {
+    return new LineupError({ code: TIMEOUT, message: `${what} took longer than ${timeoutMs} ms` });
   }
 
   static network(cause: unknown): LineupError {

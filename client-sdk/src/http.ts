@@ -1,3 +1,4 @@
+import type { Deadline } from './cancel.js';
 import { LineupError, UNEXPECTED_RESPONSE } from './errors.js';
 
 /** The `fetch` the SDK calls: the global one (browsers, Node >= 18) or your own. */
@@ -14,24 +15,31 @@ export function joinUrl(baseUrl: string, path: string): string {
 /**
  * One HTTP exchange: a non-2xx answer throws its LineupError, a failed connection throws
  * NETWORK_ERROR, a 2xx answer returns its parsed JSON (undefined for an empty body, e.g. 204).
+ * With a `deadline`, the request is aborted when it fires and throws its ABORTED/TIMEOUT error.
  */
 export async function request<T>(
   fetchImpl: FetchLike,
   url: string,
   init: RequestInit,
+  deadline?: Deadline,
 ): Promise<{ status: number; body: T }> {
+  deadline?.check();
+  const failed = (err: unknown) => deadline?.error ?? LineupError.network(err);
   let res: Response;
   try {
-    res = await fetchImpl(url, init);
+    res = await fetchImpl(url, deadline ? { ...init, signal: deadline.signal } : init);
   } catch (err) {
-    throw LineupError.network(err);
+    throw failed(err);
   }
-  if (!res.ok) throw await LineupError.fromResponse(res);
+  if (!res.ok) {
+    const error = await LineupError.fromResponse(res);
+    throw deadline?.error ?? error;
+  }
   let text: string;
   try {
     text = await res.text();
   } catch (err) {
-    throw LineupError.network(err);
+    throw failed(err);
   }
   if (!text) return { status: res.status, body: undefined as T };
   try {

@@ -7,15 +7,21 @@ export type {
   IdempotencyOptions,
   JoinResult,
   LineupClientOptions,
+  SeatsOptions,
 } from './client.js';
+export type { CallOptions } from './cancel.js';
+export { newIdempotencyKey } from './retry.js';
+export type { RetryOptions, RetrySetting } from './retry.js';
 export type { FetchLike } from './http.js';
 export {
+  ABORTED,
   ACK_TIMEOUT,
   isLineupError,
   LineupError,
   NETWORK_ERROR,
   NOT_CONNECTED,
   parseRetryAfter,
+  TIMEOUT,
   UNEXPECTED_RESPONSE,
 } from './errors.js';
 export type { LineupErrorInit } from './errors.js';
@@ -23,6 +29,7 @@ export { TypedEmitter } from './emitter.js';
 export { QueueConnection } from './queue-connection.js';
 export { CONNECTION_CLOSED, QUEUE_ENDED } from './queue-types.js';
 export type {
+  LeaveResult,
   QueueConnectionEvents,
   QueueConnectionOptions,
   QueueMode,

@@ -7,6 +7,7 @@ import type {
 } from './contract/events.js';
 import { QUEUE_NAMESPACE, QUEUE_TOKEN_HEADER } from './contract/names.js';
 import type { QueueStatus } from './contract/queue.js';
+import { Deadline, type CallOptions } from './cancel.js';
 import { TypedEmitter } from './emitter.js';
 import { ACK_TIMEOUT, isLineupError, LineupError, NOT_CONNECTED } from './errors.js';
 import { globalFetch, joinUrl, request, type FetchLike } from './http.js';
@@ -15,10 +16,13 @@ import {
   CONNECTION_CLOSED,
   QUEUE_ENDED,
   type QueueConnectionEvents,
+  type LeaveResult,
   type QueueConnectionOptions,
   type QueueMode,
   type QueueSocket,
 } from './queue-types.js';
+import { leftAlready } from './queue-helpers.js';
+import { StatusStream } from './status-stream.js';
 import { SocketCalls } from './socket-calls.js';
 import { StatusPoller } from './status-poller.js';
 
@@ -58,6 +62,9 @@ export class QueueConnection extends TypedEmitter<QueueConnectionEvents> {
   private ending: QueueEnded | undefined;
   private failure: LineupError | undefined;
   private closed = false;
+  private started = false;
+  /** Called once by close(): pending waits and status streams settle. */
+  private readonly closers = new Set<() => void>();
   private readonly poller: StatusPoller;
   private fallbackTimer: Timer | undefined;
   private reconnectTimer: Timer | undefined;
@@ -86,7 +93,11 @@ export class QueueConnection extends TypedEmitter<QueueConnectionEvents> {
     });
     this.calls = new SocketCalls({
       socket: () => this.sock,
-      unavailable: () => this.closedError(),
+      unavailable: () =>
+        this.closedError() ??
+        (this.options.forcePolling
+          ? new LineupError({ code: NOT_CONNECTED, message: 'forcePolling: there is no socket' })
+          : undefined),
       timeoutMs: this.options.ackTimeoutMs,
     });
   }
@@ -118,7 +129,12 @@ export class QueueConnection extends TypedEmitter<QueueConnectionEvents> {
   /** Starts the socket (and the fallback clock). Calling it again does nothing. */
   connect(): this {
     if (this.closed) throw new Error('this QueueConnection is closed; create a new one');
-    if (this.sock) return this;
+    if (this.started) return this;
+    this.started = true;
+    if (this.options.forcePolling) {
+      this.startPolling();
+      return this;
+    }
     const socketUrl = joinUrl(this.options.socketUrl ?? this.options.baseUrl, QUEUE_NAMESPACE);
     const socket: QueueSocket = io(socketUrl, {
       forceNew: true,
@@ -143,7 +159,11 @@ export class QueueConnection extends TypedEmitter<QueueConnectionEvents> {
     return this;
   }
 
-  /** Stops everything: socket, reconnection, polling. No events follow. */
+  /**
+   * Stops everything: socket, reconnection, polling. No events follow; every pending
+   * `waitForAdmission()` and socket call rejects with `CONNECTION_CLOSED` (or `QUEUE_ENDED` /
+   * the final error when the entry's end or a failure closed it), and `statuses()` loops end.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -156,77 +176,149 @@ export class QueueConnection extends TypedEmitter<QueueConnectionEvents> {
       this.sock.disconnect();
       this.sock.removeAllListeners();
     }
-    this.calls.abort(this.closedError()!);
+    const why = this.closedError()!;
+    this.calls.abort(why);
+    for (const closer of [...this.closers]) closer();
+    this.closers.clear();
   }
 
   /**
    * Leaves the line or gives up the admission: over the socket when connected, else with
-   * `DELETE /queue`. Emits `ended` (reason `left`) and closes the connection.
+   * `DELETE /queue`. Emits `ended` and closes the connection. An entry that had already ended
+   * (admission expired, paid, removed, left before) resolves too: `{left: false, reason}`.
    */
-  async leave(): Promise<void> {
-    if (this.ending) return;
+  async leave(options: CallOptions = {}): Promise<LeaveResult> {
+    if (this.ending) return { left: false, reason: this.ending.reason };
+    const deadline = new Deadline('leave', options);
+    let sentOverSocket = false;
     try {
       if (this.sock?.connected) {
+        sentOverSocket = true;
         try {
-          await this.calls.call('queue:leave');
+          await this.calls.call('queue:leave', undefined, deadline);
         } catch (err) {
           // The server's queue:ended (sent before the ack) closes the connection under us.
-          if (this.ending) return;
+          if (this.ending) return this.leaveResult();
           // The ack was lost with the socket: the HTTP call tells whether the leave went through.
           if (!isLineupError(err, ACK_TIMEOUT) && !isLineupError(err, NOT_CONNECTED)) throw err;
-          await this.leaveOverHttp();
+          await this.leaveOverHttp(deadline);
         }
       } else {
-        await this.leaveOverHttp();
+        await this.leaveOverHttp(deadline);
       }
     } catch (err) {
-      if (this.ending) return;
-      // 410 with reason `left`: an earlier attempt went through.
-      if (!(isLineupError(err) && err.status === 410 && err.details?.reason === 'left')) throw err;
+      if (this.ending) return this.leaveResult();
+      const before = leftAlready(err);
+      if (!before) throw err;
+      // Over already: 410 says how (`left` after a socket attempt whose ack was lost: that
+      // attempt went through), 404 that the entry is gone.
+      this.onEnded({ concertId: this.concertId(), reason: before });
+      return { left: sentOverSocket && before === 'left', reason: before };
+    } finally {
+      deadline.dispose();
     }
     this.onEnded({ concertId: this.concertId(), reason: 'left' });
+    return { left: true, reason: 'left' };
   }
 
-  private async leaveOverHttp(): Promise<void> {
-    await request(this.fetchImpl, joinUrl(this.options.baseUrl, '/queue'), {
-      method: 'DELETE',
-      headers: { [QUEUE_TOKEN_HEADER]: this.options.queueToken },
-    });
+  /** The server's queue:ended arrived while leaving: `left` when it is this leave's doing. */
+  private leaveResult(): LeaveResult {
+    const reason = this.ending?.reason ?? 'left';
+    return { left: reason === 'left', reason };
+  }
+
+  private async leaveOverHttp(deadline: Deadline): Promise<void> {
+    await request(
+      this.fetchImpl,
+      joinUrl(this.options.baseUrl, '/queue'),
+      { method: 'DELETE', headers: { [QUEUE_TOKEN_HEADER]: this.options.queueToken } },
+      deadline,
+    );
   }
 
   /**
    * Subscribes to `seats:changed` of a schedule (active fans of this concert only). Waits up to
    * `ackTimeoutMs` for a connection. Kept across reconnects. Rejects with the server's code.
    */
-  async subscribeSeats(scheduleId: number): Promise<SeatsSubscription> {
-    const data = await this.calls.call('seats:subscribe', { scheduleId });
-    if (!this.closed) this.subscriptions.add(scheduleId);
-    return data;
+  async subscribeSeats(scheduleId: number, options: CallOptions = {}): Promise<SeatsSubscription> {
+    const deadline = new Deadline('subscribeSeats', options);
+    try {
+      const data = await this.calls.call('seats:subscribe', { scheduleId }, deadline);
+      if (!this.closed) this.subscriptions.add(scheduleId);
+      return data;
+    } finally {
+      deadline.dispose();
+    }
   }
 
-  async unsubscribeSeats(scheduleId: number): Promise<SeatsSubscription> {
+  async unsubscribeSeats(
+    scheduleId: number,
+    options: CallOptions = {},
+  ): Promise<SeatsSubscription> {
     this.subscriptions.delete(scheduleId);
     // Not connected: the server has no subscription for this socket, and none is restored.
     if (!this.sock?.connected) return { scheduleId };
-    return this.calls.call('seats:unsubscribe', { scheduleId });
+    const deadline = new Deadline('unsubscribeSeats', options);
+    try {
+      return await this.calls.call('seats:unsubscribe', { scheduleId }, deadline);
+    } finally {
+      deadline.dispose();
+    }
   }
 
-  /** Resolves with the admission (at once if already admitted); rejects when the entry ends. */
-  waitForAdmission(): Promise<QueueAdmitted> {
+  /**
+   * Resolves with the admission (at once if already admitted). Rejects with `QUEUE_ENDED` when
+   * the entry ends, the final error on a failure, `CONNECTION_CLOSED` on `close()`, and
+   * `ABORTED` / `TIMEOUT` for `signal` / `timeoutMs` (which leave the connection open).
+   */
+  waitForAdmission(options: CallOptions = {}): Promise<QueueAdmitted> {
     if (this.admission) return Promise.resolve(this.admission);
     const early = this.closedError();
     if (early) return Promise.reject(early);
+    const deadline = new Deadline('waitForAdmission', options);
+    if (deadline.error) return Promise.reject(deadline.error);
     return new Promise((resolve, reject) => {
-      const offs = [
-        this.on('admitted', (a) => settle(() => resolve(a))),
-        this.on('ended', () => settle(() => reject(this.closedError()))),
-        this.on('error', (e) => settle(() => reject(e))),
-      ];
       const settle = (fn: () => void) => {
-        for (const off of offs) off();
+        offAdmitted();
+        offDeadline();
+        this.closers.delete(onClose);
+        deadline.dispose();
         fn();
       };
+      const onClose = () => settle(() => reject(this.closedError()));
+      const offAdmitted = this.on('admitted', (a) => settle(() => resolve(a)));
+      const offDeadline = deadline.onFire((err) => settle(() => reject(err)));
+      this.closers.add(onClose);
     });
+  }
+
+  /**
+   * The fan's statuses as an async iterator: the last known status first (if any), then each
+   * `status` (and the `active` status on admission). Ends when the connection closes (entry
+   * ended, `close()`, `break`/`return` in the loop); throws the final error after a failure and
+   * `ABORTED` when `signal` fires. A slow loop sees at most the 100 latest statuses.
+   */
+  statuses(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<QueueStatus> {
+    const stream = new StatusStream(options.signal);
+    if (this.closed) {
+      stream.finish(this.failure);
+      return stream;
+    }
+    if (this.lastStatus) stream.push(this.lastStatus);
+    const offs = [
+      this.on('status', (s) => stream.push(s)),
+      // queue:admitted emits no status event of its own: the active status it implies.
+      this.on('admitted', () => {
+        if (this.lastStatus && stream.lastPushed?.status !== 'active') stream.push(this.lastStatus);
+      }),
+    ];
+    const onClose = () => stream.finish(this.failure);
+    this.closers.add(onClose);
+    stream.onDone(() => {
+      for (const off of offs) off();
+      this.closers.delete(onClose);
+    });
+    return stream;
   }
 
   // Socket events
@@ -348,7 +440,7 @@ export class QueueConnection extends TypedEmitter<QueueConnectionEvents> {
     }
     if (this.closed)
       return new LineupError({ code: CONNECTION_CLOSED, message: 'connection closed' });
-    if (!this.sock)
+    if (!this.started)
       return new LineupError({ code: NOT_CONNECTED, message: 'call connect() first' });
     return undefined;
   }

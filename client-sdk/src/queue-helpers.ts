@@ -1,4 +1,7 @@
 import type { ManagerOptions } from 'socket.io-client';
+import type { QueueEndReason } from './contract/events.js';
+import { QUEUE_END_REASONS } from './contract/names.js';
+import { LineupError } from './errors.js';
 
 /**
  * The delay before reconnect attempt `attempt` (0-based), as socket.io-client computes its own:
@@ -34,4 +37,21 @@ export function concertIdOfToken(token: string): number | undefined {
 /** A copy without the keys whose value is undefined (so defaults survive `{x: undefined}`). */
 export function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/**
+ * When leaving failed because the entry was already over, how it ended: a 410's `details.reason`
+ * (`expired` when the server named none we know), `removed` for 404 QUEUE_ENTRY_NOT_FOUND (the
+ * entry is gone). Undefined for any other failure, which leaving must report.
+ */
+export function leftAlready(err: unknown): QueueEndReason | undefined {
+  if (!(err instanceof LineupError)) return undefined;
+  if (err.status === 410) {
+    const reason = err.details?.reason;
+    return (QUEUE_END_REASONS as readonly unknown[]).includes(reason)
+      ? (reason as QueueEndReason)
+      : 'expired';
+  }
+  if (err.code === 'QUEUE_ENTRY_NOT_FOUND') return 'removed';
+  return undefined;
 }

@@ -6,6 +6,7 @@ import type {
   SeatsChanged,
   ServerToClientEvents,
 } from './contract/events.js';
+import type { QueueEndReason } from './contract/events.js';
 import type { QueueStatus } from './contract/queue.js';
 import type { LineupError } from './errors.js';
 import type { FetchLike } from './http.js';
@@ -41,6 +42,12 @@ export interface QueueConnectionOptions {
   fallbackAfterMs?: number;
   /** How long socket calls (`queue:leave`, seat subscriptions) wait for a connection and an ack (default 10,000 ms). */
   ackTimeoutMs?: number;
+  /**
+   * Never open a socket: poll `GET /queue/status` every `pollIntervalMs` from `connect()` on (for
+   * networks that break WebSockets in ways the automatic fallback cannot see). Socket-only calls
+   * (`subscribeSeats`) then reject with `NOT_CONNECTED`; `leave()` uses `DELETE /queue`.
+   */
+  forcePolling?: boolean;
   /** socket.io-client options (reconnection delays, path...); transport and auth are set for you. */
   socket?: Partial<ManagerOptions & SocketOptions>;
   fetch?: FetchLike;
@@ -50,3 +57,11 @@ export interface QueueConnectionOptions {
 export const QUEUE_ENDED = 'QUEUE_ENDED';
 /** `waitForAdmission()` and socket calls after `close()`. */
 export const CONNECTION_CLOSED = 'CONNECTION_CLOSED';
+
+/** What `leave()` / `leaveQueue()` found: `left` false when the entry had already ended. */
+export interface LeaveResult {
+  /** True when this call ended the entry; false when it was over already (see `reason`). */
+  left: boolean;
+  /** How the entry ended: `left` by this call, else e.g. `completed` (paid), `expired`, `removed`. */
+  reason: QueueEndReason;
+}

@@ -1,4 +1,5 @@
 import type { AckResult, SeatsSubscription } from './contract/events.js';
+import type { Deadline } from './cancel.js';
 import { ACK_TIMEOUT, LineupError, NOT_CONNECTED } from './errors.js';
 import type { QueueSocket } from './queue-types.js';
 
@@ -31,24 +32,30 @@ export class SocketCalls {
     for (const waiter of [...this.waiters]) waiter(error);
   }
 
-  call(event: 'queue:leave'): Promise<null>;
+  call(event: 'queue:leave', payload?: undefined, deadline?: Deadline): Promise<null>;
   call(
     event: 'seats:subscribe' | 'seats:unsubscribe',
     payload: SeatsSubscription,
+    deadline?: Deadline,
   ): Promise<SeatsSubscription>;
   async call(
     event: 'queue:leave' | 'seats:subscribe' | 'seats:unsubscribe',
     payload?: SeatsSubscription,
+    deadline?: Deadline,
   ): Promise<unknown> {
-    const socket = await this.whenConnected();
+    deadline?.check();
+    const socket = await this.cancellable(this.whenConnected(), deadline);
     let result: AckResult<unknown>;
     try {
       const timed = socket.timeout(this.deps.timeoutMs);
-      result =
+      result = await this.cancellable(
         event === 'queue:leave'
-          ? await timed.emitWithAck('queue:leave')
-          : await timed.emitWithAck(event, payload!);
+          ? timed.emitWithAck('queue:leave')
+          : timed.emitWithAck(event, payload!),
+        deadline,
+      );
     } catch (err) {
+      if (deadline?.error) throw deadline.error;
       // Timed out, or the socket dropped before the answer came.
       throw new LineupError({
         code: ACK_TIMEOUT,
@@ -60,6 +67,18 @@ export class SocketCalls {
       throw new LineupError({ code: result.error.code, message: result.error.message });
     }
     return result.data;
+  }
+
+  /** `promise`, or the deadline's ABORTED/TIMEOUT error if that fires first. */
+  private cancellable<T>(promise: Promise<T>, deadline: Deadline | undefined): Promise<T> {
+    if (!deadline) return promise;
+    return new Promise<T>((resolve, reject) => {
+      const off = deadline.onFire(reject);
+      promise.then(
+        (value) => (off(), resolve(value)),
+        (err: unknown) => (off(), reject(err)),
+      );
+    });
   }
 
   /** The connected socket, waiting up to timeoutMs for it. */

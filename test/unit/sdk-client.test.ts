@@ -117,7 +117,7 @@ describe('LineupClient requests', () => {
     const api = new LineupClient({ baseUrl: 'http://api.test', accessToken: 't', fetch });
     expect(await api.joinQueue(1)).toEqual({ ...place, created: true });
     expect(await api.joinQueue(1)).toEqual({ ...place, created: false });
-    expect(await api.leaveQueue('qt')).toBeUndefined();
+    expect(await api.leaveQueue('qt')).toEqual({ left: true, reason: 'left' });
     expect(sent[2]).toMatchObject({ method: 'DELETE', url: 'http://api.test/queue' });
     // The queue token alone identifies the fan here.
     expect(sent[2]!.headers.authorization).toBeUndefined();

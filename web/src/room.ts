@@ -100,8 +100,8 @@ export class Room extends TypedEmitter<RoomEvents> {
     if (!this.conn.isClosed) this.conn.unsubscribeSeats(scheduleId).catch(() => undefined);
   }
 
-  leave(): Promise<void> {
-    return this.conn.leave();
+  async leave(): Promise<void> {
+    await this.conn.leave();
   }
 
   close(): void {
