@@ -33,6 +33,8 @@ import { adminQueueRoutes } from './modules/admin/admin-queue.routes.js';
 import { QueueEventBus } from './modules/queue/queue.events.js';
 import { QueueLeader } from './modules/queue/queue.leader.js';
 import { queueRoutes } from './modules/queue/queue.routes.js';
+import { FairnessRepository } from './modules/queue/fairness.repository.js';
+import { FairnessService } from './modules/queue/fairness.service.js';
 import { QueueService } from './modules/queue/queue.service.js';
 import { QueueStore } from './modules/queue/queue.store.js';
 import { QueueTokens } from './modules/queue/queue-tokens.js';
@@ -95,6 +97,13 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   const queueEvents = new QueueEventBus();
   const queueStore = new QueueStore(deps.redis, config.redisKeyPrefix);
   const limits = new RateLimits(deps.redis, config.redisKeyPrefix, config.rateLimitEnabled);
+  const fairness = new FairnessService(
+    em,
+    new FairnessRepository(),
+    queueStore,
+    config.queueTokenSecret,
+  );
+  catalogue.onConcertCreated = (concertId) => fairness.commit(concertId);
   const queue = new QueueService(
     queueStore,
     new QueueTokens(config.queueTokenSecret),
@@ -102,6 +111,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     config.queue,
     queueEvents,
     limits,
+    fairness,
     clock,
   );
   const queueLeader = new QueueLeader(
@@ -113,6 +123,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
       abandonSeconds: config.queue.abandonSeconds,
       defaults: () => queue.defaults,
       salesOver: (concertIds) => queue.salesOver(concertIds),
+      fairness,
     },
     queueEvents,
     logger,

@@ -14,7 +14,12 @@ import type {
 import type { ConcertListItem } from './contract/catalogue.js';
 import type { BalanceResponse, HistoryResponse } from './contract/points.js';
 import { QUEUE_TOKEN_HEADER } from './contract/names.js';
-import type { JoinResponse, QueueStatus, ScheduleAvailability } from './contract/queue.js';
+import type {
+  JoinResponse,
+  QueueFairness,
+  QueueStatus,
+  ScheduleAvailability,
+} from './contract/queue.js';
 import { Deadline, type CallOptions } from './cancel.js';
 import { globalFetch, joinUrl, request, type FetchLike } from './http.js';
 import { QueueConnection } from './queue-connection.js';
@@ -184,6 +189,14 @@ export class LineupClient {
       options,
     });
     return { ...body, created: status === 201 };
+  }
+
+  /**
+   * `GET /concerts/:id/queue/fairness` (public): the pre-queue's seed commitment, then, after the
+   * shuffle, the seed and the order of refs. Check it with `verifyFairness(record, {ref})`.
+   */
+  queueFairness(concertId: number): Promise<QueueFairness> {
+    return this.call({ method: 'GET', path: `/concerts/${concertId}/queue/fairness`, auth: false });
   }
 
   /** `GET /queue/status` (needs only the queue token; counts as a sign of life). */

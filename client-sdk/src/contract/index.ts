@@ -11,3 +11,4 @@ export * from './catalogue.js';
 export * from './queue.js';
 export * from './events.js';
 export * from './booking.js';
+export * from './fairness.js';

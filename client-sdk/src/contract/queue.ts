@@ -24,8 +24,24 @@ export const QueueSocketStatus = QueueStatus.extend({
 });
 export type QueueSocketStatus = z.infer<typeof QueueSocketStatus>;
 
-export const JoinResponse = QueueStatus.extend({ queueToken: z.string() });
+export const JoinResponse = QueueStatus.extend({
+  queueToken: z.string(),
+  /** The fan's entry in the provably fair pre-queue's published order (SPEC §2): 16 hex chars. */
+  ref: z.string(),
+});
 export type JoinResponse = z.infer<typeof JoinResponse>;
+
+/** `GET /concerts/:id/queue/fairness` (SPEC §2 "Provably fair pre-queue"). */
+export const QueueFairness = z.object({
+  /** hex SHA-256 of the seed, published before the sale. */
+  commitment: z.string(),
+  algorithm: z.literal('fy-sha256-v1'),
+  /** The 32-byte seed as hex: null until the pre-queue is shuffled at saleOpensAt. */
+  seed: z.string().nullable(),
+  /** The pre-queue's refs in admission order: null until the shuffle. */
+  order: z.array(z.string()).nullable(),
+});
+export type QueueFairness = z.infer<typeof QueueFairness>;
 
 export const QueuePolicy = z.object({
   maxActive: z.number().int(),

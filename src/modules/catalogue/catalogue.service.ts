@@ -9,6 +9,9 @@ import type { Concert, Grade } from './catalogue.entities.js';
 export type Clock = () => Date;
 
 export class CatalogueService {
+  /** Told of each new concert before its creation is answered (the queue draws its fairness seed). */
+  onConcertCreated: (concertId: number) => Promise<void> = async () => undefined;
+
   constructor(
     private readonly em: () => EntityManager,
     private readonly repo: CatalogueRepository,
@@ -51,6 +54,7 @@ export class CatalogueService {
       ...body,
       saleOpensAt: new Date(body.saleOpensAt),
     });
+    await this.onConcertCreated(concert.id);
     return concertView(concert);
   }
 

@@ -1,5 +1,5 @@
-import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { FairnessService } from './fairness.service.js';
 import type { QueueEventPublisher } from './queue.events.js';
 import type { ConcertTick, Lease, PolicyDefaults, QueueStore, TickResult } from './queue.store.js';
 
@@ -11,6 +11,8 @@ export interface LeaderOptions {
   defaults: () => PolicyDefaults;
   /** Which of these concerts' sales are over (every schedule started): their lines retire. */
   salesOver: (concertIds: number[]) => Promise<number[]>;
+  /** The provably fair pre-queue (fairness.service.ts): orders it, and records the reveal. */
+  fairness: Pick<FairnessService, 'order' | 'recordReveal'>;
 }
 
 /** How often (in ticks) the leader looks for lines whose sale is over. */
@@ -155,18 +157,31 @@ export class QueueLeader {
     }
   }
 
-  /** Draws a crypto-random permutation of the pre-queue and applies it atomically. */
+  /**
+   * Orders the pre-queue by the concert's committed seed (SPEC §2 "Provably fair pre-queue") and
+   * applies that order with its reveal atomically; then records the reveal in PostgreSQL.
+   */
   private async shufflePrequeue(concertId: number, lease: Lease): Promise<boolean> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const order = await this.store.prequeueMembers(concertId);
-      for (let i = order.length - 1; i > 0; i--) {
-        const j = randomInt(i + 1);
-        [order[i], order[j]] = [order[j]!, order[i]!];
+      const entries = await this.store.prequeueEntries(concertId);
+      let ordered: Awaited<ReturnType<LeaderOptions['fairness']['order']>>;
+      try {
+        ordered = await this.options.fairness.order(concertId, entries);
+      } catch (err) {
+        // The seed is in PostgreSQL: without it the line waits (the next tick tries again).
+        this.logger.warn({ concertId, err: (err as Error).message }, 'pre-queue not ordered');
+        return false;
       }
-      const out = await this.store.shuffle(concertId, lease.token, order);
+      const { users, reveal } = ordered;
+      const out = await this.store.shuffle(concertId, lease.token, JSON.stringify(reveal), users);
       if (out.fenced) return false;
       if (out.done === 'shuffled') {
+        // The count only: the seed is public from now on, but logs never carry it.
         this.logger.info({ concertId, count: out.count }, 'pre-queue shuffled into the line');
+        await this.options.fairness.recordReveal(concertId, reveal).catch((err: Error) => {
+          // GET …/queue/fairness finds the reveal in Redis and records it then.
+          this.logger.warn({ concertId, err: err.message }, 'fairness reveal not recorded yet');
+        });
         return true;
       }
       if (out.done !== 'stale') return out.done === 'already';

@@ -4,6 +4,7 @@ import { IdParam } from '@lineup/client-sdk/contract';
 import {
   JoinResponse,
   QUEUE_TOKEN_HEADER,
+  QueueFairness,
   QueueStatus,
   ScheduleAvailabilityList,
 } from '@lineup/client-sdk/contract';
@@ -37,6 +38,28 @@ export function queueRoutes(api: Api, queue: QueueService, catalogue: CatalogueS
         address: req.ip ?? 'unknown',
       });
       res.status(created ? 201 : 200).json(body);
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/concerts/:concertId/queue/fairness',
+      summary:
+        'The provably fair pre-queue: the seed commitment (before the sale), then the seed and the order of refs (after the shuffle); recompute it with the SDK’s verifyFairness()',
+      tags: ['queue'],
+      params: ConcertParams,
+      errors: ['CONCERT_NOT_FOUND'],
+      responses: { 200: { description: 'Fairness record', schema: QueueFairness } },
+    },
+    async ({ params, res }) => {
+      const record = await queue.fairnessOf(params.concertId);
+      // A revealed record never changes; before that, the answer changes at the shuffle.
+      res.setHeader(
+        'Cache-Control',
+        record.seed ? 'public, max-age=86400, immutable' : 'public, max-age=1',
+      );
+      res.json(record);
     },
   );
 

@@ -4,11 +4,13 @@ import { rateLimited, type RateLimits } from '../../infra/http/rate-limits.js';
 import type {
   AdminQueueStats,
   JoinResponse,
+  QueueFairness,
   QueuePolicyPatch,
   QueueSocketStatus,
   QueueStatus,
 } from '@lineup/client-sdk/contract';
 import type { CatalogueService } from '../catalogue/catalogue.service.js';
+import type { FairnessService } from './fairness.service.js';
 import type { QueueEventPublisher } from './queue.events.js';
 import type { QueueClaims, QueueTokens } from './queue-tokens.js';
 import type { PolicyDefaults, QueuePolicy, QueueStore, StatusResult } from './queue.store.js';
@@ -39,6 +41,7 @@ export class QueueService {
     private readonly config: Config['queue'],
     private readonly events: QueueEventPublisher,
     private readonly limits: Pick<RateLimits, 'consume' | 'window'>,
+    private readonly fairness: FairnessService,
     private readonly now: Clock = () => new Date(),
   ) {}
 
@@ -73,7 +76,8 @@ export class QueueService {
     if (window.saleEndsAt === null || window.saleEndsAt <= this.now().getTime())
       throw new AppError('SALE_ENDED');
     if (!this.registered.has(concertId)) {
-      await this.store.registerConcert(concertId);
+      // Once per instance and concert: an older concert gets its fairness seed at its first join.
+      await Promise.all([this.store.registerConcert(concertId), this.fairness.commit(concertId)]);
       this.registered.add(concertId);
     }
     const result = await this.store.join(
@@ -96,7 +100,10 @@ export class QueueService {
       });
     }
     const queueToken = await this.tokens.sign({ userId, concertId, eid: result.eid! });
-    return { created: result.created, body: { ...this.view(concertId, result), queueToken } };
+    return {
+      created: result.created,
+      body: { ...this.view(concertId, result), queueToken, ref: this.fairness.ref(result.eid!) },
+    };
   }
 
   /** The fan's place (SPEC QueueStatus). The call counts as a sign of life. */
@@ -186,6 +193,11 @@ export class QueueService {
         reason: 'closed',
       });
     return { ended: users.length };
+  }
+
+  /** The line's fairness record (SPEC §2): 404 CONCERT_NOT_FOUND for an unknown concert. */
+  async fairnessOf(concertId: number): Promise<QueueFairness> {
+    return this.fairness.view(concertId);
   }
 
   async stats(concertId: number): Promise<AdminQueueStats> {

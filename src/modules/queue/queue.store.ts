@@ -367,17 +367,41 @@ export class QueueStore {
     return out.fenced ? null : normaliseTick(out);
   }
 
-  async prequeueMembers(concertId: number): Promise<string[]> {
-    return this.redis.zrange(this.keys.concert(concertId).prequeue, 0, -1);
+  /** The pre-queue as [user, entry id] pairs (the entry id is the member's score). */
+  async prequeueEntries(concertId: number): Promise<[string, number][]> {
+    const flat = await this.redis.zrange(
+      this.keys.concert(concertId).prequeue,
+      0,
+      -1,
+      'WITHSCORES',
+    );
+    const entries: [string, number][] = [];
+    for (let i = 0; i < flat.length; i += 2) entries.push([flat[i]!, Number(flat[i + 1])]);
+    return entries;
   }
 
+  /**
+   * Moves the pre-queue into the line in the given order and stores `reveal` (the fairness seed
+   * and order) with it, atomically: the seed is readable exactly when the shuffle has landed.
+   */
   async shuffle(
     concertId: number,
     token: string,
+    reveal: string,
     order: string[],
   ): Promise<{ fenced?: boolean; done?: string; count?: number }> {
     const k = this.keys.concert(concertId);
-    return this.json('shuffle', k.lease, k.meta, k.prequeue, k.waiting, token, ...order);
+    return this.json('shuffle', k.lease, k.meta, k.prequeue, k.waiting, token, reveal, ...order);
+  }
+
+  /** Whether the line's pre-queue was shuffled, and the reveal stored with that shuffle. */
+  async fairnessState(concertId: number): Promise<{ shuffled: boolean; reveal: string | null }> {
+    const [shuffled, reveal] = await this.redis.hmget(
+      this.keys.concert(concertId).meta,
+      'shuffled',
+      'fairness',
+    );
+    return { shuffled: shuffled === '1', reveal: reveal ?? null };
   }
 
   // ---- operators ----

@@ -1,6 +1,7 @@
 import { Migration20261121000000_initial } from './Migration20261121000000_initial.js';
 import { Migration20261210000000_reservationQueueEntry } from './Migration20261210000000_reservationQueueEntry.js';
 import { Migration20261215000000_withdrawalLedgerType } from './Migration20261215000000_withdrawalLedgerType.js';
+import { Migration20261220000000_queueFairness } from './Migration20261220000000_queueFairness.js';
 
 // Listed explicitly (not discovered from disk) so the same list works from src/ under tsx and
 // vitest and from dist/ after the build.
@@ -14,4 +15,5 @@ export const migrationsList = [
     name: 'Migration20261215000000_withdrawalLedgerType',
     class: Migration20261215000000_withdrawalLedgerType,
   },
+  { name: 'Migration20261220000000_queueFairness', class: Migration20261220000000_queueFairness },
 ];
