@@ -2,6 +2,7 @@ import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import type { Logger } from 'pino';
 import { entities } from './entities.js';
+import { ClassifyingPgDialect } from './pg-dialect.js';
 import { migrationsList } from './migrations/index.js';
 
 export type Orm = MikroORM;
@@ -25,8 +26,9 @@ export function ormOptions(databaseUrl: string, poolMax = 20, logger?: Logger): 
     pool: { min: 0, max: poolMax },
     // Dates as timestamptz, returned as Date objects in UTC.
     forceUtcTimezone: true,
-    // knex's own warnings ("Connection Error: ...") go to the app's logger, not the console.
-    ...(logger ? { driverOptions: { log: knexLog(logger) } } : {}),
+    // The driver's failures classed (503 vs 500 by class, see pg-dialect.ts); knex's own warnings
+    // ("Connection Error: ...") go to the app's logger, not the console.
+    driverOptions: { client: ClassifyingPgDialect, ...(logger ? { log: knexLog(logger) } : {}) },
   };
 }
 

@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { DriverException, ConnectionException } from '@mikro-orm/core';
-import { AppError } from './errors.js';
+import { AppError } from '../app-error.js';
+import { isDependencyDown } from '../dependency-errors.js';
 
 /** Unknown route: 404 NOT_FOUND in the envelope. */
 export const notFound: RequestHandler = (req, _res, next) => {
@@ -45,49 +45,4 @@ export function toAppError(err: unknown): AppError {
   }
   if (isDependencyDown(err)) return new AppError('SERVICE_UNAVAILABLE');
   return new AppError('INTERNAL_ERROR');
-}
-
-/** Connection-level failures of PostgreSQL or Redis: the client should retry, it did nothing wrong. */
-export function isDependencyDown(err: unknown): boolean {
-  if (err instanceof ConnectionException) return true;
-  const e = err as { code?: string; name?: string; message?: string; cause?: unknown };
-  const codes = [
-    'ECONNREFUSED',
-    'ECONNRESET',
-    'ETIMEDOUT',
-    'EPIPE',
-    '57P01',
-    '57P02',
-    '57P03',
-    '08006',
-    '08003',
-    '08001',
-    '53300', // too_many_connections: PostgreSQL is at max_connections; retrying later works
-  ];
-  if (e?.code && codes.includes(e.code)) return true;
-  // SQLSTATE classes 08 (connection exception) and 57P (operator intervention: the backend was
-  // terminated, the server is shutting down or starting): whichever code a killed backend sends.
-  if (typeof e?.code === 'string' && /^(08|57P)[0-9A-Z]{2,3}$/.test(e.code)) return true;
-  // "Transaction query already complete": knex trying to roll back on a connection the server
-  // already terminated — the transaction is gone with the connection, nothing was committed.
-  if (
-    err instanceof DriverException &&
-    /terminat|connection|Transaction query already complete/i.test(e.message ?? '')
-  ) {
-    return true;
-  }
-  if (e?.name === 'MaxRetriesPerRequestError') return true;
-  // ioredis' commandTimeout (a plain Error): Redis did not answer in time.
-  if (e?.message === 'Command timed out') return true;
-  // The pool stayed exhausted for its whole acquire timeout: overloaded, not broken.
-  if (e?.name === 'KnexTimeoutError') return true;
-  // Client-side states of a pg connection that died under the query (no SQLSTATE): "Client was
-  // closed and is not queryable", "Connection terminated unexpectedly", ioredis' closed stream.
-  if (
-    /Connection is closed|Stream isn't writeable|Connection terminated|is not queryable/i.test(
-      e?.message ?? '',
-    )
-  )
-    return true;
-  return e?.cause ? isDependencyDown(e.cause) : false;
 }

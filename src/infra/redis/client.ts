@@ -1,4 +1,5 @@
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, ReplyError, type RedisOptions } from 'ioredis';
+import { RedisUnavailableError } from '../dependency-errors.js';
 import type { RedisClient } from './scripts.js';
 
 // Fail fast when Redis is unreachable (a request gets 503 within about a second rather than
@@ -13,6 +14,41 @@ const OPTIONS: RedisOptions = {
   retryStrategy: (times) => Math.min(times * 100, 1_000),
 };
 
+type Command = Parameters<Redis['sendCommand']>[0];
+
+/**
+ * A command's failure without an answer from Redis (closed, refused, timed out, retries used up,
+ * cluster not ready) becomes a RedisUnavailableError, so the error middleware can tell it from a
+ * bug by its class: ioredis reports these as plain Errors. A reply (ReplyError) stays as it is.
+ */
+function classifyFailures(command: Command): void {
+  const reject = command.reject;
+  command.reject = (err: Error) =>
+    reject(
+      err instanceof ReplyError || err instanceof RedisUnavailableError
+        ? err
+        : new RedisUnavailableError(err),
+    );
+}
+
+class AppRedis extends Redis {
+  override sendCommand(command: Command, stream?: Parameters<Redis['sendCommand']>[1]): unknown {
+    classifyFailures(command);
+    return super.sendCommand(command, stream);
+  }
+}
+
+class AppCluster extends Cluster {
+  override sendCommand(
+    command: Command,
+    stream?: Parameters<Cluster['sendCommand']>[1],
+    node?: unknown,
+  ): unknown {
+    classifyFailures(command);
+    return super.sendCommand(command, stream, node);
+  }
+}
+
 /**
  * The app's Redis connection: a single server from REDIS_URL, or — with REDIS_CLUSTER_NODES — a
  * Redis Cluster client. Every multi-key operation in Lineup stays inside one hash slot
@@ -23,7 +59,7 @@ export function createRedis(
   name = 'lineup',
 ): RedisClient {
   if (source.redisClusterNodes) {
-    return new Cluster(source.redisClusterNodes, {
+    return new AppCluster(source.redisClusterNodes, {
       redisOptions: { ...OPTIONS, connectionName: name },
       clusterRetryStrategy: (times) => Math.min(times * 100, 1_000),
       // The sharded socket.io adapter SSUBSCRIBEs on a duplicate of this client (duplicates keep
@@ -35,5 +71,5 @@ export function createRedis(
       shardedSubscribers: true,
     });
   }
-  return new Redis(source.redisUrl, { ...OPTIONS, connectionName: name });
+  return new AppRedis(source.redisUrl, { ...OPTIONS, connectionName: name });
 }
