@@ -1,5 +1,6 @@
-// @lineup/client-sdk: the Lineup contract (zod schemas and types), a typed HTTP client and the
-// real-time waiting-room connection. Runs in browsers and Node >= 20.
+// @lineup/client-sdk: the Lineup contract (zod schemas and types), a typed HTTP client, the
+// operators' client and the real-time waiting-room connection. Runs in browsers and Node >= 20.
+// Every export is listed in README.md ("Exports"); anything not exported here is internal.
 export * from './contract/index.js';
 export { LineupClient } from './client.js';
 export type {
@@ -16,18 +17,22 @@ export type { FetchLike } from './http.js';
 export {
   ABORTED,
   ACK_TIMEOUT,
+  CLIENT_ERROR_CODES,
+  CONNECTION_CLOSED,
+  isClientErrorCode,
   isLineupError,
   LineupError,
   NETWORK_ERROR,
   NOT_CONNECTED,
-  parseRetryAfter,
+  QUEUE_ENDED,
   TIMEOUT,
   UNEXPECTED_RESPONSE,
 } from './errors.js';
-export type { LineupErrorInit } from './errors.js';
+export type { ClientErrorCode, LineupErrorCode, LineupErrorInit } from './errors.js';
+export type { ErrorDetails, ErrorDetailsMap } from './error-details.js';
 export { TypedEmitter } from './emitter.js';
+export type { EventMap } from './emitter.js';
 export { QueueConnection } from './queue-connection.js';
-export { CONNECTION_CLOSED, QUEUE_ENDED } from './queue-types.js';
 export type {
   LeaveResult,
   QueueConnectionEvents,
@@ -35,6 +40,3 @@ export type {
   QueueMode,
   QueueSocket,
 } from './queue-types.js';
-export { backoffDelay, concertIdOfToken } from './queue-helpers.js';
-export { StatusPoller } from './status-poller.js';
-export type { StatusPollerOptions } from './status-poller.js';

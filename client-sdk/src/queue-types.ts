@@ -53,10 +53,7 @@ export interface QueueConnectionOptions {
   fetch?: FetchLike;
 }
 
-/** `waitForAdmission()` and socket calls after the entry ended (`details`: the `ended` payload). */
-export const QUEUE_ENDED = 'QUEUE_ENDED';
-/** `waitForAdmission()` and socket calls after `close()`. */
-export const CONNECTION_CLOSED = 'CONNECTION_CLOSED';
+export { CONNECTION_CLOSED, QUEUE_ENDED } from './errors.js';
 
 /** What `leave()` / `leaveQueue()` found: `left` false when the entry had already ended. */
 export interface LeaveResult {

@@ -64,7 +64,8 @@ export class SocketCalls {
       });
     }
     if (!result.ok) {
-      throw new LineupError({ code: result.error.code, message: result.error.message });
+      // The server's refusal, with the status the HTTP API gives its code (not 0).
+      throw LineupError.fromServerCode(result.error.code, result.error.message);
     }
     return result.data;
   }

@@ -202,6 +202,21 @@ describe('leaving an entry that already ended', () => {
   });
 });
 
+describe('socket refusals keep the status the server means', () => {
+  it('an acknowledged NOT_ADMITTED is 403 and a refused handshake 401, not 0', async () => {
+    const fan = await fanWaiting();
+    const conn = track(fan.sdk.queueConnection(fan.queueToken).connect());
+    await until(() => conn.connected, 10_000, 'socket connected');
+    const refused = await failure(conn.subscribeSeats(fan.scheduleIds[0]!));
+    expect(refused).toMatchObject({ code: 'NOT_ADMITTED', status: 403 });
+    expect(refused.isClientSide).toBe(false);
+
+    const bad = track(fan.sdk.queueConnection('not-a-token').connect());
+    const error = await failure(bad.waitForAdmission());
+    expect(error).toMatchObject({ code: 'QUEUE_TOKEN_INVALID', status: 401 });
+  });
+});
+
 describe('forcePolling', () => {
   it('never opens a socket: polls from connect(), admits, and leaves over HTTP', async () => {
     const fan = await fanWaiting();

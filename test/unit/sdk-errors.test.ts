@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CLIENT_ERROR_CODES,
+  ERROR_CODES,
+  isClientErrorCode,
   isLineupError,
   LineupError,
   NETWORK_ERROR,
-  parseRetryAfter,
   UNEXPECTED_RESPONSE,
 } from '@lineup/client-sdk';
+import { parseRetryAfter } from '../../client-sdk/src/errors.js';
 
 describe('LineupError from an HTTP answer', () => {
   it('takes code, message and details from the SPEC envelope', () => {
@@ -80,7 +83,7 @@ describe('LineupError without an HTTP answer', () => {
     });
     expect(LineupError.fromConnectError(withData)).toMatchObject({
       code: 'QUEUE_TOKEN_INVALID',
-      status: 0,
+      status: 401, // the catalogue's status for the code, as over HTTP (issue 18)
     });
     expect(LineupError.fromConnectError(new Error('ADMISSION_EXPIRED')).code).toBe(
       'ADMISSION_EXPIRED',
@@ -96,5 +99,41 @@ describe('LineupError without an HTTP answer', () => {
     expect(isLineupError(err, 'PHONE_TAKEN')).toBe(true);
     expect(isLineupError(err, 'NOT_FOUND')).toBe(false);
     expect(isLineupError(new Error('PHONE_TAKEN'))).toBe(false);
+  });
+});
+
+describe('typed error codes and details (issue 18)', () => {
+  it('accepts only the contract codes and the SDK codes, and types details per code', () => {
+    const err: unknown = LineupError.fromHttp(
+      409,
+      JSON.stringify({
+        error: { code: 'SEAT_UNAVAILABLE', message: 'x', details: { seatIds: [7] } },
+      }),
+    );
+    // @ts-expect-error -- a misspelt code does not compile
+    expect(isLineupError(err, 'SEAT_UNAVAILBLE')).toBe(false);
+    if (!isLineupError(err, 'SEAT_UNAVAILABLE')) throw new Error('expected SEAT_UNAVAILABLE');
+    const ids: number[] | undefined = err.details?.seatIds;
+    expect(ids).toEqual([7]);
+    expect(err.isClientSide).toBe(false);
+  });
+
+  it('keeps the SDK codes apart from the server codes', () => {
+    for (const code of CLIENT_ERROR_CODES) expect(ERROR_CODES).not.toContain(code);
+    expect(isClientErrorCode('ABORTED')).toBe(true);
+    expect(isClientErrorCode('SEAT_UNAVAILABLE')).toBe(false);
+    expect(LineupError.network(new Error('x')).isClientSide).toBe(true);
+  });
+
+  it('gives refusals that came without HTTP (socket acks, handshakes) the catalogue status', () => {
+    expect(LineupError.fromServerCode('NOT_ADMITTED', 'no')).toMatchObject({
+      code: 'NOT_ADMITTED',
+      status: 403,
+    });
+    const handshake = Object.assign(new Error('QUEUE_TOKEN_INVALID'), {
+      data: { code: 'QUEUE_TOKEN_INVALID' },
+    });
+    expect(LineupError.fromConnectError(handshake)).toMatchObject({ status: 401 });
+    expect(LineupError.fromServerCode('SOMETHING_NEW').status).toBe(0);
   });
 });

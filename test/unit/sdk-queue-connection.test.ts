@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
 import {
-  backoffDelay,
-  concertIdOfToken,
   QueueConnection,
-  StatusPoller,
   type LineupError,
   type QueueEnded,
   type QueueMode,
 } from '@lineup/client-sdk';
+// Internal helpers (not exported by the package).
+import { backoffDelay, concertIdOfToken } from '../../client-sdk/src/queue-helpers.js';
+import { StatusPoller } from '../../client-sdk/src/status-poller.js';
 
 describe('backoffDelay', () => {
   const opts = { reconnectionDelay: 100, reconnectionDelayMax: 1_000, randomizationFactor: 0.5 };

@@ -97,7 +97,7 @@ describe('retries of charge, hold, payment and withdrawal', () => {
       100, 200, 400, 800, 1_000, 1_000,
     ]);
     expect(retryDelay(3, policy, err, () => 0)).toBe(0);
-    const later = new LineupError({ code: 'X', status: 503, retryAfterSeconds: 3 });
+    const later = new LineupError({ code: 'QUEUE_FULL', status: 503, retryAfterSeconds: 3 });
     expect(retryDelay(0, policy, later, top)).toBe(3_000);
     expect(retryPolicy(false)).toBeUndefined();
     expect(retryPolicy(true)).toEqual({ retries: 3, minDelayMs: 200, maxDelayMs: 5_000 });

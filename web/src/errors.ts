@@ -5,13 +5,7 @@ import {
   isLineupError,
   POINTS,
   REFUND_CUTOFF_DAYS,
-  type ACK_TIMEOUT,
-  type CONNECTION_CLOSED,
-  type ErrorCode,
-  type NETWORK_ERROR,
-  type NOT_CONNECTED,
-  type QUEUE_ENDED,
-  type UNEXPECTED_RESPONSE,
+  type LineupErrorCode,
 } from '@lineup/client-sdk';
 import { lang, type Lang, won } from './i18n.js';
 
@@ -25,14 +19,7 @@ export interface ErrorFacts {
 }
 type Sentence = (f: ErrorFacts) => string;
 /** Every code a fan can meet: the server's (the contract's catalogue) and the SDK's own. */
-type PageErrorCode =
-  | ErrorCode
-  | typeof NETWORK_ERROR
-  | typeof UNEXPECTED_RESPONSE
-  | typeof NOT_CONNECTED
-  | typeof ACK_TIMEOUT
-  | typeof QUEUE_ENDED
-  | typeof CONNECTION_CLOSED;
+type PageErrorCode = LineupErrorCode;
 /** One sentence per code: a code added to the catalogue fails the type check until it has one. */
 type Sentences = Record<PageErrorCode, Sentence>;
 const { chargeMin, chargeMax, balanceCap, withdrawMin } = POINTS;
@@ -109,6 +96,8 @@ const en: Sentences = {
   ACK_TIMEOUT: () => 'The live connection did not answer in time. Please try again.',
   QUEUE_ENDED: () => 'Your place in line has ended. Please join the line again.',
   CONNECTION_CLOSED: () => 'The live connection was closed. Please join the line again.',
+  ABORTED: () => 'The request was cancelled.',
+  TIMEOUT: () => 'The server took too long to answer. Please try again.',
 };
 
 const ko: Sentences = {
@@ -175,6 +164,8 @@ const ko: Sentences = {
   ACK_TIMEOUT: () => '실시간 연결의 응답이 늦습니다. 다시 시도해 주세요.',
   QUEUE_ENDED: () => '대기 순번이 종료되었습니다. 대기열에 다시 입장해 주세요.',
   CONNECTION_CLOSED: () => '실시간 연결이 끊어졌습니다. 대기열에 다시 입장해 주세요.',
+  ABORTED: () => '요청이 취소되었습니다.',
+  TIMEOUT: () => '서버 응답이 너무 늦습니다. 다시 시도해 주세요.',
 };
 
 export const ERROR_SENTENCES: Record<Lang, Readonly<Record<string, Sentence>>> = { en, ko };
