@@ -82,6 +82,25 @@ export interface AppServices {
 }
 
 export const BODY_LIMIT = '256kb';
+const REQUEST_ID = /^[\w.:-]{1,64}$/;
+
+/**
+ * req.log for a request pino-http does not see (the hot routes): the app logger's child bound to
+ * the request (its serializer redacts, and carries the request id), built only if something logs.
+ * pino-http replaces it for every other request.
+ */
+function lazyRequestLogger(req: express.Request, logger: Logger): void {
+  let child: Logger | undefined;
+  Object.defineProperty(req, 'log', {
+    configurable: true,
+    enumerable: false,
+    get: () => (child ??= logger.child({ req })),
+    set: (value: Logger) => {
+      child = value;
+    },
+  });
+  req.id = req.requestId!;
+}
 const VERSION = '0.1.0';
 
 /** Wires every module into an express app. No listening, no process handling: tests use this. */
@@ -222,10 +241,14 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   };
 
   const registry = new OpenAPIRegistry();
-  const api = new Api(registry, {
-    user: requireUser(tokens),
-    admin: requireAdmin(config.adminToken),
-  });
+  const api = new Api(
+    registry,
+    { user: requireUser(tokens), admin: requireAdmin(config.adminToken) },
+    (req, _res, next) => {
+      lazyRequestLogger(req, logger);
+      next();
+    },
+  );
   accountsRoutes(api, services.accounts, limits);
   pointsRoutes(api, services.points, services.idempotency);
   catalogueRoutes(api, services.catalogue);
@@ -249,12 +272,20 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   }
   app.use(services.metrics.httpMiddleware());
   app.use((req, res, next) => {
-    const incoming = req.header('x-request-id');
-    const reqId = incoming && /^[\w.:-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    const incoming = req.headers['x-request-id'];
+    const reqId =
+      typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     req.requestId = reqId;
     res.setHeader('X-Request-Id', reqId);
-    requestContext.run({ reqId }, next);
+    next();
   });
+  app.use(express.json({ limit: BODY_LIMIT }));
+  // The hot routes (join, status poll) come before the per-request contexts and completion log
+  // below: a stadium joining at once should not pay for an ORM fork, two async contexts and a
+  // serialized request per join. Their failures still reach errorMiddleware, which logs a 5xx
+  // with the request (redacted) and its id through the logger req.log builds on first use.
+  app.use(api.hotRouter);
+  app.use((req, _res, next) => requestContext.run({ reqId: req.requestId! }, next));
   app.use(
     pinoHttp({
       logger,
@@ -263,7 +294,6 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
       serializers: httpLogSerializers,
     }),
   );
-  app.use(express.json({ limit: BODY_LIMIT }));
   app.use((_req, _res, next) => RequestContext.create(orm.em, next));
   app.use(
     opsRoutes({ orm, redis: deps.redis, registry, version: VERSION, metrics: services.metrics }),

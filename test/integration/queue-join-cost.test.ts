@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import { pino } from 'pino';
 import type { RunningServer } from '../../src/server.js';
 import { Hs256 } from '../../src/infra/crypto/hs256.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -7,6 +8,8 @@ import { createConcert, setQueuePolicy } from '../support/fixtures.js';
 import { client, type Client } from '../support/http.js';
 import { startPrivateRedis, type PrivateRedis } from '../support/redis-server.js';
 import { startTestServer } from '../support/server.js';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { until } from '../support/wait.js';
 import { bulkFans, type TestFan } from '../support/users.js';
 
 // Issue 13 "cheaper joins": a join is ONE Redis round trip — the per-user and per-address rate
@@ -17,23 +20,32 @@ import { bulkFans, type TestFan } from '../support/users.js';
 let db: TestDatabase;
 let redisServer: PrivateRedis;
 let probe: Redis;
+/** The server reaches the private Redis through this proxy, so a test can cut it. */
+let proxy: TcpProxy;
 let server: RunningServer;
 let api: Client;
+/** What the server logged (at info). */
+const lines: string[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase();
   redisServer = await startPrivateRedis();
   probe = new Redis(redisServer.url);
+  proxy = await startTcpProxy([`127.0.0.1:${redisServer.port}`]);
   server = await startTestServer(
     db.url,
-    { REDIS_URL: redisServer.url, RATE_LIMIT_ENABLED: 'true' },
+    { REDIS_URL: proxy.url.replace('http:', 'redis:'), RATE_LIMIT_ENABLED: 'true' },
     // No leader: no ticks, so the only commands during a request are the request's own.
-    { startLeader: false },
+    {
+      startLeader: false,
+      logger: pino({ level: 'info' }, { write: (l: string) => void lines.push(l) }),
+    },
   );
   api = client(server.url);
 });
 afterAll(async () => {
   await server?.close();
+  await proxy?.close();
   probe?.disconnect();
   await redisServer?.stop();
   await db?.drop();
@@ -192,5 +204,41 @@ describe('the join path', () => {
     expect(answers.slice(0, 10).map((a) => a.status)).toEqual(Array(10).fill(404));
     expect(answers[10]!.status).toBe(429);
     expect(answers[10]!.body.error.code).toBe('RATE_LIMITED');
+  });
+
+  it('writes no per-request info line for joins and polls, but logs their failures with the request id, credentials redacted', async () => {
+    const { concertId } = await createConcert(api);
+    const [fan] = await bulkFans(server, 1);
+    const joined = await join(concertId, fan!);
+    expect(joined.status).toBe(201);
+    const queueToken = joined.body.queueToken as string;
+    const headers = { 'x-queue-token': queueToken };
+    expect((await api.get('/queue/status', { headers })).status).toBe(200);
+    expect((await api.get('/concerts')).status).toBe(200);
+    const records = () => lines.map((l) => JSON.parse(l) as Record<string, any>);
+    const requestLines = records().filter((r) => r.req && r.res);
+    expect(requestLines.some((r) => r.req.url === '/concerts')).toBe(true);
+    const hot = (url: string) => /^\/concerts\/\d+\/queue$|^\/queue\/status$/.test(url);
+    expect(requestLines.filter((r) => hot(r.req.url))).toEqual([]);
+
+    const backends = proxy.backends;
+    proxy.backends = [];
+    proxy.dropAll();
+    const failed = [await join(concertId, fan!), await api.get('/queue/status', { headers })];
+    expect(failed.map((f) => f.status)).toEqual([503, 503]);
+    for (const [i, url] of [`/concerts/${concertId}/queue`, '/queue/status'].entries()) {
+      expect(failed[i]!.body.error.code).toBe('SERVICE_UNAVAILABLE');
+      const id = failed[i]!.headers.get('x-request-id');
+      expect(id).toBeTruthy();
+      const line = records().find((r) => r.req?.url === url && /request failed/.test(r.msg));
+      expect(line, `${url} error line`).toBeDefined();
+      expect(line!.req.id).toBe(id);
+      expect(line!.level).toBe(50);
+    }
+    proxy.backends = backends;
+    await until(async () => (await api.get('/readyz')).status === 200, 15_000, 'Redis back');
+    const output = lines.join('');
+    for (const secret of [fan!.token, queueToken])
+      expect(output).not.toContain(secret.split('.').pop()!);
   });
 });

@@ -28,6 +28,14 @@ export interface RouteSpec<P extends ZodType, Q extends ZodType, B extends ZodTy
   headers?: Record<string, { description: string; required?: boolean }>;
   /** Middleware run after authentication and validation (e.g. the admission guard). */
   before?: RequestHandler[];
+  /**
+   * A hot path (the join, the status poll): served from `Api.hotRouter`, which the app mounts
+   * ahead of the per-request ORM context, the request-scoped log context and the per-request
+   * completion log line — the route must not use the ORM's request context. Authentication,
+   * validation, rate limits, headers, metrics and the error envelope are the same as any route's,
+   * and a failure is still logged with its request id (app.ts).
+   */
+  hot?: boolean;
   params?: P;
   query?: Q;
   body?: B;
@@ -53,10 +61,14 @@ type Infer<T> = T extends ZodType ? z.output<T> : undefined;
 
 export class Api {
   readonly router = Router();
+  /** The `hot` routes (see RouteSpec.hot). */
+  readonly hotRouter = Router();
 
   constructor(
     readonly registry: OpenAPIRegistry,
     private readonly authenticators: Record<AuthKind, RequestHandler>,
+    /** Runs first on a hot route (it gives the request what the skipped middleware would). */
+    private readonly hotPrelude?: RequestHandler,
   ) {}
 
   route<P extends ZodType, Q extends ZodType, B extends ZodType>(
@@ -107,9 +119,10 @@ export class Api {
       }
     };
     const chain: RequestHandler[] = [];
+    if (spec.hot && this.hotPrelude) chain.push(this.hotPrelude);
     if (spec.auth) chain.push(this.authenticators[spec.auth]);
     chain.push(validate, ...(spec.before ?? []), run);
-    this.router[spec.method](spec.path, ...chain);
+    (spec.hot ? this.hotRouter : this.router)[spec.method](spec.path, ...chain);
   }
 
   private document(spec: RouteSpec<ZodType, ZodType, ZodType>): void {

@@ -128,12 +128,22 @@ export class Metrics {
   }
 
   httpMiddleware(): RequestHandler {
+    // One labelled child per (method, route template, status), made on first use: prom-client
+    // hashes a label object on every observe otherwise, on every request of the hot paths.
+    const children = new Map<string, { observe(seconds: number): void }>();
+    const http = this.http;
     return (req, res, next) => {
-      const end = this.http.startTimer({ method: req.method });
+      const startedAt = performance.now();
       res.once('finish', () => {
         // The route template (`/reservations/:id`), never the raw path: bounded label values.
         const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-        end({ route, status: String(res.statusCode) });
+        const key = `${req.method} ${res.statusCode} ${route}`;
+        let child = children.get(key);
+        if (!child) {
+          child = http.labels({ method: req.method, route, status: String(res.statusCode) });
+          children.set(key, child);
+        }
+        child.observe((performance.now() - startedAt) / 1000);
       });
       next();
     };

@@ -22,6 +22,7 @@ export function queueRoutes(api: Api, queue: QueueService, catalogue: CatalogueS
     {
       method: 'post',
       path: '/concerts/:concertId/queue',
+      hot: true,
       summary: 'Join the waiting line (idempotent: joining again returns the same place)',
       tags: ['queue'],
       auth: 'user',
@@ -67,6 +68,7 @@ export function queueRoutes(api: Api, queue: QueueService, catalogue: CatalogueS
     {
       method: 'get',
       path: '/queue/status',
+      hot: true,
       summary: 'Your place in line (also a sign of life)',
       tags: ['queue'],
       headers: TOKEN_ONLY,
