@@ -44,9 +44,15 @@ import { bookingRoutes } from './modules/booking/booking.routes.js';
 import { BookingService } from './modules/booking/booking.service.js';
 import { LeaderChores } from './modules/booking/leader-chores.js';
 import { ScheduleFactsCache } from './modules/booking/schedule-facts.js';
-import { SeatBoard } from './modules/booking/seat-board.js';
-import { SeatBoardRepository } from './modules/booking/seat-board.repository.js';
-import { SeatHolds } from './modules/booking/seat-holds.js';
+import { BookingStatements } from './modules/booking/booking.statements.js';
+import { HoldsService } from './modules/booking/holds.service.js';
+import { PaymentsService } from './modules/booking/payments.service.js';
+import { RefundsService } from './modules/booking/refunds.service.js';
+import { ReservationsService } from './modules/booking/reservations.service.js';
+import { SeatAnnouncements } from './modules/booking/seat-announcements.js';
+import { SeatFilterRepository } from './modules/booking/seat-filter.repository.js';
+import { SeatMapCache } from './modules/booking/seat-map.cache.js';
+import { PreparedStatements } from './infra/db/prepared.js';
 import { SeatLockStore, type SeatLockOptions } from './modules/booking/seat-locks.store.js';
 import { PointsRepository } from './modules/points/points.repository.js';
 import { pointsRoutes } from './modules/points/points.routes.js';
@@ -79,6 +85,8 @@ export interface AppServices {
   /** Leader-only background work of booking (holds, seat filter, idempotency keys). */
   bookingChores: LeaderChores;
   metrics: Metrics;
+  /** The hot path's prepared statements (round trips counted). */
+  db: PreparedStatements;
 }
 
 export const BODY_LIMIT = '256kb';
@@ -163,48 +171,49 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     ...deps.seatLocks,
   });
   const bookingRepo = new BookingRepository();
+  const db = new PreparedStatements(orm);
+  const statements = new BookingStatements(db);
   const schedules = new ScheduleFactsCache((id) => bookingRepo.scheduleFacts(em(), id));
-  const seatBoard = new SeatBoard(
+  const announcements = new SeatAnnouncements(
     em,
-    new SeatBoardRepository(),
+    new SeatFilterRepository(),
     seatLocks,
     schedules,
     seatEvents,
+    queue,
     logger,
   );
-  const holds = new SeatHolds(
+  const holds = new HoldsService(
+    em,
     bookingRepo,
+    statements,
     seatLocks,
     idempotency,
     queue,
     schedules,
-    seatBoard,
+    announcements,
     config.booking,
     clock,
   );
+  const metrics = new Metrics(queueStore, queueEvents, config.instanceId);
   const booking = new BookingService(
-    em,
-    bookingRepo,
     holds,
-    idempotency,
-    points,
-    queue,
-    schedules,
-    seatBoard,
-    logger,
-    clock,
+    new PaymentsService(statements, idempotency, announcements),
+    new RefundsService(em, bookingRepo, points, announcements, clock),
+    new ReservationsService(em, bookingRepo, schedules, new SeatMapCache(statements)),
+    (o) => metrics.bookingOutcome(o),
   );
   const bookingChores = new LeaderChores(
     [
       {
         name: 'expire holds',
         everyMs: Math.min(5_000, Math.max(250, config.booking.holdSeconds * 250)),
-        run: () => booking.sweepExpiredHolds(),
+        run: () => holds.sweepExpiredHolds(),
       },
       {
         name: 'repair seat filter',
         everyMs: config.booking.reconcileMs,
-        run: () => seatBoard.reconcile(),
+        run: () => announcements.reconcile(),
       },
       {
         name: 'purge idempotency keys',
@@ -216,8 +225,6 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     () => queueLeader.isLeader,
     logger,
   );
-  const metrics = new Metrics(queueStore, queueEvents, config.instanceId);
-  booking.observe = (o) => metrics.bookingOutcome(o);
   queueLeader.onChange = (leading) => metrics.leadership(leading);
   const services: AppServices = {
     tokens,
@@ -238,6 +245,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     booking,
     metrics,
     bookingChores,
+    db,
   };
 
   const registry = new OpenAPIRegistry();

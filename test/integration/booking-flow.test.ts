@@ -89,14 +89,39 @@ describe('holding, cancelling, paying', () => {
       (await api.del(`/reservations/${held.body.id}`, { token: a.token })).body.error.code,
     ).toBe('RESERVATION_NOT_HELD');
     expect((await hold(b, scheduleId, [s1!, s2!])).status).toBe(201);
-    expect(changes).toContainEqual({
-      scheduleId,
-      availableSeats: 20,
-      changes: [
-        { seatId: s1, status: 'available' },
-        { seatId: s2, status: 'available' },
-      ],
-    });
+    // Each seat change advances the schedule's seat version by one, in commit order: every event
+    // says the version it leads to, so a map at version - changes.length is exactly one behind.
+    expect(changes).toEqual([
+      {
+        scheduleId,
+        availableSeats: 18,
+        version: 2,
+        changes: [
+          { seatId: s1, status: 'held' },
+          { seatId: s2, status: 'held' },
+        ],
+      },
+      {
+        scheduleId,
+        availableSeats: 20,
+        version: 4,
+        changes: [
+          { seatId: s1, status: 'available' },
+          { seatId: s2, status: 'available' },
+        ],
+      },
+      {
+        scheduleId,
+        availableSeats: 18,
+        version: 6,
+        changes: [
+          { seatId: s1, status: 'held' },
+          { seatId: s2, status: 'held' },
+        ],
+      },
+    ]);
+    const map = await api.get(`/schedules/${scheduleId}/seats`, b.auth);
+    expect(map.headers.get('seat-map-version')).toBe('6');
     expect(await doubleBookings(server)).toEqual([]);
   });
 

@@ -160,6 +160,7 @@ describe('an instance that boots while Redis is unreachable', () => {
         const change = {
           scheduleId,
           availableSeats: 19,
+          version: 1,
           changes: [{ seatId: 1, status: 'held' as const }],
         };
         const received = nextEvent(socket, 'seats:changed', 5_000);

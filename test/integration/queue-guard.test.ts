@@ -205,6 +205,9 @@ describe('refused booking requests', () => {
     const queries: string[] = [];
     const observe = (q: { sql: string }) => queries.push(q.sql);
     knex.on('query', observe);
+    // The hot path's prepared statements (holds, payments, seat maps) bypass the ORM: watched too.
+    const observePrepared = (name: string) => queries.push(`prepared ${name}`);
+    server.services.db.watchers.add(observePrepared);
     try {
       const refusals: [Promise<{ status: number; body: any }>, number, string][] = [];
       for (let i = 0; i < 20; i++) {
@@ -238,6 +241,7 @@ describe('refused booking requests', () => {
       expect(queries.length).toBeGreaterThan(0);
     } finally {
       knex.off('query', observe);
+      server.services.db.watchers.delete(observePrepared);
       server.services.bookingChores.start();
     }
   });

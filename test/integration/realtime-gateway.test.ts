@@ -150,6 +150,7 @@ describe('seats and leaving over the socket', () => {
     const change = {
       scheduleId: scheduleIds[0]!,
       availableSeats: 19,
+      version: 1,
       changes: [{ seatId: 1, status: 'held' as const }],
     };
     servers[2]!.services.seatEvents.seatsChanged(change); // as booking on a third instance would
@@ -195,6 +196,7 @@ describe('an admission that ends', () => {
     const change = (availableSeats: number) => ({
       scheduleId: scheduleIds[0]!,
       availableSeats,
+      version: 20 - availableSeats,
       changes: [{ seatId: 1, status: 'held' as const }],
     });
     servers[2]!.services.seatEvents.seatsChanged(change(19));

@@ -92,3 +92,19 @@ export async function ledgerMismatches(server: RunningServer): Promise<unknown[]
      having w.balance <> coalesce(sum(l.amount), 0)`,
   );
 }
+
+/**
+ * Schedules whose counters disagree with their seats: `available_seats` must equal the seats with
+ * status 'available', `held_seats` those 'held', `total_seats` all of them, at every commit.
+ */
+export async function counterMismatches(server: RunningServer): Promise<unknown[]> {
+  return sql(
+    server.config.databaseUrl,
+    `select s.id, s.available_seats, s.held_seats, s.total_seats, c.available, c.held, c.total
+     from schedules s left join lateral (
+       select count(*) filter (where status = 'available')::int as available,
+              count(*) filter (where status = 'held')::int as held, count(*)::int as total
+       from schedule_seats ss where ss.schedule_id = s.id) c on true
+     where (s.available_seats, s.held_seats, s.total_seats) <> (c.available, c.held, c.total)`,
+  );
+}

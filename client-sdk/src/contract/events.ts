@@ -25,6 +25,12 @@ export type SeatStatus = z.infer<typeof SeatStatus>;
 export const SeatsChanged = z.object({
   scheduleId: z.number().int(),
   availableSeats: z.number().int(),
+  /**
+   * The schedule's seat version after these changes. Each seat change advances it by one, so a
+   * client whose seat map is at version v applies an event when `version - changes.length === v`,
+   * ignores it when `version <= v`, and reloads the map (`Seat-Map-Version` header) otherwise.
+   */
+  version: z.number().int(),
   changes: z.array(z.object({ seatId: z.number().int(), status: SeatStatus })),
 });
 export type SeatsChanged = z.infer<typeof SeatsChanged>;

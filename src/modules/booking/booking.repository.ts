@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Grade } from '../catalogue/catalogue.entities.js';
 import type { ReservationStatus } from './booking.entities.js';
 import type { ScheduleFacts } from './schedule-facts.js';
+import type { Availability, Expired } from './booking.statements.js';
 
 // All booking SQL. Every transaction takes row locks in one order — the fan's wallet, then
 // schedule seats in seat order, then the reservation — so concurrent holds, payments, refunds,
@@ -85,154 +86,16 @@ export class BookingRepository {
     };
   }
 
-  /** Seats of a schedule with their status as of now: a hold past its deadline reads as available. */
-  async seats(em: EntityManager, scheduleId: number, seatIds?: number[]): Promise<SeatRow[]> {
-    return em.execute<SeatRow[]>(
-      `select st.id as "seatId", ss.id as "scheduleSeatId", st.label, st.grade,
-              case when ss.status = 'held' and ss.held_until <= now() then 'available' else ss.status end as status
-       from schedule_seats ss join seats st on st.id = ss.seat_id
-       where ss.schedule_id = ? ${seatIds ? 'and ss.seat_id = any(?::int[])' : ''}
-       order by st.id`,
-      seatIds ? [scheduleId, intArray(seatIds)] : [scheduleId],
-    );
-  }
-
   /** Serialises one fan's booking writes (the seat limit and the balance are per fan). */
   async lockFan(tx: EntityManager, userId: number): Promise<boolean> {
     const rows = await tx.execute(`select 1 from wallets where user_id = ? for update`, [userId]);
     return rows.length > 0;
   }
 
-  /** Seats this fan holds (unexpired) or bought on a schedule. */
-  async seatsOwned(tx: EntityManager, userId: number, scheduleId: number): Promise<number> {
-    const [row] = await tx.execute<{ n: string }[]>(
-      `select count(*) as n from reservation_items ri join reservations r on r.id = ri.reservation_id
-       where r.user_id = ? and r.schedule_id = ? and ri.live
-         and (r.status = 'paid' or (r.status = 'held' and r.expires_at > now()))`,
-      [userId, scheduleId],
-    );
-    return Number(row!.n);
-  }
-
-  /**
-   * Locks, in seat order, the requested seats together with every seat of the expired holds on
-   * them (lazy expiry frees those too, so they must be locked in the same sorted pass: locking
-   * them later, out of order, deadlocks against the sweeper and payments).
-   */
-  async lockSeats(
-    tx: EntityManager,
-    scheduleId: number,
-    seatIds: number[],
-  ): Promise<
-    { seatId: number; reservationId: number | null; expired: boolean; requested: boolean }[]
-  > {
-    const ids = intArray(seatIds);
-    return tx.execute(
-      `select seat_id as "seatId", reservation_id as "reservationId",
-              (status = 'held' and held_until <= now()) as expired, (seat_id = any(?::int[])) as requested
-       from schedule_seats
-       where schedule_id = ? and (seat_id = any(?::int[]) or reservation_id in (
-         select reservation_id from schedule_seats
-         where schedule_id = ? and seat_id = any(?::int[]) and status = 'held' and held_until <= now()))
-       order by seat_id for update`,
-      [ids, scheduleId, ids, scheduleId, ids],
-    );
-  }
-
   async lockSeatsOf(tx: EntityManager, reservationId: number): Promise<void> {
     await tx.execute(
       `select 1 from schedule_seats where reservation_id = ? order by seat_id for update`,
       [reservationId],
-    );
-  }
-
-  /**
-   * Ends holds whose deadline passed (lazy expiry): the reservation becomes `expired`, its items
-   * stop being live and its seats become available. Seats must already be locked.
-   */
-  async expireHolds(
-    tx: EntityManager,
-    reservationIds: number[],
-  ): Promise<{ reservationId: number; scheduleId: number; seatIds: number[] }[]> {
-    if (reservationIds.length === 0) return [];
-    const expired = await tx.execute<{ id: number; scheduleId: number }[]>(
-      `update reservations set status = 'expired', ended_at = now()
-       where id = any(?::int[]) and status = 'held' and expires_at <= now() returning id, schedule_id as "scheduleId"`,
-      [intArray(reservationIds)],
-    );
-    return Promise.all(
-      expired.map(async (r) => ({
-        reservationId: r.id,
-        scheduleId: r.scheduleId,
-        seatIds: await this.release(tx, r.id),
-      })),
-    );
-  }
-
-  /** Frees a reservation's seats and retires its items; returns the freed seat ids. */
-  async release(tx: EntityManager, reservationId: number): Promise<number[]> {
-    await tx.execute(
-      `update reservation_items set live = false where reservation_id = ? and live`,
-      [reservationId],
-    );
-    const rows = await tx.execute<{ seatId: number }[]>(
-      `update schedule_seats set status = 'available', reservation_id = null, held_until = null
-       where reservation_id = ? returning seat_id as "seatId"`,
-      [reservationId],
-    );
-    return rows.map((r) => r.seatId).sort((a, b) => a - b);
-  }
-
-  async insertReservation(
-    tx: EntityManager,
-    r: {
-      userId: number;
-      concertId: number;
-      scheduleId: number;
-      amount: number;
-      holdSeconds: number;
-      queueEntryId: number;
-    },
-  ): Promise<number> {
-    const [row] = await tx.execute<{ id: number }[]>(
-      `insert into reservations (user_id, concert_id, schedule_id, status, amount, expires_at, queue_entry_id)
-       values (?, ?, ?, 'held', ?, now() + make_interval(secs => ?), ?) returning id`,
-      [r.userId, r.concertId, r.scheduleId, r.amount, r.holdSeconds, r.queueEntryId],
-    );
-    return row!.id;
-  }
-
-  /** The conditional write: takes only seats that are available right now. Returns those taken. */
-  async takeSeats(
-    tx: EntityManager,
-    scheduleId: number,
-    seatIds: number[],
-    reservationId: number,
-  ): Promise<number[]> {
-    const rows = await tx.execute<{ seatId: number }[]>(
-      `update schedule_seats ss set status = 'held', reservation_id = ?, held_until = r.expires_at
-       from reservations r
-       where r.id = ? and ss.schedule_id = ? and ss.seat_id = any(?::int[]) and ss.status = 'available'
-       returning ss.seat_id as "seatId"`,
-      [reservationId, reservationId, scheduleId, intArray(seatIds)],
-    );
-    return rows.map((r) => r.seatId);
-  }
-
-  async insertItems(
-    tx: EntityManager,
-    reservationId: number,
-    scheduleId: number,
-    seatIds: number[],
-    prices: Record<Grade, number>,
-  ): Promise<void> {
-    await tx.execute(
-      `insert into reservation_items (reservation_id, schedule_seat_id, seat_id, label, grade, price, live)
-       select ?, ss.id, st.id, st.label, st.grade,
-              case st.grade when 'VIP' then ? when 'R' then ? when 'S' then ? else ? end, true
-       from schedule_seats ss join seats st on st.id = ss.seat_id
-       where ss.schedule_id = ? and ss.seat_id = any(?::int[]) order by st.id`,
-      [reservationId, prices.VIP, prices.R, prices.S, prices.A, scheduleId, intArray(seatIds)],
     );
   }
 
@@ -265,22 +128,28 @@ export class BookingRepository {
     ]);
   }
 
-  async markPaid(
-    tx: EntityManager,
-    id: number,
-    userId: number,
-    amount: number,
-  ): Promise<{ paymentId: number; paidAt: Date }> {
-    await tx.execute(`update reservations set status = 'paid', paid_at = now() where id = ?`, [id]);
-    await tx.execute(
-      `update schedule_seats set status = 'sold', held_until = null where reservation_id = ?`,
-      [id],
-    );
-    const [p] = await tx.execute<{ id: number; paidAt: string }[]>(
-      `insert into payments (reservation_id, user_id, amount) values (?, ?, ?) returning id, paid_at as "paidAt"`,
-      [id, userId, amount],
-    );
-    return { paymentId: p!.id, paidAt: date(p!.paidAt) };
+  /** Frees a reservation's seats and retires its items; returns the freed seat ids. */
+  async release(tx: EntityManager, reservationId: number): Promise<number[]> {
+    const [row] = await tx.execute<{ ids: number[] }[]>(`select booking_release(?) as ids`, [
+      reservationId,
+    ]);
+    return row!.ids;
+  }
+
+  /** Ends a hold if its deadline passed (its seats must be locked): lazy expiry. */
+  async expireLocked(tx: EntityManager, reservationId: number): Promise<Expired[]> {
+    const [row] = await tx.execute<{ r: Expired[] }[]>(`select booking_expire(?::int[]) as r`, [
+      intArray([reservationId]),
+    ]);
+    return row!.r;
+  }
+
+  /** The schedule's counter and seat version (in a transaction: as of its own changes). */
+  async availability(em: EntityManager, scheduleId: number): Promise<Availability> {
+    const [row] = await em.execute<{ a: Availability }[]>(`select booking_availability(?) as a`, [
+      scheduleId,
+    ]);
+    return row!.a;
   }
 
   async markRefunded(tx: EntityManager, id: number): Promise<number[]> {
@@ -289,15 +158,6 @@ export class BookingRepository {
     ]);
     await tx.execute(`update payments set refunded_at = now() where reservation_id = ?`, [id]);
     return this.release(tx, id);
-  }
-
-  /** Counts a failed payment; returns the number of failures so far. */
-  async countFailedPayment(tx: EntityManager, id: number): Promise<number> {
-    const [row] = await tx.execute<{ n: number }[]>(
-      `update reservations set failed_payment_attempts = failed_payment_attempts + 1 where id = ? returning failed_payment_attempts as n`,
-      [id],
-    );
-    return row?.n ?? 0;
   }
 
   /** Holds past their deadline that nobody has expired yet (for the sweeper). */

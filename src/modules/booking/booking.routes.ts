@@ -23,6 +23,8 @@ import type { BookingService } from './booking.service.js';
 
 const ScheduleParams = z.strictObject({ scheduleId: IdParam });
 const ReservationParams = z.strictObject({ id: IdParam });
+/** The seat map's version (see `SeatsChanged.version`). */
+export const SEAT_MAP_VERSION_HEADER = 'Seat-Map-Version';
 
 export function bookingRoutes(api: Api, booking: BookingService, queue: QueueService): void {
   api.route(
@@ -37,14 +39,19 @@ export function bookingRoutes(api: Api, booking: BookingService, queue: QueueSer
       query: SeatsQuery,
       before: [
         requireAdmission(queue, (req) =>
-          booking.concertOfSchedule((req.valid!.params as { scheduleId: number }).scheduleId),
+          booking.reservations.concertOfSchedule(
+            (req.valid!.params as { scheduleId: number }).scheduleId,
+          ),
         ),
       ],
       errors: ['QUEUE_TOKEN_INVALID', 'NOT_ADMITTED', 'ADMISSION_EXPIRED', 'SCHEDULE_NOT_FOUND'],
       responses: { 200: { description: 'Seats', schema: SeatList } },
     },
     async ({ params, query, res }) => {
-      res.json(await booking.seats(params.scheduleId, query.status));
+      const map = await booking.reservations.seats(params.scheduleId, query.status);
+      // The map's seat version: `seats:changed` events carry the version they lead to.
+      res.setHeader(SEAT_MAP_VERSION_HEADER, String(map.version));
+      res.json(map.seats);
     },
   );
 
@@ -74,10 +81,11 @@ export function bookingRoutes(api: Api, booking: BookingService, queue: QueueSer
     },
     async ({ body, req, res }) => {
       const queueToken = req.header(QUEUE_TOKEN_HEADER);
-      sendStored(
-        res,
-        await booking.hold(req.auth!.userId, queueToken, body, idempotentRequest(req)),
+      const idem = idempotentRequest(req);
+      const held = await booking.observed('hold', () =>
+        booking.holds.hold(req.auth!.userId, queueToken, body, idem),
       );
+      sendStored(res, 201, held);
     },
   );
 
@@ -93,7 +101,7 @@ export function bookingRoutes(api: Api, booking: BookingService, queue: QueueSer
       responses: { 200: { description: 'Reservation', schema: Reservation } },
     },
     async ({ params, req, res }) => {
-      res.json(await booking.get(req.auth!.userId, params.id));
+      res.json(await booking.reservations.get(req.auth!.userId, params.id));
     },
   );
 
@@ -109,7 +117,7 @@ export function bookingRoutes(api: Api, booking: BookingService, queue: QueueSer
       responses: { 200: { description: 'Canceled', schema: Reservation } },
     },
     async ({ params, req, res }) => {
-      res.json(await booking.cancel(req.auth!.userId, params.id));
+      res.json(await booking.holds.cancel(req.auth!.userId, params.id));
     },
   );
 
@@ -133,7 +141,11 @@ export function bookingRoutes(api: Api, booking: BookingService, queue: QueueSer
       responses: { 200: { description: 'Paid', schema: PaymentResponse } },
     },
     async ({ params, req, res }) => {
-      sendStored(res, await booking.pay(req.auth!.userId, params.id, idempotentRequest(req)));
+      const idem = idempotentRequest(req);
+      const paid = await booking.observed('payment', () =>
+        booking.payments.pay(req.auth!.userId, params.id, idem),
+      );
+      sendStored(res, 200, paid);
     },
   );
 
@@ -149,7 +161,8 @@ export function bookingRoutes(api: Api, booking: BookingService, queue: QueueSer
       responses: { 200: { description: 'Refunded', schema: RefundResponse } },
     },
     async ({ params, req, res }) => {
-      res.json(await booking.refund(req.auth!.userId, params.id));
+      const userId = req.auth!.userId;
+      res.json(await booking.observed('refund', () => booking.refunds.refund(userId, params.id)));
     },
   );
 
@@ -163,7 +176,7 @@ export function bookingRoutes(api: Api, booking: BookingService, queue: QueueSer
       responses: { 200: { description: 'Reservations', schema: ReservationList } },
     },
     async ({ req, res }) => {
-      res.json(await booking.list(req.auth!.userId));
+      res.json(await booking.reservations.list(req.auth!.userId));
     },
   );
 }

@@ -141,8 +141,10 @@ export class CatalogueRepository {
   }
 
   /**
-   * Upcoming schedules of a concert with seat counts. Held seats count as unavailable until
-   * their hold expires, even before any background job has released them.
+   * Upcoming schedules of a concert with seat counts, from the per-schedule counters (kept by the
+   * seat triggers in every booking transaction): no seat is counted. Held seats count as
+   * unavailable until their hold expires, even before any background job has released them: the
+   * lapsed holds not yet swept are found through the partial index on held seats (normally none).
    */
   async schedulesWithAvailability(em: EntityManager, concertId: number, now: Date) {
     const rows = await em.execute<
@@ -155,19 +157,18 @@ export class CatalogueRepository {
         priceR: number;
         priceS: number;
         priceA: number;
-        total: string;
+        total: number;
         available: string;
       }[]
     >(
       `select s.id, s.starts_at as "startsAt", v.id as "venueId", v.name as "venueName",
               s.price_vip as "priceVip", s.price_r as "priceR", s.price_s as "priceS", s.price_a as "priceA",
-              count(ss.id) as total,
-              count(ss.id) filter (where ss.status = 'available' or (ss.status = 'held' and ss.held_until <= ?)) as available
+              s.total_seats as total,
+              s.available_seats + (select count(*) from schedule_seats ss
+                where ss.schedule_id = s.id and ss.status = 'held' and ss.held_until <= ?) as available
        from schedules s
        join venues v on v.id = s.venue_id
-       left join schedule_seats ss on ss.schedule_id = s.id
        where s.concert_id = ? and s.starts_at > ?
-       group by s.id, v.id
        order by s.starts_at, s.id`,
       [now, concertId, now],
     );
@@ -179,6 +180,26 @@ export class CatalogueRepository {
       availableSeats: Number(r.available),
       prices: { VIP: r.priceVip, R: r.priceR, S: r.priceS, A: r.priceA },
     }));
+  }
+
+  /**
+   * Seats of a concert's schedules on sale now (sale open, not started): available (lapsed holds
+   * included) and held (live holds), summed from the counters in one query.
+   */
+  async seatsOnSale(
+    em: EntityManager,
+    concertId: number,
+    now: Date,
+  ): Promise<{ available: number; held: number }> {
+    const [row] = await em.execute<{ available: string | null; held: string | null }[]>(
+      `select sum(s.available_seats + l.lapsed) as available, sum(s.held_seats - l.lapsed) as held
+       from schedules s join concerts c on c.id = s.concert_id
+       cross join lateral (select count(*) as lapsed from schedule_seats ss
+         where ss.schedule_id = s.id and ss.status = 'held' and ss.held_until <= ?) l
+       where s.concert_id = ? and c.sale_opens_at <= ? and s.starts_at > ?`,
+      [now, concertId, now, now],
+    );
+    return { available: Number(row?.available ?? 0), held: Number(row?.held ?? 0) };
   }
 
   async concertOfSchedule(em: EntityManager, scheduleId: number): Promise<number | null> {

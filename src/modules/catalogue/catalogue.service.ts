@@ -133,6 +133,15 @@ export class CatalogueService {
     await this.getConcert(concertId);
     return this.repo.schedulesWithAvailability(this.em(), concertId, this.now());
   }
+
+  /**
+   * Seats of the concert's schedules on sale now: `available` (a lapsed hold counts as available)
+   * and `held` (live holds, which may come back). One query over the per-schedule counters,
+   * whatever the number of seats: cheap enough for every tick of a line (sold-out awareness).
+   */
+  seatsOnSale(concertId: number): Promise<{ available: number; held: number }> {
+    return this.repo.seatsOnSale(this.em(), concertId, this.now());
+  }
 }
 
 function concertView(c: Concert) {

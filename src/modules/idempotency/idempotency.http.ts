@@ -32,7 +32,8 @@ export function idempotentRequest(req: Request): IdempotentRequest {
   };
 }
 
-export function sendStored(res: Response, stored: StoredResponse): void {
+/** Sends an answer, first or replayed, with the status the route chose for it. */
+export function sendStored(res: Response, status: number, stored: StoredResponse): void {
   if (stored.replayed) res.setHeader('Idempotent-Replayed', 'true');
-  res.status(stored.status).json(stored.body);
+  res.status(status).json(stored.body);
 }

@@ -52,11 +52,11 @@ export class IdempotencyRepository {
   }
 
   /** Must run in the same transaction as the effect, so the effect and its record commit together. */
-  async complete(em: EntityManager, id: number, status: number, body: unknown): Promise<void> {
+  async complete(em: EntityManager, id: number, body: unknown): Promise<void> {
     const rows = await em.execute(
-      `update idempotency_keys set status = 'completed', response_status = ?, response_body = ?::jsonb
+      `update idempotency_keys set status = 'completed', response_body = ?::jsonb
        where id = ? and status = 'in_progress' returning id`,
-      [status, JSON.stringify(body), id],
+      [JSON.stringify(body), id],
     );
     // Our claim expired and another request took it over: roll our effect back (we are inside its
     // transaction) and tell the client the key is busy; the other request's effect stands.

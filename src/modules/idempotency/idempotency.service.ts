@@ -14,8 +14,8 @@ export interface IdempotentRequest {
   body: unknown;
 }
 
+/** An answer to send: the route chooses the HTTP status (the same for a first answer and its replay). */
 export interface StoredResponse<T = unknown> {
-  status: number;
   body: T;
   /** True when this is a replay of an earlier response. */
   replayed: boolean;
@@ -53,21 +53,41 @@ export class IdempotencyService {
   private readonly options: IdempotencyOptions;
 
   /**
-   * Runs `work` once per key. `marked`: the request may also be refused before it gets here (a
-   * hold); its key is then marked in Redis while it has a row, for `beforeRefusing`.
+   * Runs `work` once per key, in one transaction that also records its answer. `marked`: the
+   * request may also be refused before it gets here (a hold); see `once`.
    */
-  async run<T>(
+  run<T>(
     request: IdempotentRequest,
-    successStatus: number,
     work: (tx: EntityManager) => Promise<T>,
+    options: { marked?: boolean } = {},
+  ): Promise<StoredResponse<T>> {
+    return this.once(
+      request,
+      (claimId) =>
+        this.em().transactional(async (tx) => {
+          const result = await work(tx);
+          if (claimId !== null) await this.repo.complete(tx, claimId, result);
+          return result;
+        }),
+      options,
+    );
+  }
+
+  /**
+   * Runs `work` once per key. The key is claimed first (its own short statement); `work` gets the
+   * claim's id (null without a key) and must complete it in the same transaction as its effect
+   * (a hold or payment does both in one statement). Any failure releases the key. `marked`: the
+   * request may also be refused before it gets here (a hold); its key is then marked in Redis while
+   * it has a row, for `beforeRefusing`.
+   */
+  async once<T>(
+    request: IdempotentRequest,
+    work: (claimId: number | null) => Promise<T>,
     options: { marked?: boolean } = {},
   ): Promise<StoredResponse<T>> {
     const em = this.em();
     const { key, userId } = request;
-    if (!key) {
-      const body = await em.transactional((tx) => work(tx));
-      return { status: successStatus, body, replayed: false };
-    }
+    if (!key) return { body: await work(null), replayed: false };
     const marks = options.marked ? this.marks : null;
     // Before the claim: no row without its mark (a failed mark fails the request, 503).
     await marks?.add(userId, key);
@@ -76,12 +96,7 @@ export class IdempotencyService {
       const claimId = await this.claimOrReplay<T>(em, request, hash);
       if (typeof claimId !== 'number') return claimId;
       try {
-        const body = await em.transactional(async (tx) => {
-          const result = await work(tx);
-          await this.repo.complete(tx, claimId, successStatus, result);
-          return result;
-        });
-        return { status: successStatus, body, replayed: false };
+        return { body: await work(claimId), replayed: false };
       } catch (err) {
         await this.repo.release(em, claimId).catch(() => undefined);
         throw err;
@@ -120,8 +135,7 @@ export class IdempotencyService {
       const row = await this.repo.find(this.em(), request.userId, request.key);
       if (row) {
         if (row.requestHash !== hash) throw new AppError('IDEMPOTENCY_KEY_REUSED');
-        if (row.status === 'completed')
-          return { status: row.responseStatus ?? 200, body: row.responseBody as T, replayed: true };
+        if (row.status === 'completed') return { body: row.responseBody as T, replayed: true };
         // Its holder died: nothing to replay, and a retry that gets through may take the key over.
         if (row.lockedUntil.getTime() < Date.now()) return null;
       } else if (!inFlight) {
@@ -171,7 +185,7 @@ export class IdempotencyService {
       if (!row) continue; // released between our insert and read: try to claim again
       if (row.requestHash !== hash) throw new AppError('IDEMPOTENCY_KEY_REUSED');
       if (row.status === 'completed') {
-        return { status: row.responseStatus ?? 200, body: row.responseBody as T, replayed: true };
+        return { body: row.responseBody as T, replayed: true };
       }
       if (
         row.lockedUntil.getTime() < Date.now() &&

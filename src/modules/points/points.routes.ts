@@ -50,10 +50,10 @@ export function pointsRoutes(
     },
     async ({ body, req, res }) => {
       const userId = req.auth!.userId;
-      const stored = await idempotency.run(idempotentRequest(req), 200, (tx) =>
+      const stored = await idempotency.run(idempotentRequest(req), (tx) =>
         points.charge(tx, userId, body.amount),
       );
-      sendStored(res, stored);
+      sendStored(res, 200, stored);
     },
   );
 
@@ -73,10 +73,10 @@ export function pointsRoutes(
     },
     async ({ body, req, res }) => {
       const userId = req.auth!.userId;
-      const stored = await idempotency.run(idempotentRequest(req), 200, (tx) =>
+      const stored = await idempotency.run(idempotentRequest(req), (tx) =>
         points.withdraw(tx, userId, body.amount),
       );
-      sendStored(res, stored);
+      sendStored(res, 200, stored);
     },
   );
 

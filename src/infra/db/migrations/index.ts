@@ -2,6 +2,7 @@ import { Migration20261121000000_initial } from './Migration20261121000000_initi
 import { Migration20261210000000_reservationQueueEntry } from './Migration20261210000000_reservationQueueEntry.js';
 import { Migration20261215000000_withdrawalLedgerType } from './Migration20261215000000_withdrawalLedgerType.js';
 import { Migration20261220000000_queueFairness } from './Migration20261220000000_queueFairness.js';
+import { Migration20261221000000_bookingCounters } from './Migration20261221000000_bookingCounters.js';
 
 // Listed explicitly (not discovered from disk) so the same list works from src/ under tsx and
 // vitest and from dist/ after the build.
@@ -16,4 +17,8 @@ export const migrationsList = [
     class: Migration20261215000000_withdrawalLedgerType,
   },
   { name: 'Migration20261220000000_queueFairness', class: Migration20261220000000_queueFairness },
+  {
+    name: 'Migration20261221000000_bookingCounters',
+    class: Migration20261221000000_bookingCounters,
+  },
 ];

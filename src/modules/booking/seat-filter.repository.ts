@@ -1,17 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { intArray } from './booking.repository.js';
 
-/** What the seat board reads: availability for `seats:changed`, and the truth its filter is repaired from. */
-export class SeatBoardRepository {
-  async availableCount(em: EntityManager, scheduleId: number): Promise<number> {
-    const [row] = await em.execute<{ n: string }[]>(
-      `select count(*) as n from schedule_seats
-       where schedule_id = ? and (status = 'available' or (status = 'held' and held_until <= now()))`,
-      [scheduleId],
-    );
-    return Number(row!.n);
-  }
-
+/** What the seat filter is repaired from: the truth in PostgreSQL. */
+export class SeatFilterRepository {
   /** Schedules on sale now: the only ones whose seats can be held, sold or refunded. */
   async schedulesOnSale(em: EntityManager): Promise<number[]> {
     const rows = await em.execute<{ id: number }[]>(

@@ -1,0 +1,162 @@
+import type { Grade } from '../catalogue/catalogue.entities.js';
+import { AppError, type ErrorCode } from '../../infra/http/errors.js';
+import type { PreparedStatements } from '../../infra/db/prepared.js';
+import type { PaymentView, ReservationView } from './booking.views.js';
+
+// The hot path's SQL: one prepared statement per hold, payment and seat-map read, calling the
+// functions of migration 20261221000000 (src/infra/db/migrations/booking-functions.sql.ts).
+
+/** A schedule's availability as of a commit: what `seats:changed` carries. */
+export interface Availability {
+  version: number;
+  availableSeats: number;
+}
+
+/** A lapsed hold ended (lazy expiry) and the seats it freed; availability as of that release. */
+export interface Expired extends Availability {
+  reservationId: number;
+  scheduleId: number;
+  concertId: number;
+  seatIds: number[];
+}
+
+export interface HeldOutcome extends Availability {
+  body: ReservationView;
+  freed: Expired[];
+}
+
+export type PaidOutcome = Availability & {
+  scheduleId: number;
+  concertId: number;
+  queueEntryId: number | null;
+} & (
+    | { error?: undefined; body: PaymentView; sold: number[] }
+    | {
+        error: 'HOLD_EXPIRED';
+        details: Record<string, unknown>;
+        expired: Expired[];
+      }
+    | {
+        error: 'INSUFFICIENT_POINTS';
+        details: Record<string, unknown>;
+        /** The seats freed when this failure released the hold, else null. */
+        released: number[] | null;
+      }
+  );
+
+/** A seat as the seat map caches it: its status as written, and the hold's deadline (ms). */
+export type SeatMapRow = [
+  seatId: number,
+  label: string,
+  grade: Grade,
+  status: 'available' | 'held' | 'sold',
+  heldUntil: number | null,
+];
+
+export interface SeatMapRead {
+  version: number;
+  /** The database clock (ms), to tell lapsed holds by. */
+  now: number;
+  prices: Record<Grade, number>;
+  seats: SeatMapRow[];
+}
+
+const HOLD = {
+  name: 'booking_hold',
+  text: 'select booking_hold($1, $2, $3, $4, $5, $6, $7, $8, $9) as r',
+};
+const PAY = { name: 'booking_pay', text: 'select booking_pay($1, $2, $3, $4) as r' };
+const EXPIRE = { name: 'booking_expire_hold', text: 'select booking_expire_hold($1) as r' };
+const SEAT_STATE = `json_build_array(ss.seat_id, st.label, st.grade, ss.status,
+  (extract(epoch from ss.held_until) * 1000)::float8)`;
+// One statement, one snapshot: the version and the seats it stands for are read together.
+export const SEAT_MAP = {
+  name: 'booking_seat_map',
+  text: `select s.seat_version::float8 as version, (extract(epoch from now()) * 1000)::float8 as now,
+    json_build_object('VIP', s.price_vip, 'R', s.price_r, 'S', s.price_s, 'A', s.price_a) as prices,
+    (select coalesce(json_agg(${SEAT_STATE} order by ss.seat_id), '[]') from schedule_seats ss
+     join seats st on st.id = ss.seat_id
+     where ss.schedule_id = s.id and ($2::bigint < 0 or ss.changed_version > $2::bigint)) as seats
+    from schedules s where s.id = $1`,
+};
+
+export class BookingStatements {
+  constructor(private readonly db: PreparedStatements) {}
+
+  get roundTrips(): number {
+    return this.db.roundTrips;
+  }
+
+  hold(h: {
+    userId: number;
+    concertId: number;
+    scheduleId: number;
+    seatIds: number[];
+    maxSeats: number;
+    holdSeconds: number;
+    queueEntryId: number;
+    now: Date;
+    claimId: number | null;
+  }): Promise<HeldOutcome> {
+    const values = [
+      h.userId,
+      h.concertId,
+      h.scheduleId,
+      h.seatIds,
+      h.maxSeats,
+      h.holdSeconds,
+      h.queueEntryId,
+      h.now,
+      h.claimId,
+    ];
+    return this.call<HeldOutcome>(HOLD, values, 'USER_NOT_FOUND', h.seatIds);
+  }
+
+  pay(userId: number, reservationId: number, maxFailures: number, claimId: number | null) {
+    return this.call<PaidOutcome>(
+      PAY,
+      [userId, reservationId, maxFailures, claimId],
+      'RESERVATION_NOT_FOUND',
+      [],
+    );
+  }
+
+  /** Ends a hold if its deadline passed (the sweeper, a refused payment). */
+  expireHold(reservationId: number): Promise<Expired[]> {
+    return this.call<Expired[]>(EXPIRE, [reservationId], 'RESERVATION_NOT_FOUND', []);
+  }
+
+  /** The seat map, whole (`since` < 0) or the seats changed after version `since`; null: no schedule. */
+  async seatMap(scheduleId: number, since: number): Promise<SeatMapRead | null> {
+    const [row] = await this.db.query<SeatMapRead>(SEAT_MAP, [scheduleId, since]);
+    return row ?? null;
+  }
+
+  private async call<T>(
+    statement: { name: string; text: string },
+    values: unknown[],
+    outOfRange: ErrorCode,
+    seatIds: number[],
+  ): Promise<T> {
+    try {
+      return (await this.db.one<{ r: T }>(statement, values)).r;
+    } catch (err) {
+      throw refusal(err, outOfRange, seatIds) ?? err;
+    }
+  }
+}
+
+/** The AppError a booking function's refusal stands for, or null for any other failure. */
+function refusal(err: unknown, outOfRange: ErrorCode, seatIds: number[]): AppError | null {
+  const e = err as { code?: string; message?: string; detail?: string; constraint?: string };
+  if (e.code === 'LU001') {
+    const details = e.detail ? (JSON.parse(e.detail) as Record<string, unknown>) : undefined;
+    return new AppError(e.message as ErrorCode, details ? { details } : {});
+  }
+  // The schema's own guarantee (one live item per seat) caught what the UPDATE did not.
+  if (e.code === '23505' && e.constraint === 'reservation_items_one_live_per_seat')
+    return new AppError('SEAT_UNAVAILABLE', { details: { seatIds } });
+  // An id beyond the int column (a validly signed token for an impossible user): not found.
+  if (e.code === '22003') return new AppError(outOfRange);
+  return null;
+}
