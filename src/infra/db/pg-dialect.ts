@@ -34,7 +34,8 @@ export class ClassifyingPgDialect extends PostgreSqlKnexDialect {
   }
 }
 
-function classify(err: unknown): unknown {
+/** pg's failure as the app classes it: no answer from PostgreSQL is PostgresUnavailableError. */
+export function classify(err: unknown): unknown {
   if (err instanceof pg.DatabaseError || !(err instanceof Error)) return err;
   return new PostgresUnavailableError(err);
 }

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Orm } from './orm.js';
+import { classify } from './pg-dialect.js';
 
 /** A statement prepared once per connection (pg's named queries): later calls send only Bind/Execute. */
 export interface PreparedStatement {
@@ -31,7 +32,10 @@ export class PreparedStatements {
     try {
       this.roundTrips++;
       for (const watch of this.watchers) watch(statement.name);
-      const result = await connection.query<T & pg.QueryResultRow>({ ...statement, values });
+      const result = await connection
+        .query<T & pg.QueryResultRow>({ ...statement, values })
+        // Past knex's own query path: the same classing of a connection that gave no answer.
+        .catch((err: unknown) => Promise.reject(classify(err)));
       return result.rows;
     } finally {
       await client.releaseConnection(connection);
