@@ -10,6 +10,13 @@ export type {
   LineupClientOptions,
   SeatsOptions,
 } from './client.js';
+export { LineupAdmin } from './admin.js';
+export type {
+  ConcertCreatedResponse,
+  LineupAdminOptions,
+  ScheduleCreatedResponse,
+  VenueCreatedResponse,
+} from './admin.js';
 export type { CallOptions } from './cancel.js';
 export { newIdempotencyKey } from './retry.js';
 export type { RetryOptions, RetrySetting } from './retry.js';
