@@ -1,32 +1,13 @@
-// A log-linear histogram of durations (HdrHistogram's layout, ~1.6% precision): constant memory
-// however many samples (a waiting-room run records millions of push intervals), mergeable across
-// worker processes. Values are milliseconds; stored as integer microseconds.
+// Durations in milliseconds, recorded in an HdrHistogram (hdr-histogram-js): constant memory however
+// many samples (a waiting-room run records millions of push intervals), 2 significant digits
+// (1% precision), mergeable across worker processes through HdrHistogram's compressed encoding.
+// Stored as integer microseconds. Count, sum, min and max are kept exactly beside it.
+import * as hdr from 'hdr-histogram-js';
 
-const SUB_BITS = 6;
-const SUB = 1 << SUB_BITS; // 64 buckets per power of two
-const LINEAR = SUB * 2; // values below 128 µs are exact
-const MAX_EXP = 32;
-const SIZE = LINEAR + (MAX_EXP - SUB_BITS - 1) * SUB;
-
-function indexOf(us: number): number {
-  if (us < LINEAR) return us;
-  const msb = 31 - Math.clz32(us);
-  const shift = msb - SUB_BITS;
-  return LINEAR + (msb - SUB_BITS - 1) * SUB + ((us >>> shift) - SUB);
-}
-
-/** The middle of a bucket, in µs. */
-function valueOf(index: number): number {
-  if (index < LINEAR) return index;
-  const k = index - LINEAR;
-  const shift = Math.floor(k / SUB) + 1;
-  const lower = (SUB + (k % SUB)) * 2 ** shift;
-  return lower + 2 ** shift / 2;
-}
-
+/** One worker's histogram, as it crosses a process boundary. */
 export interface HistogramSnapshot {
-  /** [bucket index, count] for non-empty buckets. */
-  buckets: [number, number][];
+  /** HdrHistogram's compressed base64 encoding of the microsecond values. */
+  encoded: string;
   count: number;
   sum: number;
   min: number;
@@ -42,8 +23,18 @@ export interface LatencySummary {
   max: number;
 }
 
+const MAX_US = 0x7fffffff;
+const newHdr = () =>
+  hdr.build({
+    bitBucketSize: 'packed',
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: MAX_US,
+    numberOfSignificantValueDigits: 2,
+    useWebAssembly: false,
+  });
+
 export class Histogram {
-  private readonly counts = new Float64Array(SIZE);
+  private readonly values = newHdr();
   count = 0;
   sum = 0;
   min = Infinity;
@@ -52,8 +43,7 @@ export class Histogram {
   /** Records a duration in milliseconds (negative values count as 0). */
   record(ms: number): void {
     const v = ms > 0 ? ms : 0;
-    const us = Math.min(0x7fffffff, Math.round(v * 1000));
-    this.counts[indexOf(us)]!++;
+    this.values.recordValue(Math.min(MAX_US, Math.round(v * 1000)));
     this.count++;
     this.sum += v;
     if (v < this.min) this.min = v;
@@ -64,21 +54,21 @@ export class Histogram {
   percentile(p: number): number {
     if (this.count === 0) return NaN;
     if (p >= 100) return this.max;
-    const rank = Math.max(1, Math.ceil((p / 100) * this.count));
-    let seen = 0;
-    for (let i = 0; i < SIZE; i++) {
-      seen += this.counts[i]!;
-      if (seen >= rank) return Math.min(this.max, Math.max(this.min, valueOf(i) / 1000));
-    }
-    return this.max;
+    const us = this.values.getValueAtPercentile(p);
+    return Math.min(this.max, Math.max(this.min, us / 1000));
   }
 
   /** Share of samples above `ms` (bucket precision). */
   fractionAbove(ms: number): number {
     if (this.count === 0) return 0;
-    const limit = indexOf(Math.round(ms * 1000));
+    const limit = Math.round(ms * 1000);
+    const recorded = (this.values as hdr.JsHistogram).recordedValuesIterator;
+    recorded.reset();
     let above = 0;
-    for (let i = limit + 1; i < SIZE; i++) above += this.counts[i]!;
+    while (recorded.hasNext()) {
+      const step = recorded.next();
+      if (step.valueIteratedTo > limit) above += step.countAtValueIteratedTo;
+    }
     return above / this.count;
   }
 
@@ -95,20 +85,23 @@ export class Histogram {
   }
 
   snapshot(): HistogramSnapshot {
-    const buckets: [number, number][] = [];
-    for (let i = 0; i < SIZE; i++) if (this.counts[i]) buckets.push([i, this.counts[i]!]);
-    return { buckets, count: this.count, sum: this.sum, min: this.min, max: this.max };
+    return {
+      encoded: hdr.encodeIntoCompressedBase64(this.values),
+      count: this.count,
+      sum: this.sum,
+      min: this.min,
+      max: this.max,
+    };
   }
 
   merge(other: HistogramSnapshot | Histogram): this {
     const s = other instanceof Histogram ? other.snapshot() : other;
-    for (const [i, n] of s.buckets) this.counts[i]! += n;
+    if (s.count === 0) return this;
+    this.values.add(hdr.decodeFromCompressedBase64(s.encoded, 'packed', false));
     this.count += s.count;
     this.sum += s.sum;
-    if (s.count > 0) {
-      this.min = Math.min(this.min, s.min);
-      this.max = Math.max(this.max, s.max);
-    }
+    this.min = Math.min(this.min, s.min);
+    this.max = Math.max(this.max, s.max);
     return this;
   }
 

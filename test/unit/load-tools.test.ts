@@ -9,7 +9,7 @@ import {
 } from '../../load/k6/sio.js';
 
 describe('load runner histogram', () => {
-  it('percentiles within the bucket precision (~1.6%), exact max, mergeable', () => {
+  it('percentiles within the HdrHistogram precision (2 significant digits), exact max, mergeable', () => {
     const a = new Histogram();
     const b = new Histogram();
     for (let i = 1; i <= 10_000; i++) (i % 2 ? a : b).record(i / 10); // 0.1 .. 1000 ms
