@@ -35,6 +35,7 @@ import { QueueLeader } from './modules/queue/queue.leader.js';
 import { queueRoutes } from './modules/queue/queue.routes.js';
 import { FairnessRepository } from './modules/queue/fairness.repository.js';
 import { FairnessService } from './modules/queue/fairness.service.js';
+import { JoinChallenges } from './modules/queue/join-challenges.js';
 import { QueueService } from './modules/queue/queue.service.js';
 import { QueueStore } from './modules/queue/queue.store.js';
 import { QueueTokens } from './modules/queue/queue-tokens.js';
@@ -139,6 +140,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     queueEvents,
     limits,
     fairness,
+    new JoinChallenges(config.queueTokenSecret, config.queue.challengeSeconds),
     clock,
   );
   const queueLeader = new QueueLeader(

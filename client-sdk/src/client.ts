@@ -14,7 +14,10 @@ import type {
 import type { ConcertListItem } from './contract/catalogue.js';
 import type { BalanceResponse, HistoryResponse } from './contract/points.js';
 import { QUEUE_TOKEN_HEADER } from './contract/names.js';
+import { solveChallenge, type SolveOptions } from './challenge.js';
+import { LineupError } from './errors.js';
 import type {
+  JoinChallenge,
   JoinResponse,
   QueueFairness,
   QueueStatus,
@@ -61,6 +64,17 @@ export interface HistoryOptions extends CallOptions {
   cursor?: string;
   /** 1..100, default 20. */
   limit?: number;
+}
+
+export interface JoinOptions extends CallOptions {
+  /** A challenge already solved (otherwise the SDK solves one when the server asks: 428). */
+  challenge?: { nonce: string; solution: string };
+  /** false: answer 428 CHALLENGE_REQUIRED to the caller instead of solving. */
+  solve?: boolean;
+  /** How to solve (default: `solveChallenge`, in this thread; the page passes a Web Worker). */
+  solver?: (nonce: string, bits: number, options: SolveOptions) => Promise<string>;
+  /** Progress of the solver: hashes tried and the expected total (for a progress line). */
+  onChallengeProgress?: (tried: number, expected: number) => void;
 }
 
 export type JoinResult = JoinResponse & {
@@ -182,13 +196,40 @@ export class LineupClient {
   }
 
   /** Joins the concert's waiting line; joining again returns the same place (`created: false`). */
-  async joinQueue(concertId: number, options: CallOptions = {}): Promise<JoinResult> {
-    const { status, body } = await this.send<JoinResponse>({
-      method: 'POST',
-      path: `/concerts/${concertId}/queue`,
-      options,
-    });
-    return { ...body, created: status === 201 };
+  async joinQueue(concertId: number, options: JoinOptions = {}): Promise<JoinResult> {
+    const join = (challenge?: { nonce: string; solution: string }) =>
+      this.send<JoinResponse>({
+        method: 'POST',
+        path: `/concerts/${concertId}/queue`,
+        body: challenge ? { challenge } : undefined,
+        options,
+      });
+    let answer: { status: number; body: JoinResponse };
+    try {
+      answer = await join(options.challenge);
+    } catch (err) {
+      // The concert prices joins with a proof of work (SPEC §2): fetch a challenge, solve it, and
+      // join once more with it. A fan already in line never gets here (re-joins need none).
+      if (
+        !(err instanceof LineupError) ||
+        err.code !== 'CHALLENGE_REQUIRED' ||
+        options.solve === false
+      )
+        throw err;
+      const challenge = await this.queueChallenge(concertId, options);
+      const solve = options.solver ?? solveChallenge;
+      const solution = await solve(challenge.nonce, challenge.bits, {
+        onProgress: options.onChallengeProgress,
+        signal: options.signal,
+      });
+      answer = await join({ nonce: challenge.nonce, solution });
+    }
+    return { ...answer.body, created: answer.status === 201 };
+  }
+
+  /** `GET /concerts/:id/queue/challenge`: a nonce bound to you, single use, and its difficulty. */
+  queueChallenge(concertId: number, options: CallOptions = {}): Promise<JoinChallenge> {
+    return this.call({ method: 'GET', path: `/concerts/${concertId}/queue/challenge`, options });
   }
 
   /**

@@ -6,6 +6,7 @@ export { LineupClient } from './client.js';
 export type {
   HistoryOptions,
   IdempotencyOptions,
+  JoinOptions,
   JoinResult,
   LineupClientOptions,
   SeatsOptions,
@@ -47,3 +48,5 @@ export type {
   QueueMode,
   QueueSocket,
 } from './queue-types.js';
+export { solveChallenge, solveRange, zeroBits } from './challenge.js';
+export type { SolveOptions } from './challenge.js';

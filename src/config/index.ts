@@ -44,6 +44,8 @@ const envSchema = z
     ACTIVE_IDLE_SECONDS: int(300, 1),
     ACTIVE_MAX_SECONDS: int(1200, 1),
     ABANDON_SECONDS: int(60, 1),
+    // How long a join challenge's nonce may be used (SPEC §2: 5 minutes); tests shorten it.
+    QUEUE_CHALLENGE_SECONDS: int(300, 1),
     HOLD_SECONDS: int(300, 1),
     MAX_SEATS_PER_USER: int(4, 1),
     // How often the leader compares Redis' seat filter with PostgreSQL (SPEC §3.6: a seat
@@ -138,6 +140,8 @@ export interface Config {
     activeMaxSeconds: number;
     abandonSeconds: number;
     leaderLeaseMs: number;
+    /** Lifetime of a join challenge's nonce. */
+    challengeSeconds: number;
   };
   booking: {
     holdSeconds: number;
@@ -209,6 +213,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       activeMaxSeconds: env.ACTIVE_MAX_SECONDS,
       abandonSeconds: env.ABANDON_SECONDS,
       leaderLeaseMs: env.LEADER_LEASE_MS,
+      challengeSeconds: env.QUEUE_CHALLENGE_SECONDS,
     },
     booking: {
       holdSeconds: env.HOLD_SECONDS,

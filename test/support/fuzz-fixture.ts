@@ -35,7 +35,7 @@ export const FUZZ_ROUTES = {
   http: [
     'POST /users', 'POST /auth/login', 'GET /users/me/points', 'POST /users/me/points/charge',
     'POST /users/me/points/withdraw', 'GET /users/me/points/history', 'GET /concerts', 'POST /concerts/:concertId/queue',
-    'GET /concerts/:concertId/queue/fairness',
+    'GET /concerts/:concertId/queue/fairness', 'GET /concerts/:concertId/queue/challenge',
     'GET /queue/status', 'DELETE /queue', 'POST /admin/venues', 'POST /admin/concerts',
     'POST /admin/concerts/:id/schedules', 'GET /admin/concerts/:id/queue',
     'PATCH /admin/concerts/:id/queue', 'GET /admin/stats', 'POST /admin/concerts/:id/queue/close',
@@ -166,6 +166,7 @@ export async function httpFuzzWorld(): Promise<HttpFuzzWorld> {
     { method: 'GET', path: '/concerts', auth: [], query: true },
     { method: 'POST', path: '/concerts/:concertId/queue', params: { concertId: concerts }, auth: fan(booker!.token) },
     { method: 'GET', path: '/concerts/:concertId/queue/fairness', params: { concertId: [...concerts, closable.concertId] }, auth: [] },
+    { method: 'GET', path: '/concerts/:concertId/queue/challenge', params: { concertId: concerts }, auth: fan(booker!.token) },
     { method: 'GET', path: '/queue/status', auth: [], queueTokens: [waiterQueue, ...queueTokens] },
     { method: 'DELETE', path: '/queue', auth: [], queueTokens: [waiterQueue, ...badQueueTokens] },
     { method: 'GET', path: '/concerts/:concertId/schedules', params: { concertId: concerts }, auth: fan(booker!.token), queueTokens },

@@ -63,6 +63,8 @@ const en: Sentences = {
     `Sorry, ${!f.seats ? 'a seat you chose was' : f.seatCount > 1 ? `seats ${f.seats} were` : `seat ${f.seats} was`} just taken by another fan. Please choose another seat.`,
   SCHEDULE_CLOSED: () => 'This performance is not on sale anymore.',
   SALE_ENDED: () => 'The sale for this concert has ended.',
+  CHALLENGE_REQUIRED: () => 'This line asks your browser to solve a short puzzle first. Try again.',
+  CHALLENGE_FAILED: () => 'The puzzle could not be checked (it may have expired). Try again.',
   RESERVATION_NOT_HELD: () => 'These seats are no longer held (paid, released or expired).',
   ALREADY_PAID: () => 'This booking is already paid.',
   REFUND_WINDOW_CLOSED: () =>
@@ -134,6 +136,9 @@ const ko: Sentences = {
     `죄송합니다. ${f.seats ? `${f.seats} 좌석을` : '선택한 좌석을'} 방금 다른 분이 선점했습니다. 다른 좌석을 선택해 주세요.`,
   SCHEDULE_CLOSED: () => '이 공연 회차는 판매가 종료되었습니다.',
   SALE_ENDED: () => '이 공연의 판매가 종료되었습니다.',
+  CHALLENGE_REQUIRED: () =>
+    '이 대기열은 먼저 브라우저가 짧은 퍼즐을 풀어야 합니다. 다시 시도해 주세요.',
+  CHALLENGE_FAILED: () => '퍼즐을 확인하지 못했습니다(만료되었을 수 있습니다). 다시 시도해 주세요.',
   RESERVATION_NOT_HELD: () => '이 좌석은 더 이상 선점 상태가 아닙니다 (결제, 취소 또는 만료됨).',
   ALREADY_PAID: () => '이미 결제가 완료된 예매입니다.',
   REFUND_WINDOW_CLOSED: () =>

@@ -12,6 +12,10 @@ export const ERROR_CATALOGUE = {
   QUEUE_TOKEN_INVALID: { status: 401, message: 'The queue token is missing or invalid.' },
   INSUFFICIENT_POINTS: { status: 402, message: 'Not enough points to pay.' },
   NOT_ADMITTED: { status: 403, message: 'You have not been admitted yet.' },
+  CHALLENGE_FAILED: {
+    status: 403,
+    message: 'The join challenge was not solved: unknown, expired, used or wrong solution.',
+  },
   NOT_FOUND: { status: 404, message: 'No such route.' },
   USER_NOT_FOUND: { status: 404, message: 'User not found.' },
   CONCERT_NOT_FOUND: { status: 404, message: 'Concert not found.' },
@@ -25,6 +29,10 @@ export const ERROR_CATALOGUE = {
   SEAT_UNAVAILABLE: { status: 409, message: 'One or more seats are not available.' },
   SCHEDULE_CLOSED: { status: 409, message: 'This schedule is not on sale.' },
   SALE_ENDED: { status: 409, message: 'The sale for this concert has ended.' },
+  CHALLENGE_REQUIRED: {
+    status: 428,
+    message: 'Joining this line needs a solved challenge (GET …/queue/challenge).',
+  },
   RESERVATION_NOT_HELD: { status: 409, message: 'The reservation is not an active hold.' },
   ALREADY_PAID: { status: 409, message: 'The reservation is already paid.' },
   REFUND_WINDOW_CLOSED: {

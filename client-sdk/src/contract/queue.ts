@@ -31,6 +31,27 @@ export const JoinResponse = QueueStatus.extend({
 });
 export type JoinResponse = z.infer<typeof JoinResponse>;
 
+/** `POST /concerts/:id/queue` body: a solved join challenge when the concert asks for one. */
+export const JoinBody = z.strictObject({
+  challenge: z
+    .strictObject({
+      nonce: z.string().min(1).max(128),
+      /** Any string of at most 64 characters such that SHA-256(nonce ":" solution) starts with `bits` zero bits. */
+      solution: z.string().max(64),
+    })
+    .optional(),
+});
+export type JoinBody = z.infer<typeof JoinBody>;
+
+/** `GET /concerts/:id/queue/challenge` (SPEC §2 "Join challenge"): bound to the user, single use. */
+export const JoinChallenge = z.object({
+  nonce: z.string(),
+  /** Zero bits the solution's hash must start with (0: joins need no challenge now). */
+  bits: z.number().int().min(0).max(24),
+  expiresAt: IsoDateTime,
+});
+export type JoinChallenge = z.infer<typeof JoinChallenge>;
+
 /** `GET /concerts/:id/queue/fairness` (SPEC §2 "Provably fair pre-queue"). */
 export const QueueFairness = z.object({
   /** hex SHA-256 of the seed, published before the sale. */
@@ -50,6 +71,8 @@ export const QueuePolicy = z.object({
   activeIdleSeconds: z.number().int(),
   activeMaxSeconds: z.number().int(),
   paused: z.boolean(),
+  /** Join challenge difficulty (SPEC §2): 0 = off. */
+  challengeBits: z.number().int(),
 });
 export type QueuePolicy = z.infer<typeof QueuePolicy>;
 
@@ -62,6 +85,7 @@ export const QueuePolicyPatch = z
     activeIdleSeconds: positive(86_400),
     activeMaxSeconds: positive(86_400),
     paused: z.boolean(),
+    challengeBits: z.number().int().min(0).max(24),
   })
   .partial()
   .refine((p) => Object.keys(p).length > 0, 'give at least one field to change');

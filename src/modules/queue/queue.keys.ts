@@ -56,6 +56,11 @@ export class QueueKeys {
     return [`${tag}user:${userId}`, `${tag}addr:${address}`];
   }
 
+  /** Marks a join challenge's nonce (by its random part) as used; in the concert's slot. */
+  usedNonce(concertId: number, id: string): string {
+    return `${this.prefix}{c:${concertId}}:nonce:${id}`;
+  }
+
   /** The ten keys join, status and leave share, in their scripts' KEYS order. */
   entryKeys(concertId: number): string[] {
     const k = this.concert(concertId);

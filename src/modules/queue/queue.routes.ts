@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { Api } from '../../infra/http/api.js';
 import { IdParam } from '@lineup/client-sdk/contract';
 import {
+  JoinBody,
+  JoinChallenge,
   JoinResponse,
   QUEUE_TOKEN_HEADER,
   QueueFairness,
@@ -27,18 +29,45 @@ export function queueRoutes(api: Api, queue: QueueService, catalogue: CatalogueS
       tags: ['queue'],
       auth: 'user',
       params: ConcertParams,
-      errors: ['RATE_LIMITED', 'CONCERT_NOT_FOUND', 'SALE_ENDED', 'QUEUE_FULL'],
+      body: JoinBody,
+      errors: [
+        'RATE_LIMITED',
+        'CONCERT_NOT_FOUND',
+        'SALE_ENDED',
+        'QUEUE_FULL',
+        'CHALLENGE_REQUIRED',
+        'CHALLENGE_FAILED',
+      ],
       responses: {
         201: { description: 'Joined', schema: JoinResponse },
         200: { description: 'Already in line', schema: JoinResponse },
       },
     },
-    async ({ params, req, res }) => {
+    async ({ params, body: input, req, res }) => {
       // Rate limits (per user, per address) are counted by the join itself: one Redis call.
       const { created, body } = await queue.join(req.auth!.userId, params.concertId, {
         address: req.ip ?? 'unknown',
+        challenge: input.challenge,
       });
       res.status(created ? 201 : 200).json(body);
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/concerts/:concertId/queue/challenge',
+      summary:
+        'A join challenge: find a solution (≤ 64 chars) such that SHA-256(nonce ":" solution) starts with `bits` zero bits; bound to you, single use, valid until expiresAt',
+      tags: ['queue'],
+      auth: 'user',
+      params: ConcertParams,
+      errors: ['CONCERT_NOT_FOUND'],
+      responses: { 200: { description: 'Challenge', schema: JoinChallenge } },
+    },
+    async ({ params, req, res }) => {
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(await queue.challenge(req.auth!.userId, params.concertId));
     },
   );
 

@@ -3,6 +3,7 @@ import { AppError } from '../../infra/http/errors.js';
 import { rateLimited, type RateLimits } from '../../infra/http/rate-limits.js';
 import type {
   AdminQueueStats,
+  JoinChallenge,
   JoinResponse,
   QueueFairness,
   QueuePolicyPatch,
@@ -11,6 +12,7 @@ import type {
 } from '@lineup/client-sdk/contract';
 import type { CatalogueService } from '../catalogue/catalogue.service.js';
 import type { FairnessService } from './fairness.service.js';
+import type { JoinChallenges } from './join-challenges.js';
 import type { QueueEventPublisher } from './queue.events.js';
 import type { QueueClaims, QueueTokens } from './queue-tokens.js';
 import type { PolicyDefaults, QueuePolicy, QueueStore, StatusResult } from './queue.store.js';
@@ -22,6 +24,8 @@ type Clock = () => Date;
 export interface JoinRequest {
   /** The client's address (req.ip): the per-address join limit counts it. */
   address: string;
+  /** A solved join challenge, when the concert asks for one. */
+  challenge?: { nonce: string; solution: string };
 }
 
 // How long an instance trusts its copy of a concert's sale window (sale-windows.ts).
@@ -42,8 +46,20 @@ export class QueueService {
     private readonly events: QueueEventPublisher,
     private readonly limits: Pick<RateLimits, 'consume' | 'window'>,
     private readonly fairness: FairnessService,
+    private readonly challenges: JoinChallenges,
     private readonly now: Clock = () => new Date(),
   ) {}
+
+  /**
+   * `GET …/queue/challenge`: a nonce bound to the user and the concert, valid for
+   * QUEUE_CHALLENGE_SECONDS, with the concert's current difficulty. Writes nothing.
+   */
+  async challenge(userId: number, concertId: number): Promise<JoinChallenge> {
+    await this.saleWindows.get(concertId); // 404 CONCERT_NOT_FOUND
+    const bits = Number((await this.store.policyOverrides(concertId)).challengeBits ?? 0);
+    const { nonce, expiresAt } = this.challenges.issue(userId, concertId);
+    return { nonce, bits, expiresAt: new Date(expiresAt).toISOString() };
+  }
 
   get defaults(): PolicyDefaults {
     const c = this.config;
@@ -80,6 +96,19 @@ export class QueueService {
       await Promise.all([this.store.registerConcert(concertId), this.fairness.commit(concertId)]);
       this.registered.add(concertId);
     }
+    // A challenge is checked here, in memory (MAC, expiry, one SHA-256); the join script weighs
+    // the proof against the concert's challengeBits and marks the nonce used: still one call.
+    const proof = request.challenge
+      ? {
+          ...this.challenges.prove(
+            userId,
+            concertId,
+            request.challenge.nonce,
+            request.challenge.solution,
+          ),
+          rememberMs: this.challenges.lifetimeMs,
+        }
+      : undefined;
     const result = await this.store.join(
       concertId,
       userId,
@@ -90,8 +119,16 @@ export class QueueService {
         perUser: this.limits.window('joinPerUser'),
         perAddress: this.limits.window('joinPerIp'),
       },
+      proof,
     );
     if (result.state === 'limited') throw rateLimited(result.retryAfterMs ?? 1000);
+    if (result.state === 'challengeRequired')
+      throw new AppError('CHALLENGE_REQUIRED', { details: { bits: result.bits } });
+    if (result.state === 'challengeFailed') {
+      throw new AppError('CHALLENGE_FAILED', {
+        details: { bits: result.bits, reason: proof?.reason ?? result.reason },
+      });
+    }
     if (result.expiredNow) this.tellExpired(concertId, userId);
     if (result.state === 'closed') throw new AppError('SALE_ENDED');
     if (result.state === 'full') {
@@ -232,6 +269,7 @@ export class QueueService {
       activeIdleSeconds: num('activeIdleSeconds'),
       activeMaxSeconds: num('activeMaxSeconds'),
       paused: overrides.paused === '1',
+      challengeBits: Number(overrides.challengeBits ?? 0),
     };
   }
 

@@ -12,8 +12,10 @@ export interface QueuePolicy {
   activeIdleSeconds: number;
   activeMaxSeconds: number;
   paused: boolean;
+  /** Join challenge difficulty (0 = off); per concert only, no configured default. */
+  challengeBits: number;
 }
-export type PolicyDefaults = Omit<QueuePolicy, 'paused'>;
+export type PolicyDefaults = Omit<QueuePolicy, 'paused' | 'challengeBits'>;
 
 export type EntryState = 'prequeue' | 'waiting' | 'active';
 
@@ -31,11 +33,16 @@ export interface JoinLimits {
 }
 
 const NO_LIMIT: WindowLimit = { points: 0, durationMs: 0 };
+/** A join without a challenge (join-13 ARGV[9] = -1; the nonce key is never touched). */
+const NO_PROOF_GIVEN = { bits: -1, id: '-', rememberMs: 1 };
 
 export interface JoinResult {
   created: boolean;
   /** 'closed': the line was retired (its sale is over); 'limited': a rate limit refused it. */
-  state: EntryState | 'full' | 'closed' | 'limited';
+  state: EntryState | 'full' | 'closed' | 'limited' | 'challengeRequired' | 'challengeFailed';
+  /** challengeRequired / challengeFailed: the concert's challengeBits, and why it failed. */
+  bits?: number;
+  reason?: string;
   /** 'limited': when the refusing window ends. */
   retryAfterMs?: number;
   eid?: number;
@@ -144,6 +151,7 @@ export class QueueStore {
     saleOpensAt: number,
     maxWaiting: number,
     limits?: JoinLimits,
+    proof: { bits: number; id: string; rememberMs: number } = NO_PROOF_GIVEN,
   ): Promise<JoinResult> {
     const perUser = limits?.perUser ?? NO_LIMIT;
     const perAddress = limits?.perAddress ?? NO_LIMIT;
@@ -151,6 +159,7 @@ export class QueueStore {
       'join',
       ...this.keys.entryKeys(concertId),
       ...this.keys.joinLimits(concertId, userId, limits?.address ?? '-'),
+      this.keys.usedNonce(concertId, proof.id),
       userId,
       saleOpensAt,
       maxWaiting,
@@ -159,6 +168,8 @@ export class QueueStore {
       perUser.durationMs,
       perAddress.points,
       perAddress.durationMs,
+      proof.bits,
+      proof.rememberMs,
     );
   }
 

@@ -16,6 +16,7 @@
     KEYS[10] departures zset: tickets of waiting fans gone since the last tick (not admitted)
     KEYS[11] join limit counter of the user (string, expires with its window)
     KEYS[12] join limit counter of the address
+    KEYS[13] used-nonce key of the join challenge given (a dummy name when none was)
     ARGV[1] user id
     ARGV[2] saleOpensAt (ms since epoch)
     ARGV[3] default maxWaiting
@@ -24,12 +25,19 @@
     ARGV[6] the user's window (ms)
     ARGV[7] points per window of the address' limit (0: no limit)
     ARGV[8] the address' window (ms)
+    ARGV[9] proof: leading zero bits of the challenge's solution, -1 none given, -2 invalid
+            (forged, another user's, expired: checked by the caller, join-challenges.ts)
+    ARGV[10] how long a used nonce is remembered (ms)
+
+  A fan already in line re-joins without a challenge. A new place, when the policy's
+  challengeBits > 0, needs a proof of at least that many bits whose nonce was not used before.
 
   Over a limit nothing else happens (the address is not counted when the user is refused).
 
   An admission past its deadline ends here (reason expired) and the fan joins anew.
 
-  Output: JSON {created, state = prequeue|waiting|active|full|closed (retired or closed)|limited,
+  Output: JSON {created, state = prequeue|waiting|active|full|closed (retired or closed)|limited
+          |challengeRequired|challengeFailed (with bits, reason),
           eid, position, rate, activeUntil, expiredNow (an overdue admission of this fan ended), retryAfterMs (limited)}
           (rate: measured admissions per second, absent until known; position exact as of the
           last tick, see waitingPosition)
@@ -84,6 +92,22 @@ local maxWaiting = policyNumber(policy, 'maxWaiting', ARGV[3])
 if redis.call('ZCARD', waiting) + redis.call('ZCARD', prequeue) >= maxWaiting then
   return cjson.encode({ created = false, state = 'full', rate = tonumber(redis.call('HGET', meta, 'ewma')),
     expiredNow = expiredNow })
+end
+
+local challengeBits = policyNumber(policy, 'challengeBits', 0)
+if challengeBits > 0 then
+  local proof = tonumber(ARGV[9])
+  if proof == -1 then
+    return cjson.encode({ state = 'challengeRequired', bits = challengeBits, expiredNow = expiredNow })
+  end
+  local reason = nil
+  if proof < 0 then reason = 'invalid'
+  elseif proof < challengeBits then reason = 'too few zero bits'
+  elseif not redis.call('SET', KEYS[13], user, 'NX', 'PX', tonumber(ARGV[10])) then reason = 'used' end
+  if reason then
+    return cjson.encode({ state = 'challengeFailed', bits = challengeBits, reason = reason,
+      expiredNow = expiredNow })
+  end
 end
 
 local newEid = redis.call('HINCRBY', meta, 'seq', 1)
