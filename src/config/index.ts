@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { DEFAULT_MAX_SEATS_PER_USER, POINTS } from '@lineup/client-sdk/contract';
 import {
   DEV_ADMIN_TOKEN,
   DEV_AUTH_JWT_SECRET,
@@ -47,7 +48,7 @@ const envSchema = z
     // How long a join challenge's nonce may be used (SPEC §2: 5 minutes); tests shorten it.
     QUEUE_CHALLENGE_SECONDS: int(300, 1),
     HOLD_SECONDS: int(300, 1),
-    MAX_SEATS_PER_USER: int(4, 1),
+    MAX_SEATS_PER_USER: int(DEFAULT_MAX_SEATS_PER_USER, 1),
     // How often the leader compares Redis' seat filter with PostgreSQL (SPEC §3.6: a seat
     // PostgreSQL says is available is refused by Redis for a few seconds at most).
     SEAT_RECONCILE_MS: int(2000, 10),
@@ -221,6 +222,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       reconcileMs: env.SEAT_RECONCILE_MS,
     },
     idempotency: { retentionSeconds: env.IDEMPOTENCY_RETENTION_SECONDS },
-    points: { chargeMin: 1_000, chargeMax: 1_000_000, balanceCap: 10_000_000, withdrawMin: 1_000 },
+    points: { ...POINTS },
   };
 }

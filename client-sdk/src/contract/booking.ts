@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Grade, Id, IsoDateTime } from './common.js';
+import { HOLD_SEAT_IDS_MAX } from './limits.js';
 import { SeatStatus } from './events.js';
 
 export const SeatView = z.object({
@@ -21,7 +22,7 @@ export const HoldBody = z.strictObject({
   seatIds: z
     .array(Id)
     .min(1)
-    .max(100)
+    .max(HOLD_SEAT_IDS_MAX)
     .refine((ids) => new Set(ids).size === ids.length, 'seat ids must be distinct'),
 });
 export type HoldBody = z.infer<typeof HoldBody>;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import {
+  DEFAULT_MAX_SEATS_PER_USER,
+  REFUND_CUTOFF_DAYS,
   HoldBody,
   QUEUE_TOKEN_HEADER,
   IdParam,
@@ -59,7 +61,7 @@ export function bookingRoutes(api: Api, booking: BookingService, queue: QueueSer
     {
       method: 'post',
       path: '/reservations',
-      summary: 'Hold 1..4 seats of one schedule, all or nothing [admitted]',
+      summary: `Hold 1..${DEFAULT_MAX_SEATS_PER_USER} (MAX_SEATS_PER_USER) seats of one schedule, all or nothing [admitted]`,
       tags: ['booking'],
       auth: 'user',
       headers: { ...QUEUE_TOKEN_DOC, ...IDEMPOTENCY_HEADER },
@@ -153,7 +155,7 @@ export function bookingRoutes(api: Api, booking: BookingService, queue: QueueSer
     {
       method: 'post',
       path: '/reservations/:id/refund',
-      summary: 'Refund a paid reservation (until 3 days before the show)',
+      summary: `Refund a paid reservation (until ${REFUND_CUTOFF_DAYS} days before the show)`,
       tags: ['booking'],
       auth: 'user',
       params: ReservationParams,

@@ -1,13 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { REFUND_CUTOFF_MS } from '@lineup/client-sdk/contract';
 import { AppError } from '../../infra/http/errors.js';
 import type { PointsService } from '../points/points.service.js';
 import type { BookingRepository } from './booking.repository.js';
 import type { RefundView } from './booking.views.js';
 import type { SeatAnnouncements } from './seat-announcements.js';
 
-const REFUND_CUTOFF_MS = 3 * 86_400_000;
-
-/** Refunds a paid reservation until 3 days before its schedule starts; the seats are sold again. */
+/** Refunds a paid reservation until REFUND_CUTOFF_DAYS (3) days before its schedule starts; the seats are sold again. */
 export class RefundsService {
   constructor(
     private readonly em: () => EntityManager,

@@ -1,6 +1,6 @@
 // A held reservation: what is held, the countdown to its expiry, points, charge, pay, release.
 // Then the confirmation.
-import { isLineupError, type PaymentResponse, type Reservation } from '@lineup/client-sdk';
+import { isLineupError, POINTS, type PaymentResponse, type Reservation } from '@lineup/client-sdk';
 import type { App, View } from '../app.js';
 import { everySecond, h, randomKey, secondsUntil } from '../dom.js';
 import { clock, dateTime, m, showTime, won } from '../i18n.js';
@@ -73,7 +73,9 @@ export class CheckoutView implements View {
       timer.classList.toggle('urgent', left < 60);
     });
     const suggest =
-      short > 0 ? Math.min(1_000_000, Math.max(1_000, Math.ceil(short / 1000) * 1000)) : undefined;
+      short > 0
+        ? Math.min(POINTS.chargeMax, Math.max(POINTS.chargeMin, Math.ceil(short / 1000) * 1000))
+        : undefined;
     return h(
       'section',
       { class: 'view checkout' },

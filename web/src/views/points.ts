@@ -1,5 +1,5 @@
 // The points part of My tickets: withdrawing points, and the ledger newest first.
-import type { LedgerItem } from '@lineup/client-sdk';
+import { POINTS, type LedgerItem } from '@lineup/client-sdk';
 import type { App } from '../app.js';
 import { fill, h } from '../dom.js';
 import { dateTime, m, won } from '../i18n.js';
@@ -34,7 +34,7 @@ export function withdrawForm(app: App, onWithdrawn: () => void): HTMLElement {
       h('small', { id: 'withdraw-hint', class: 'muted' }, t.withdrawHint),
     ),
     balance !== undefined &&
-      balance >= 1_000 &&
+      balance >= POINTS.withdrawMin &&
       h(
         'div',
         { class: 'quick' },
