@@ -20,7 +20,15 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/config/**', 'test/**', 'scripts/**', 'vitest.config.ts', 'load/**'],
+    // Example programs are stand-alone apps, configured by their environment.
+    files: [
+      'src/config/**',
+      'test/**',
+      'scripts/**',
+      'vitest.config.ts',
+      'load/**',
+      'client-sdk/examples/**',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
   {
