@@ -16,7 +16,14 @@ export interface InstanceStats {
   };
   /** A full GC ran just before the reading (asked with gc, instance started with --expose-gc). */
   afterGc?: boolean;
-  booking: { holdRequests: number; holdDatabaseWrites: number };
+  booking: {
+    holdRequests: number;
+    holdDatabaseWrites: number;
+    holdsOk: number;
+    holdRoundTrips: number;
+    paymentsOk: number;
+    paymentRoundTrips: number;
+  };
 }
 
 export interface QueuePolicyPatch {

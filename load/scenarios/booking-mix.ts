@@ -130,7 +130,11 @@ export async function bookingMix(ctx: LoadContext, p: BookingMixParams): Promise
   };
 
   ctx.log(`booking-mix: ${p.fans} fans, ${p.concurrency} in the flow at once`);
-  const cpu = watchCpu(await ctx.cpuGroups());
+  // PostgreSQL CPU of this run: the backends serving the bench database (the machine is shared:
+  // every postgres process would count other people's databases too).
+  let benchBackends = await backendsOf(ctx.target.databaseUrl);
+  const cpu = watchCpu(await ctx.cpuGroups({ 'postgres (bench db)': () => benchBackends }));
+  const statsBefore = await ctx.stats().catch(() => []);
   const t0 = performance.now();
   const run = await runPool(
     fans,
@@ -147,8 +151,21 @@ export async function bookingMix(ctx: LoadContext, p: BookingMixParams): Promise
     },
     p.maxSeconds * 1000,
   );
+  benchBackends = [...new Set([...benchBackends, ...(await backendsOf(ctx.target.databaseUrl))])];
   const cpuReport = cpu();
+  const statsAfter = await ctx.stats().catch(() => []);
   const seconds = run.seconds;
+  const perPaid = (percent: number | undefined) =>
+    percent === undefined || paidAt.length === 0
+      ? null
+      : round(((percent / 100) * cpuReport.seconds * 1000) / paidAt.length, 2);
+  const instanceMs = perPaid(cpuReport.percentOfCore.instances);
+  const postgresMs = perPaid(cpuReport.percentOfCore['postgres (bench db)']);
+  const sum = (stats: typeof statsBefore, k: keyof (typeof statsBefore)[number]['booking']) =>
+    stats.reduce((n, x) => n + (x.booking[k] ?? 0), 0);
+  const delta = (k: keyof (typeof statsBefore)[number]['booking']) =>
+    sum(statsAfter, k) - sum(statsBefore, k);
+  const perOp = (trips: number, ops: number) => (ops > 0 ? round(trips / ops, 2) : null);
   const checks = await consistency(ctx.target.databaseUrl, concertId);
   // Steady state: the middle 80% of payments, away from the ramp-up and the tail.
   const sorted = paidAt.map((t) => (t - t0) / 1000).sort((a, b) => a - b);
@@ -170,10 +187,33 @@ export async function bookingMix(ctx: LoadContext, p: BookingMixParams): Promise
       fansWhoGaveUp: gaveUp,
       fansNotStarted: fans.length - run.started,
       ...(checks ?? {}),
+      cpuMsPerPaid: {
+        instances: instanceMs,
+        postgres: postgresMs,
+        total:
+          instanceMs === null || postgresMs === null ? null : round(instanceMs + postgresMs, 2),
+      },
+      roundTripsPerHold: perOp(delta('holdRoundTrips'), delta('holdsOk')),
+      roundTripsPerPayment: perOp(delta('paymentRoundTrips'), delta('paymentsOk')),
       cpu: cpuReport,
     },
     machine: machineInfo(),
   };
+}
+
+/** Pids of the PostgreSQL backends connected to the bench database (none without its URL). */
+async function backendsOf(url: string | undefined): Promise<number[]> {
+  if (!url) return [];
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ pid: number }>(
+      'select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+    );
+    return rows.map((r) => r.pid);
+  } finally {
+    await c.end();
+  }
 }
 
 /** Waits on a socket for queue:admitted (or a status saying active). */
@@ -225,7 +265,14 @@ async function consistency(url: string | undefined, concertId: number) {
        where s.concert_id = $1 and ss.status = 'sold'`,
       [concertId],
     );
+    // The per-schedule counters agree with the seats (issue 14).
+    const counters = await c.query(
+      `select s.id from schedules s where s.concert_id = $1 and s.available_seats <>
+         (select count(*) from schedule_seats ss where ss.schedule_id = s.id and ss.status = 'available')`,
+      [concertId],
+    );
     return {
+      dbCounterMismatches: counters.rowCount ?? 0,
       dbSeatsSold: Number(sold.rows[0]!.n),
       dbSeatsSoldTwice: twice.rowCount ?? 0,
       dbLedgerMismatches: ledger.rowCount ?? 0,

@@ -4,7 +4,14 @@ import { redactionOptions } from './log-redaction.js';
 
 // Every log line written while serving a request (or a socket event) carries that request's id,
 // wherever in the code it is logged from: the id travels in AsyncLocalStorage, pino's mixin reads it.
-export const requestContext = new AsyncLocalStorage<{ reqId: string }>();
+// `pgRoundTrips` counts the statements the request sent PostgreSQL (booking reports it per write).
+export const requestContext = new AsyncLocalStorage<{ reqId: string; pgRoundTrips?: number }>();
+
+/** Counts one PostgreSQL round trip against the request being served, if any. */
+export function countPgRoundTrip(): void {
+  const store = requestContext.getStore();
+  if (store) store.pgRoundTrips = (store.pgRoundTrips ?? 0) + 1;
+}
 
 /**
  * The app's logger: credentials redacted in every line (log-redaction.ts). `destination`

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Orm } from './orm.js';
 import { classify } from './pg-dialect.js';
+import { countPgRoundTrip } from '../logger.js';
 
 /** A statement prepared once per connection (pg's named queries): later calls send only Bind/Execute. */
 export interface PreparedStatement {
@@ -24,13 +25,17 @@ export class PreparedStatements {
   /** Told the name of every statement sent (the round-trip test attributes them to requests). */
   readonly watchers = new Set<(name: string) => void>();
 
-  constructor(private readonly orm: Orm) {}
+  constructor(private readonly orm: Orm) {
+    // The ORM's statements count against the request too (an Idempotency-Key's claim, reads).
+    orm.em.getKnex().on('query', countPgRoundTrip);
+  }
 
   async query<T>(statement: PreparedStatement, values: unknown[]): Promise<T[]> {
     const client = this.orm.em.getKnex().client as unknown as KnexClient;
     const connection = await client.acquireConnection();
     try {
       this.roundTrips++;
+      countPgRoundTrip();
       for (const watch of this.watchers) watch(statement.name);
       const result = await connection
         .query<T & pg.QueryResultRow>({ ...statement, values })

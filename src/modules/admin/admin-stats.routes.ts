@@ -19,7 +19,15 @@ const AdminInstanceStats = z.object({
   }),
   /** True when a full garbage collection ran just before reading (`?gc=true`, --expose-gc). */
   afterGc: z.boolean(),
-  booking: z.object({ holdRequests: z.number().int(), holdDatabaseWrites: z.number().int() }),
+  booking: z.object({
+    holdRequests: z.number().int(),
+    holdDatabaseWrites: z.number().int(),
+    /** Holds and payments that succeeded, and the PostgreSQL round trips they took. */
+    holdsOk: z.number().int(),
+    holdRoundTrips: z.number().int(),
+    paymentsOk: z.number().int(),
+    paymentRoundTrips: z.number().int(),
+  }),
 });
 
 const StatsQuery = z.strictObject({

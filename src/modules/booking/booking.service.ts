@@ -1,10 +1,18 @@
 import { AppError } from '../../infra/http/errors.js';
+import { requestContext } from '../../infra/logger.js';
 import type { HoldsService } from './holds.service.js';
 import type { PaymentsService } from './payments.service.js';
 import type { RefundsService } from './refunds.service.js';
 import type { ReservationsService } from './reservations.service.js';
 
-export type { BookingCounters } from './holds.service.js';
+export interface BookingCounters {
+  holdRequests: number;
+  holdDatabaseWrites: number;
+  holdsOk: number;
+  holdRoundTrips: number;
+  paymentsOk: number;
+  paymentRoundTrips: number;
+}
 
 export interface BookingOutcome {
   kind: 'hold' | 'payment' | 'refund';
@@ -27,15 +35,23 @@ export class BookingService {
     private readonly onOutcome: (o: BookingOutcome) => void = () => undefined,
   ) {}
 
-  /** What the hold-storm test and the benchmark read: how many holds reached the database. */
-  get counters() {
-    return this.holds.counters;
+  /** PostgreSQL round trips of the holds and payments that succeeded (the benchmark's row). */
+  private readonly trips = { holdsOk: 0, holdRoundTrips: 0, paymentsOk: 0, paymentRoundTrips: 0 };
+
+  /** What the hold-storm test and the benchmark read: holds that reached the database, round trips. */
+  get counters(): BookingCounters {
+    return { ...this.holds.counters, ...this.trips };
   }
 
   /** Runs a hold, payment or refund and reports how it ended. */
   async observed<T>(kind: BookingOutcome['kind'], work: () => Promise<T>): Promise<T> {
+    const store = requestContext.getStore();
+    const before = store?.pgRoundTrips ?? 0;
     try {
       const result = await work();
+      const trips = (store?.pgRoundTrips ?? 0) - before;
+      if (kind === 'hold') (this.trips.holdsOk++, (this.trips.holdRoundTrips += trips));
+      if (kind === 'payment') (this.trips.paymentsOk++, (this.trips.paymentRoundTrips += trips));
       this.onOutcome({ kind, outcome: 'ok' });
       return result;
     } catch (err) {
