@@ -50,8 +50,14 @@ export class BookingService {
     try {
       const result = await work();
       const trips = (store?.pgRoundTrips ?? 0) - before;
-      if (kind === 'hold') (this.trips.holdsOk++, (this.trips.holdRoundTrips += trips));
-      if (kind === 'payment') (this.trips.paymentsOk++, (this.trips.paymentRoundTrips += trips));
+      if (kind === 'hold') {
+        this.trips.holdsOk++;
+        this.trips.holdRoundTrips += trips;
+      }
+      if (kind === 'payment') {
+        this.trips.paymentsOk++;
+        this.trips.paymentRoundTrips += trips;
+      }
       this.onOutcome({ kind, outcome: 'ok' });
       return result;
     } catch (err) {
