@@ -153,6 +153,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
       defaults: () => queue.defaults,
       salesOver: (concertIds) => queue.salesOver(concertIds),
       fairness,
+      soldOutFacts: (concertId) => queue.soldOutFacts(concertId),
     },
     queueEvents,
     logger,
@@ -197,7 +198,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     config.booking,
     clock,
   );
-  const metrics = new Metrics(queueStore, queueEvents, config.instanceId);
+  const metrics = new Metrics(queue, queueEvents, config.instanceId);
   const booking = new BookingService(
     holds,
     new PaymentsService(statements, idempotency, announcements),

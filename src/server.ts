@@ -63,7 +63,6 @@ export async function startServer(
     redis,
     config,
     queue: services.queue,
-    store: services.queueStore,
     events: services.queueEvents,
     catalogue: services.catalogue,
     logger,

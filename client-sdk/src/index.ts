@@ -41,6 +41,8 @@ export type { ErrorDetails, ErrorDetailsMap } from './error-details.js';
 export { TypedEmitter } from './emitter.js';
 export type { EventMap } from './emitter.js';
 export { QueueConnection } from './queue-connection.js';
+export { applyProgress, estimateWait, ProgressTracker } from './queue-progress.js';
+export type { ProgressOutcome } from './queue-progress.js';
 export type {
   LeaveResult,
   QueueConnectionEvents,

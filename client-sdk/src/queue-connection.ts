@@ -6,8 +6,8 @@ import type {
   SeatsSubscription,
 } from './contract/events.js';
 import { QUEUE_NAMESPACE, QUEUE_TOKEN_HEADER } from './contract/names.js';
-import type { QueueStatus } from './contract/queue.js';
 import { Deadline, type CallOptions } from './cancel.js';
+import type { QueueProgress, QueueSocketStatus, QueueStatus } from './contract/queue.js';
 import { TypedEmitter } from './emitter.js';
 import { ACK_TIMEOUT, isLineupError, LineupError, NOT_CONNECTED } from './errors.js';
 import { globalFetch, joinUrl, request, type FetchLike } from './http.js';
@@ -23,6 +23,7 @@ import {
 } from './queue-types.js';
 import { leftAlready } from './queue-helpers.js';
 import { StatusStream } from './status-stream.js';
+import { ProgressTracker, type ProgressOutcome } from './queue-progress.js';
 import { SocketCalls } from './socket-calls.js';
 import { StatusPoller } from './status-poller.js';
 
@@ -71,6 +72,9 @@ export class QueueConnection extends TypedEmitter<QueueConnectionEvents> {
   private manualAttempts = 0;
   private readonly subscriptions = new Set<number>();
   private readonly calls: SocketCalls;
+  /** The fan's place from exact statuses and the line's per-tick frames (SPEC §5). */
+  private readonly progress = new ProgressTracker();
+  private syncing = false;
 
   constructor(options: QueueConnectionOptions) {
     super();
@@ -87,7 +91,10 @@ export class QueueConnection extends TypedEmitter<QueueConnectionEvents> {
       baseUrl: this.options.baseUrl,
       queueToken: this.options.queueToken,
       intervalMs: this.options.pollIntervalMs,
-      onStatus: (status) => this.onStatus(status),
+      onStatus: (status) => {
+        this.progress.reset(); // frames resume from the next socket status
+        this.onStatus(status);
+      },
       onEnded: (reason) => this.onEnded({ concertId: this.concertId(), reason }),
       onFatal: (error) => this.fail(error),
     });
@@ -148,7 +155,8 @@ export class QueueConnection extends TypedEmitter<QueueConnectionEvents> {
     socket.on('connect', () => this.onConnect());
     socket.on('connect_error', (err) => this.onConnectError(err));
     socket.on('disconnect', (reason) => this.onDisconnect(reason));
-    socket.on('queue:status', (status) => this.onStatus(status));
+    socket.on('queue:status', (status) => this.onProgress(this.progress.onStatus(status)));
+    socket.on('queue:progress', (frame) => this.onFrame(frame));
     socket.on('queue:admitted', (admission) => this.onAdmitted(admission));
     socket.on('queue:ended', (ending) => this.onEnded(ending));
     socket.on('seats:changed', (change) => {
@@ -357,6 +365,32 @@ export class QueueConnection extends TypedEmitter<QueueConnectionEvents> {
     this.armFallback();
   }
 
+  private onFrame(frame: QueueProgress): void {
+    if (!this.closed) this.onProgress(this.progress.onFrame(frame));
+  }
+
+  /** Reports what the tracker made of a status or a frame; asks the server when it is unsure. */
+  private onProgress(outcome: ProgressOutcome): void {
+    for (const status of outcome.statuses) this.onStatus(status);
+    if (outcome.sync) this.sync();
+  }
+
+  /** `queue:sync`: the exact status now (one request at a time; an ending says the rest). */
+  private sync(): void {
+    if (this.closed || this.syncing) return;
+    this.syncing = true;
+    this.calls
+      .call('queue:sync')
+      .then((status: QueueSocketStatus) => {
+        this.syncing = false;
+        if (!this.closed) this.onProgress(this.progress.onStatus(status));
+      })
+      .catch(() => {
+        // Ended or disconnected: `ended` follows, or the next connect brings a status.
+        this.syncing = false;
+      });
+  }
+
   private onStatus(status: QueueStatus): void {
     if (this.closed) return;
     this.lastStatus = status;
@@ -375,6 +409,8 @@ export class QueueConnection extends TypedEmitter<QueueConnectionEvents> {
       position: null,
       estimatedWaitSeconds: null,
       activeUntil: admission.activeUntil,
+      soldOut: this.lastStatus?.soldOut ?? false,
+      heldSeats: this.lastStatus?.heldSeats ?? 0,
     };
     this.emit('admitted', admission);
   }

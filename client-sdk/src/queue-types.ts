@@ -15,7 +15,11 @@ export type QueueMode = 'socket' | 'polling';
 export type QueueSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 export interface QueueConnectionEvents {
-  /** The fan's place: on connect, whenever it changes, at least every push interval; each poll. */
+  /**
+   * The fan's place, exact as of a tick of the line: on connect, at every tick (computed from the
+   * line's `queue:progress` frame, or the server's own status when a frame cannot be applied),
+   * on admission; in polling mode, each poll.
+   */
   status: (status: QueueStatus) => void;
   /** Once per connection, whether the socket or a poll reported it first. */
   admitted: (admission: QueueAdmitted) => void;

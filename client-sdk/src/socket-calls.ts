@@ -1,5 +1,6 @@
 import type { AckResult, SeatsSubscription } from './contract/events.js';
 import type { Deadline } from './cancel.js';
+import type { QueueSocketStatus } from './contract/queue.js';
 import { ACK_TIMEOUT, LineupError, NOT_CONNECTED } from './errors.js';
 import type { QueueSocket } from './queue-types.js';
 
@@ -33,13 +34,14 @@ export class SocketCalls {
   }
 
   call(event: 'queue:leave', payload?: undefined, deadline?: Deadline): Promise<null>;
+  call(event: 'queue:sync', payload?: undefined, deadline?: Deadline): Promise<QueueSocketStatus>;
   call(
     event: 'seats:subscribe' | 'seats:unsubscribe',
     payload: SeatsSubscription,
     deadline?: Deadline,
   ): Promise<SeatsSubscription>;
   async call(
-    event: 'queue:leave' | 'seats:subscribe' | 'seats:unsubscribe',
+    event: 'queue:leave' | 'queue:sync' | 'seats:subscribe' | 'seats:unsubscribe',
     payload?: SeatsSubscription,
     deadline?: Deadline,
   ): Promise<unknown> {
@@ -49,8 +51,8 @@ export class SocketCalls {
     try {
       const timed = socket.timeout(this.deps.timeoutMs);
       result = await this.cancellable(
-        event === 'queue:leave'
-          ? timed.emitWithAck('queue:leave')
+        event === 'queue:leave' || event === 'queue:sync'
+          ? timed.emitWithAck(event)
           : timed.emitWithAck(event, payload!),
         deadline,
       );

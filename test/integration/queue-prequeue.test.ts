@@ -38,13 +38,16 @@ describe('pre-queue', () => {
     const early = await bulkFans(servers[0]!, 200);
     const late = await bulkFans(servers[0]!, 50);
 
-    const ticks: Extract<QueueEvent, { type: 'tick' }>[] = [];
+    const ticks: Extract<QueueEvent, { type: 'tick' }>['frame'][] = [];
+    const admissions: Extract<QueueEvent, { type: 'admitted' }>[] = [];
     const admitted: number[] = [];
     for (const s of servers) {
       s.services.queueEvents.subscribe((e) => {
-        if (e.concertId !== concertId) return;
-        if (e.type === 'tick') ticks.push(e);
-        if (e.type === 'admitted') admitted.push(e.userId);
+        if (e.type === 'tick' && e.frame.concertId === concertId) ticks.push(e.frame);
+        if (e.type === 'admitted' && e.concertId === concertId) {
+          admitted.push(e.userId);
+          admissions.push(e);
+        }
       });
     }
 
@@ -73,7 +76,8 @@ describe('pre-queue', () => {
       expect(res.body.position).toBeGreaterThan(200);
       tokens.set(fan.id, res.body.queueToken);
     }
-    await until(() => ticks.some((t) => t.shuffled));
+    // The shuffle's frame cannot be applied: every place changed (SPEC §5).
+    await until(() => ticks.some((t) => t.departed === null && t.prequeue === 0));
 
     // Every early fan now has a place in 1..200, a permutation: no loss, no duplicate.
     const earlyPositions = await Promise.all(
@@ -95,7 +99,7 @@ describe('pre-queue', () => {
       .sort((a, b) => a.position - b.position)
       .map((f) => f.id);
     expect(admitted).toEqual([...expected, ...late.map((f) => f.id)]);
-    const tickets = ticks.sort((a, b) => a.tick - b.tick).flatMap((t) => t.admittedTickets);
+    const tickets = admissions.sort((a, b) => a.tick - b.tick).map((a) => a.ticket);
     expect(tickets.slice(0, 200)).toEqual(early.map((_, i) => i + 1));
     expect(tickets.slice(200).every((t) => t > LATE_TICKET_OFFSET)).toBe(true);
   });

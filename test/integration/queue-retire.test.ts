@@ -61,7 +61,7 @@ describe('a concert whose schedules have all started', () => {
     await firstEvent(sockets[0]!, 'queue:admitted');
     let ticks = 0;
     server.services.queueEvents.subscribe(
-      (e) => e.type === 'tick' && e.concertId === concertId && ticks++,
+      (e) => e.type === 'tick' && e.frame.concertId === concertId && ticks++,
     );
     const registered = () => server.services.queueStore.concerts();
     expect(await registered()).toContain(concertId);

@@ -4,7 +4,14 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createConcert, setQueuePolicy } from '../support/fixtures.js';
 import { client, type Client } from '../support/http.js';
 import { flushPrefix, startCluster, startTestServer } from '../support/server.js';
-import { connected, firstEvent, queueSocket, seen, type FanSocket } from '../support/sockets.js';
+import {
+  connected,
+  firstEvent,
+  placesOf,
+  queueSocket,
+  seen,
+  type FanSocket,
+} from '../support/sockets.js';
 import { bulkFans, type TestFan } from '../support/users.js';
 import { until } from '../support/wait.js';
 
@@ -52,7 +59,7 @@ function recordTicks(servers: RunningServer[], concertId: number): number[] {
   const ticks: number[] = [];
   for (const s of servers)
     s.services.queueEvents.subscribe(
-      (e) => e.type === 'tick' && e.concertId === concertId && ticks.push(e.tick),
+      (e) => e.type === 'tick' && e.frame.concertId === concertId && ticks.push(e.frame.tick),
     );
   return ticks;
 }
@@ -89,14 +96,13 @@ describe('a leave between two ticks', () => {
         [socket, joined[5]!.token],
         [lateSocket, late!.token],
       ] as const) {
-        // The paused line does not move: the next heartbeat brings the position of this tick.
-        const heard = seen(s, 'queue:status').length;
-        await until(() => seen(s, 'queue:status').length > heard, 5_000, 'a heartbeat');
-        expect(seen(s, 'queue:status').at(-1)!.position).toBe(await httpPosition(token));
+        // The paused line does not move: the tick's frame gives the position of this tick.
+        await until(() => (placesOf(s).at(-1)?.tick ?? 0) >= tick, 5_000, 'the frame');
+        expect(placesOf(s).at(-1)!.position).toBe(await httpPosition(token));
       }
     }
     for (const s of [socket, lateSocket]) {
-      const positions = seen(s, 'queue:status').map((st) => st.position!);
+      const positions = placesOf(s).map((st) => st.position!);
       for (let i = 1; i < positions.length; i++)
         expect(positions[i]).toBeLessThanOrEqual(positions[i - 1]!);
     }
@@ -105,19 +111,24 @@ describe('a leave between two ticks', () => {
     expect(first.ticket).toEqual(expect.any(Number));
     expect(lateFirst).toMatchObject({ position: 7, tick: asOf, ticket: expect.any(Number) });
     expect(late!.position).toBe(7);
-    expect(seen(socket, 'queue:status').at(-1)!.position).toBe(5);
-    expect(seen(lateSocket, 'queue:status').at(-1)!.position).toBe(6);
+    expect(placesOf(socket).at(-1)!.position).toBe(5);
+    expect(placesOf(lateSocket).at(-1)!.position).toBe(6);
+    // The leave reached the sockets as a departed ticket in one frame, not as statuses.
+    expect(seen(socket, 'queue:status')).toHaveLength(1);
   });
 });
 
 describe('the first tick of a line joined after its sale opened', () => {
-  it('marks no shuffle, so no instance re-reads its fans', async () => {
+  it('has applicable frames (no shuffle), so no instance re-reads its fans', async () => {
     const api = client(manual.url);
     const { concertId } = await createConcert(api); // on sale since yesterday
     await setQueuePolicy(api, concertId, { paused: true });
     const shuffles: boolean[] = [];
     manual.services.queueEvents.subscribe(
-      (e) => e.type === 'tick' && e.concertId === concertId && shuffles.push(e.shuffled),
+      (e) =>
+        e.type === 'tick' &&
+        e.frame.concertId === concertId &&
+        shuffles.push(e.frame.departed === null),
     );
     const joined = await joinAll(api, concertId, await bulkFans(manual, 3));
     const sockets = await Promise.all(joined.map((j) => connected(open(manual, j.token))));

@@ -1,5 +1,10 @@
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents } from '@lineup/client-sdk/contract';
+import type {
+  ClientToServerEvents,
+  QueueSocketStatus,
+  ServerToClientEvents,
+} from '@lineup/client-sdk/contract';
+import { ProgressTracker, type ProgressOutcome } from '@lineup/client-sdk';
 
 export type FanSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -21,7 +26,42 @@ export function queueSocket(baseUrl: string, token: string): FanSocket {
   const log: { event: string; payload: unknown }[] = [];
   received.set(socket, log);
   socket.onAny((event: string, payload: unknown) => log.push({ event, payload }));
+  followPlace(socket);
   return socket;
+}
+
+interface Place {
+  tracker: ProgressTracker;
+  /** Every status the fan knew, exact or computed from frames (SPEC §5 arithmetic), in order. */
+  statuses: QueueSocketStatus[];
+  syncs: number;
+}
+const places = new WeakMap<FanSocket, Place>();
+
+/** Applies the socket's statuses and frames as a client must, syncing when it has to. */
+function followPlace(socket: FanSocket): void {
+  const place: Place = { tracker: new ProgressTracker(), statuses: [], syncs: 0 };
+  places.set(socket, place);
+  const take = (out: ProgressOutcome) => {
+    place.statuses.push(...out.statuses);
+    if (!out.sync) return;
+    place.syncs++;
+    socket.emit('queue:sync', (ack) => {
+      if (ack.ok) take(place.tracker.onStatus(ack.data));
+    });
+  };
+  socket.on('queue:status', (status) => take(place.tracker.onStatus(status)));
+  socket.on('queue:progress', (frame) => take(place.tracker.onFrame(frame)));
+}
+
+/** The fan's places as a client computes them from this socket (exact statuses and frames). */
+export function placesOf(socket: FanSocket): QueueSocketStatus[] {
+  return places.get(socket)?.statuses ?? [];
+}
+
+/** How many times this socket asked `queue:sync` (a gap, a fan at the head). */
+export function syncsOf(socket: FanSocket): number {
+  return places.get(socket)?.syncs ?? 0;
 }
 
 /** Payloads of `event` this socket has received so far, oldest first. */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { IsoDateTime } from './common.js';
 import type { ErrorCode } from './errors.js';
 import { QUEUE_END_REASONS } from './names.js';
-import type { QueueSocketStatus } from './queue.js';
+import type { QueueProgress, QueueSocketStatus } from './queue.js';
 
 // Socket.IO protocol (SPEC §5): namespace `/queue`, handshake `auth: {token: <queueToken>}`.
 // These maps type both ends: the server imports them from here.
@@ -49,6 +49,7 @@ export type Ack<T> = (result: AckResult<T>) => void;
 
 export interface ServerToClientEvents {
   'queue:status': (status: QueueSocketStatus) => void;
+  'queue:progress': (frame: QueueProgress) => void;
   'queue:admitted': (payload: QueueAdmitted) => void;
   'queue:ended': (payload: QueueEnded) => void;
   'seats:changed': (payload: SeatsChanged) => void;
@@ -56,6 +57,8 @@ export interface ServerToClientEvents {
 
 export interface ClientToServerEvents {
   'queue:leave': (ack: Ack<null>) => void;
+  /** The fan's exact status now (after a gap in tick numbers, or whenever in doubt). */
+  'queue:sync': (ack: Ack<QueueSocketStatus>) => void;
   'seats:subscribe': (payload: SeatsSubscription, ack: Ack<SeatsSubscription>) => void;
   'seats:unsubscribe': (payload: SeatsSubscription, ack: Ack<SeatsSubscription>) => void;
 }

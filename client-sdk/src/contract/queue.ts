@@ -12,6 +12,10 @@ export const QueueStatus = z.object({
   position: z.number().int().nullable(),
   estimatedWaitSeconds: z.number().int().nullable(),
   activeUntil: IsoDateTime.nullable(),
+  /** SPEC §2 "Sold-out awareness": no seat of any schedule on sale is available. */
+  soldOut: z.boolean(),
+  /** Seats held (not sold) now: they may come back. */
+  heldSeats: z.number().int(),
 });
 export type QueueStatus = z.infer<typeof QueueStatus>;
 
@@ -23,6 +27,28 @@ export const QueueSocketStatus = QueueStatus.extend({
   tick: z.number().int(),
 });
 export type QueueSocketStatus = z.infer<typeof QueueSocketStatus>;
+
+/**
+ * `queue:progress` (SPEC §5): once per tick per concert, the same frame for every waiting socket.
+ * A fan exact as of tick `t` (position `p`, ticket `k`) applies frames t+1, t+2, … in order:
+ * `p := p − admitted − |{d ∈ departed : d < k}|`. `departed: null` means the frame cannot be
+ * applied (over 256 departures, or the pre-queue shuffle): each waiting socket gets its own
+ * `queue:status` for that tick.
+ */
+export const QueueProgress = z.object({
+  concertId: z.number().int(),
+  tick: z.number().int(),
+  admitted: z.number().int(),
+  departed: z.array(z.number().int()).nullable(),
+  ratePerMinute: z.number().nullable(),
+  prequeue: z.number().int(),
+  soldOut: z.boolean(),
+  heldSeats: z.number().int(),
+});
+export type QueueProgress = z.infer<typeof QueueProgress>;
+
+/** Above this many departures in one tick the frame says `departed: null` (SPEC §5). */
+export const MAX_DEPARTED_PER_FRAME = 256;
 
 export const JoinResponse = QueueStatus.extend({
   queueToken: z.string(),

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { QueueEventBus } from '../queue/queue.events.js';
-import type { QueueStore } from '../queue/queue.store.js';
+import type { QueueService } from '../queue/queue.service.js';
 
 export type BookingOutcome = { kind: 'hold' | 'payment' | 'refund'; outcome: string };
 
@@ -21,7 +21,11 @@ export class Metrics {
   private readonly leaderChanges: Counter<'to'>;
   private readonly leading: Gauge;
 
-  constructor(store: QueueStore, events: QueueEventBus, instanceId: string) {
+  constructor(
+    store: Pick<QueueService, 'concerts' | 'counts'>,
+    events: QueueEventBus,
+    instanceId: string,
+  ) {
     const registers = [this.registry];
     this.registry.setDefaultLabels({ instance_id: instanceId });
     collectDefaultMetrics({ register: this.registry, prefix: 'lineup_' }); // incl. event-loop lag
@@ -74,7 +78,7 @@ export class Metrics {
     // the three gauges (prom-client collects them concurrently).
     let snapshot: {
       at: number;
-      counts: Promise<[number, Awaited<ReturnType<QueueStore['counts']>>][]>;
+      counts: Promise<[number, Awaited<ReturnType<QueueService['counts']>>][]>;
     } | null = null;
     const queueCounts = () => {
       if (!snapshot || Date.now() - snapshot.at > 500) {
@@ -88,7 +92,7 @@ export class Metrics {
                   async (id) =>
                     [id, await store.counts(id)] as [
                       number,
-                      Awaited<ReturnType<QueueStore['counts']>>,
+                      Awaited<ReturnType<QueueService['counts']>>,
                     ],
                 ),
               ),

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { QueueProgress } from '@lineup/client-sdk/contract';
 
 // What the queue tells the rest of the system. The realtime gateway subscribes and turns these
 // into socket events; anything published here on one instance is local to it — cross-instance
@@ -7,26 +8,24 @@ import { EventEmitter } from 'node:events';
 export type EndReason = 'completed' | 'expired' | 'left' | 'removed' | 'closed';
 
 export type QueueEvent =
-  | { type: 'admitted'; concertId: number; userId: number; activeUntil: number; admittedAt: number }
-  | { type: 'ended'; concertId: number; userId: number; reason: EndReason }
   /** Many fans' places ended at once, for one reason (a line closed): told in one message. */
   | { type: 'endedMany'; concertId: number; userIds: number[]; reason: EndReason }
   | {
-      /** Published by the leader once per concert per tick. */
-      type: 'tick';
+      type: 'admitted';
       concertId: number;
+      userId: number;
+      activeUntil: number;
+      admittedAt: number;
+      /** The admitting tick, and the fan's ticket in the line it left. */
       tick: number;
-      /** Tickets admitted this tick (each was at the head of the line). */
-      admittedTickets: number[];
-      /** Tickets of waiting fans who left or were removed since the previous tick. */
-      departedTickets: number[];
-      waiting: number;
-      prequeue: number;
-      active: number;
-      ratePerSecond: number | null;
-      /** The pre-queue was shuffled into the line this tick. */
-      shuffled: boolean;
-    };
+      ticket: number;
+    }
+  | { type: 'ended'; concertId: number; userId: number; reason: EndReason }
+  /**
+   * Published by the leader once per concert per tick: the `queue:progress` frame itself (SPEC §5),
+   * the one shape a tick has from the leader to the wire.
+   */
+  | { type: 'tick'; frame: QueueProgress };
 
 export interface QueueEventPublisher {
   publish(event: QueueEvent): void;

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { FairnessService } from './fairness.service.js';
+import type { QueueProgress } from '@lineup/client-sdk/contract';
 import type { QueueEventPublisher } from './queue.events.js';
+import type { SoldOutFacts } from './queue.service.js';
 import type { ConcertTick, Lease, PolicyDefaults, QueueStore, TickResult } from './queue.store.js';
 
 export interface LeaderOptions {
@@ -13,6 +15,8 @@ export interface LeaderOptions {
   salesOver: (concertIds: number[]) => Promise<number[]>;
   /** The provably fair pre-queue (fairness.service.ts): orders it, and records the reveal. */
   fairness: Pick<FairnessService, 'order' | 'recordReveal'>;
+  /** The line's sold-out facts for this tick's frame (QueueService.soldOutFacts). */
+  soldOutFacts: (concertId: number) => SoldOutFacts;
 }
 
 /** How often (in ticks) the leader looks for lines whose sale is over. */
@@ -196,27 +200,34 @@ export class QueueLeader {
     for (const user of result.removed)
       this.events.publish({ type: 'ended', concertId, userId: Number(user), reason: 'removed' });
     if (!admit) return;
-    for (const [user, , activeUntil] of admit.admitted) {
+    for (const [user, ticket, activeUntil] of admit.admitted) {
       this.events.publish({
         type: 'admitted',
         concertId,
         userId: Number(user),
         activeUntil,
         admittedAt: admit.at,
+        tick: admit.tick,
+        ticket,
       });
     }
-    this.events.publish({
-      type: 'tick',
+    this.events.publish({ type: 'tick', frame: this.frameOf(concertId, admit, shuffled) });
+  }
+
+  /** The tick as every waiting socket gets it (SPEC §5 `queue:progress`). */
+  private frameOf(concertId: number, admit: TickResult, shuffled: boolean): QueueProgress {
+    // After a shuffle every place was rewritten; past 256 departures the list costs more than
+    // each fan's own status: either way the fans get their statuses instead.
+    const applicable = !shuffled && admit.departed !== null;
+    return {
       concertId,
       tick: admit.tick,
-      admittedTickets: admit.admitted.map(([, ticket]) => ticket),
-      departedTickets: admit.departed,
-      waiting: admit.waiting,
+      admitted: admit.admitted.length,
+      departed: applicable ? admit.departed : null,
+      ratePerMinute: admit.ratePerSecond === null ? null : admit.ratePerSecond * 60,
       prequeue: admit.prequeue,
-      active: admit.active,
-      ratePerSecond: admit.ratePerSecond,
-      shuffled,
-    });
+      ...this.options.soldOutFacts(concertId),
+    };
   }
 
   private setLease(lease: Lease | null): void {
@@ -238,6 +249,6 @@ function mergeTicks(first: TickResult, second: TickResult): TickResult {
     ...second,
     at: first.at,
     admitted: [...first.admitted, ...second.admitted],
-    departed: [...first.departed, ...second.departed],
+    departed: first.departed && second.departed ? [...first.departed, ...second.departed] : null,
   };
 }

@@ -16,6 +16,8 @@ import type { JoinChallenges } from './join-challenges.js';
 import type { QueueEventPublisher } from './queue.events.js';
 import type { QueueClaims, QueueTokens } from './queue-tokens.js';
 import type { PolicyDefaults, QueuePolicy, QueueStore, StatusResult } from './queue.store.js';
+
+export type { StatusResult };
 import { SaleWindowCache } from './sale-windows.js';
 
 type Clock = () => Date;
@@ -27,6 +29,14 @@ export interface JoinRequest {
   /** A solved join challenge, when the concert asks for one. */
   challenge?: { nonce: string; solution: string };
 }
+
+/** SPEC §2 "Sold-out awareness", as every waiting fan sees it (status and progress frames). */
+export interface SoldOutFacts {
+  soldOut: boolean;
+  heldSeats: number;
+}
+/** What is reported while nothing computes sold-out awareness (issue 15 does). */
+const NOT_KNOWN_SOLD_OUT: SoldOutFacts = Object.freeze({ soldOut: false, heldSeats: 0 });
 
 // How long an instance trusts its copy of a concert's sale window (sale-windows.ts).
 const SALE_WINDOW_CACHE_MS = 5_000;
@@ -300,6 +310,30 @@ export class QueueService {
     return concertIds.filter((_, i) => over[i]);
   }
 
+  /**
+   * The one place the line's sold-out facts come from: the leader's tick frames and every status
+   * read take them here. Sold-out awareness (issue 15) fills this in; until then no line is
+   * reported sold out and no seat as held.
+   */
+  soldOutFacts(_concertId: number): SoldOutFacts {
+    return NOT_KNOWN_SOLD_OUT;
+  }
+
+  /** The concerts whose lines the leader runs. */
+  concerts(): Promise<number[]> {
+    return this.store.concerts();
+  }
+
+  /** A line's sizes (metrics). */
+  counts(concertId: number): ReturnType<QueueStore['counts']> {
+    return this.store.counts(concertId);
+  }
+
+  /** Signs of life of fans with a connected socket: one Redis call for all of them. */
+  touchConnected(concertId: number, userIds: number[]): Promise<void> {
+    return this.store.touchSeen(concertId, userIds);
+  }
+
   /** Verifies a queue token (401 QUEUE_TOKEN_INVALID otherwise). */
   async claims(token: string | undefined): Promise<QueueClaims> {
     const claims = await this.tokens.verify(token);
@@ -377,6 +411,7 @@ export class QueueService {
       estimatedWaitSeconds: estimate(r),
       activeUntil:
         status === 'active' && r.activeUntil ? new Date(r.activeUntil).toISOString() : null,
+      ...this.soldOutFacts(concertId),
     };
   }
 }
@@ -402,7 +437,9 @@ function holderOf(claims: QueueClaims, userId: number, concertId: number): void 
 /** position / measured admissions per second; null while the rate is unknown or not waiting. */
 function estimate(r: { state: string; position?: number; rate?: number }): number | null {
   if (r.state !== 'waiting' || !r.position || !r.rate || r.rate <= 0) return null;
-  return Math.ceil(r.position / r.rate);
+  // The frames' arithmetic to the last bit (SPEC §5: ceil(p × 60 / ratePerMinute)), so a
+  // client's computed estimate equals this one.
+  return Math.ceil((r.position * 60) / (r.rate * 60));
 }
 
 /** When the line is full, suggest coming back once about 1% of it could have moved. */

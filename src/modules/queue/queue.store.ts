@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { defineScripts, type RedisClient } from '../../infra/redis/scripts.js';
+import { MAX_DEPARTED_PER_FRAME } from '@lineup/client-sdk/contract';
 import { QueueKeys } from './queue.keys.js';
 
 // Redis edge of the queue: every read and write of queue state goes through a Lua script in
@@ -74,7 +75,8 @@ export interface TickResult {
   needsShuffle: boolean;
   /** [user, ticket, activeUntil] in admission order. */
   admitted: [string, number, number][];
-  departed: number[];
+  /** Tickets of waiting fans gone since the last tick, ascending; null when there were too many. */
+  departed: number[] | null;
   waiting: number;
   prequeue: number;
   active: number;
@@ -477,6 +479,7 @@ export class QueueStore {
       d.admitPerMinute,
       d.activeIdleSeconds,
       d.activeMaxSeconds,
+      MAX_DEPARTED_PER_FRAME,
     ];
   }
 
@@ -495,7 +498,7 @@ function normaliseTick(raw: Record<string, unknown>): TickResult {
     at: Number(raw.at),
     needsShuffle: Boolean(raw.needsShuffle),
     admitted: list<[string, number, number]>(raw.admitted),
-    departed: list<number>(raw.departed),
+    departed: raw.departed === false ? null : list<number>(raw.departed),
     waiting: Number(raw.waiting),
     prequeue: Number(raw.prequeue),
     active: Number(raw.active),

@@ -10,6 +10,7 @@ import {
   type Ack,
   type AckResult,
   type ClientToServerEvents,
+  type QueueProgress,
   type SeatsChanged,
   type ServerToClientEvents,
 } from '@lineup/client-sdk/contract';
@@ -19,22 +20,25 @@ import { toAppError } from '../../infra/http/error-middleware.js';
 import type { CatalogueService } from '../catalogue/catalogue.service.js';
 import type { QueueEvent, QueueEventBus } from '../queue/queue.events.js';
 import type { QueueClaims } from '../queue/queue-tokens.js';
-import type { QueueService } from '../queue/queue.service.js';
-import type { QueueStore, StatusResult } from '../queue/queue.store.js';
-import type { TickDelta } from './position-book.js';
+import type { QueueService, StatusResult } from '../queue/queue.service.js';
 import type { SeatEventPublisher } from './seat-events.js';
 import { clientAddress, originAllowed } from '../../infra/http/security.js';
 import { adapterClients } from './adapter-clients.js';
 import { ConnectionsPerAddress } from './connections-per-address.js';
-import { WaitingFans } from './waiting-fans.js';
+import { WaitingRoom, waitingRoom } from './waiting-room.js';
 
+/** A fan's admission or ending, told by the instance that learned of it to every instance. */
+type FanEvent = Extract<QueueEvent, { type: 'admitted' | 'ended' | 'endedMany' }>;
 interface InterServerEvents {
-  'queue:tick': (delta: TickDelta & { concertId: number }) => void;
+  'queue:progress': (frame: QueueProgress) => void;
+  'queue:fan': (event: FanEvent) => void;
 }
 interface SocketData {
   claims: QueueClaims;
   token: string;
-  entry: StatusResult;
+  entry: StatusResult | null;
+  /** Endings heard by this socket (a seats:subscribe racing with one is undone). */
+  endings: number;
 }
 type FanSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
@@ -43,7 +47,6 @@ export interface GatewayDeps {
   redis: RedisClient;
   config: Config;
   queue: QueueService;
-  store: QueueStore;
   events: QueueEventBus;
   catalogue: CatalogueService;
   logger: Logger;
@@ -63,9 +66,9 @@ function leaveScheduleRooms(socket: FanSocket): void {
 
 /**
  * socket.io on the app's HTTP server (SPEC §5). Any instance can reach any fan through the Redis
- * adapter: admissions and endings are emitted to the fan's room; the leader's per-tick deltas go
- * to every instance as one server-side event, and each instance pushes exact positions to its
- * own waiting sockets from memory (position-book.ts).
+ * adapter: the leader's `queue:progress` frame goes to every instance as one server-side event
+ * per tick, and each instance broadcasts it to its waiting sockets (waiting-room.ts); admissions
+ * and endings go to every instance too, which tells the fan's sockets it holds.
  */
 export class RealtimeGateway implements SeatEventPublisher {
   readonly io: Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -75,7 +78,7 @@ export class RealtimeGateway implements SeatEventPublisher {
     InterServerEvents,
     SocketData
   >;
-  private readonly fans: WaitingFans<FanSocket>;
+  private readonly room: WaitingRoom;
   private readonly adapterConnections: RedisClient[];
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly unsubscribe: () => void;
@@ -87,7 +90,6 @@ export class RealtimeGateway implements SeatEventPublisher {
     this.connections = new ConnectionsPerAddress(config.socketsPerIp, (req) =>
       clientAddress(req, deps.trustProxy),
     );
-    this.fans = new WaitingFans(deps, (socket, status) => socket.emit('queue:status', status));
     const { pub, sub } = adapterClients(deps.redis, deps.logger);
     this.adapterConnections = [pub, sub];
     this.io = new Server(deps.httpServer, {
@@ -101,6 +103,9 @@ export class RealtimeGateway implements SeatEventPublisher {
         callback(null, true);
       },
       serveClient: false,
+      // Every frame is small and identical for thousands of sockets: compressing it per socket
+      // would cost CPU and a zlib context per socket (the default is already off; kept explicit).
+      perMessageDeflate: false,
       adapter:
         // Redis Cluster needs the sharded adapter (SPUBLISH); it is optional on a single Redis 7.
         config.socketAdapter === 'sharded' || config.redisClusterNodes
@@ -110,18 +115,27 @@ export class RealtimeGateway implements SeatEventPublisher {
     this.nsp = this.io.of(QUEUE_NAMESPACE);
     this.nsp.use((socket, next) => void this.authenticate(socket, next));
     this.nsp.on('connection', (socket) => this.onConnection(socket));
-    this.nsp.on('queue:tick', (delta) => void this.fans.onTick(delta));
+    this.room = new WaitingRoom(
+      this.nsp as unknown as Namespace,
+      deps.queue,
+      deps.logger,
+      config.queue.pushIntervalMs,
+    );
+    this.nsp.on('queue:progress', (frame) => this.room.onFrame(frame));
+    this.nsp.on('queue:fan', (event) => this.tellFan(event));
     this.unsubscribe = deps.events.subscribe((event) => this.onQueueEvent(event));
 
-    // The heartbeat is checked ten times per interval (see WaitingFans.pushDue: with ticks a
-    // little faster than the interval, a fan hears once per tick, not twice).
-    const checkMs = Math.max(10, Math.round(config.queue.pushIntervalMs / 10));
-    const push = setInterval(() => this.fans.pushDue(checkMs), checkMs);
+    // Frames come every tick; the heartbeat only repeats a line's last frame when ticks stall
+    // (checked four times per interval: a stalled line is heard within 1.25 intervals).
+    const heartbeat = setInterval(
+      () => this.room.heartbeat(),
+      Math.max(10, Math.round(config.queue.pushIntervalMs / 4)),
+    );
     const alive = setInterval(
-      () => void this.fans.touchConnected(),
+      () => void this.room.touchConnected(),
       Math.max(500, (config.queue.abandonSeconds * 1000) / 3),
     );
-    this.timers.push(push, alive);
+    this.timers.push(heartbeat, alive);
   }
 
   /** Booking's seat changes, to every socket subscribed to the schedule, on any instance. */
@@ -155,7 +169,7 @@ export class RealtimeGateway implements SeatEventPublisher {
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
       const claims = await this.deps.queue.claims(typeof token === 'string' ? token : undefined);
       const entry = await this.deps.queue.entry(claims);
-      socket.data = { claims, token: token as string, entry };
+      socket.data = { claims, token: token as string, entry, endings: 0 };
       next();
     } catch (err) {
       const appErr = toAppError(err);
@@ -168,32 +182,19 @@ export class RealtimeGateway implements SeatEventPublisher {
   }
 
   private onConnection(socket: FanSocket): void {
-    const { claims, entry } = socket.data;
+    const { claims } = socket.data;
+    const entry = socket.data.entry!;
+    socket.data.entry = null; // only the handshake needs it
     const { concertId, userId } = claims;
     void socket.join(fanRoom(concertId, userId));
-    this.fans.add(concertId, userId, socket);
+    if (entry.state === 'prequeue' || entry.state === 'waiting') {
+      void socket.join(waitingRoom(concertId));
+      // A tick during the handshake may have admitted the fan (its queue:admitted went to the
+      // fan before this socket could hear it) or moved the line: read the place again.
+      if (this.room.lastTick(concertId) > (entry.tick ?? 0)) void this.catchUp(socket);
+      else socket.emit('queue:status', this.deps.queue.socketView(concertId, entry));
+    } else socket.emit('queue:status', this.deps.queue.socketView(concertId, entry));
 
-    const waiting = entry.state === 'prequeue' || entry.state === 'waiting';
-    if (waiting && !this.fans.track(claims, entry)) {
-      // A tick during the handshake admitted the fan (or it left): its queue:admitted went to the
-      // fan's room before this socket joined it. Without this the fan would wait forever.
-      void this.catchUp(socket);
-    } else this.fans.pushTo(concertId, userId, entry);
-
-    // Admission or ending reaches this socket through the adapter, whichever instance learned of
-    // it; the fan then stops waiting here. An ended admission also ends its seat updates: the
-    // socket leaves its schedule rooms (SPEC §5), on every instance that holds one of its sockets.
-    let endings = 0;
-    socket.onAnyOutgoing((event, payload: { admittedAt?: string }) => {
-      if (event === 'queue:admitted' && payload?.admittedAt)
-        this.deps.onAdmissionNotice?.(Date.parse(payload.admittedAt));
-      if (event === 'queue:admitted' || event === 'queue:ended')
-        this.fans.untrack(concertId, userId);
-      if (event === 'queue:ended') {
-        endings++;
-        leaveScheduleRooms(socket);
-      }
-    });
     // The ack is the last argument whatever comes before it, so a client that sends no payload or
     // extra arguments still gets its answer instead of waiting for one that never comes.
     socket.on(
@@ -214,10 +215,10 @@ export class RealtimeGateway implements SeatEventPublisher {
               details: { reason: 'schedule of another concert', status: null, position: null },
             });
           }
-          const endingsBefore = endings;
+          const endingsBefore = socket.data.endings;
           await this.deps.queue.requireActive(socket.data.token, userId, concertId);
           await socket.join(scheduleRoom(scheduleId));
-          if (endings !== endingsBefore) {
+          if (socket.data.endings !== endingsBefore) {
             // The admission ended while this was being checked: no seat updates after all.
             leaveScheduleRooms(socket);
             throw new AppError('ADMISSION_EXPIRED');
@@ -234,7 +235,14 @@ export class RealtimeGateway implements SeatEventPublisher {
           return { scheduleId };
         }),
     );
-    socket.on('disconnect', () => this.fans.remove(concertId, userId, socket));
+    socket.on(
+      'queue:sync',
+      (...args: unknown[]) =>
+        void this.answer(lastAck(args), async () => {
+          const now = await this.deps.queue.entry(claims);
+          return this.deps.queue.socketView(concertId, now);
+        }),
+    );
   }
 
   private parseSubscription(payload: unknown): SeatsSubscription {
@@ -256,21 +264,21 @@ export class RealtimeGateway implements SeatEventPublisher {
 
   /** Tells one socket where its fan stands now, with the event it missed (admitted or ended). */
   private async catchUp(socket: FanSocket): Promise<void> {
-    const { concertId, userId } = socket.data.claims;
+    const { concertId } = socket.data.claims;
     try {
       const entry = await this.deps.queue.entry(socket.data.claims);
-      if (entry.state === 'prequeue' || entry.state === 'waiting') {
-        this.fans.track(socket.data.claims, entry);
-        return this.fans.pushTo(concertId, userId, entry);
-      }
       const view = this.deps.queue.socketView(concertId, entry);
       socket.emit('queue:status', view);
-      if (entry.state === 'active' && view.activeUntil)
-        socket.emit('queue:admitted', { concertId, activeUntil: view.activeUntil });
+      if (entry.state === 'active') {
+        void socket.leave(waitingRoom(concertId));
+        if (view.activeUntil)
+          socket.emit('queue:admitted', { concertId, activeUntil: view.activeUntil });
+      }
     } catch (err) {
       const appErr = toAppError(err);
       if (appErr.code === 'ADMISSION_EXPIRED' || appErr.code === 'QUEUE_ENTRY_NOT_FOUND') {
         const reason = appErr.details?.reason;
+        void socket.leave(waitingRoom(concertId));
         socket.emit('queue:ended', {
           concertId,
           reason: QueueEndReason.safeParse(reason).data ?? 'removed',
@@ -281,32 +289,43 @@ export class RealtimeGateway implements SeatEventPublisher {
 
   /** Local queue events: the instance that learns of an event tells every instance. */
   private onQueueEvent(event: QueueEvent): void {
-    if (event.type === 'admitted') {
-      this.nsp.to(fanRoom(event.concertId, event.userId)).emit('queue:admitted', {
-        concertId: event.concertId,
-        activeUntil: new Date(event.activeUntil).toISOString(),
-        admittedAt: new Date(event.admittedAt).toISOString(),
-      });
-    } else if (event.type === 'ended') {
-      this.nsp
-        .to(fanRoom(event.concertId, event.userId))
-        .emit('queue:ended', { concertId: event.concertId, reason: event.reason });
-    } else if (event.type === 'endedMany') {
-      // One adapter message for all of them, whatever their number: the rooms travel with it.
-      const rooms = event.userIds.map((userId) => fanRoom(event.concertId, userId));
-      this.nsp.to(rooms).emit('queue:ended', { concertId: event.concertId, reason: event.reason });
+    if (this.closed) return;
+    if (event.type === 'tick') {
+      this.nsp.serverSideEmit('queue:progress', event.frame);
+      this.room.onFrame(event.frame);
     } else {
-      const delta = {
-        concertId: event.concertId,
-        tick: event.tick,
-        admittedTickets: event.admittedTickets,
-        departedTickets: event.departedTickets,
-        prequeue: event.prequeue,
-        ratePerSecond: event.ratePerSecond,
-        shuffled: event.shuffled,
-      };
-      this.nsp.serverSideEmit('queue:tick', delta);
-      void this.fans.onTick(delta);
+      this.nsp.serverSideEmit('queue:fan', event);
+      this.tellFan(event);
+    }
+  }
+
+  /**
+   * An admission or ending, to the fan's sockets on this instance: they stop waiting here, and an
+   * ended admission also ends its seat updates (the socket leaves its schedule rooms, SPEC §5).
+   */
+  private tellFan(event: FanEvent): void {
+    const { concertId } = event;
+    const users = event.type === 'endedMany' ? event.userIds : [event.userId];
+    for (const userId of users) {
+      const ids = this.nsp.adapter.rooms.get(fanRoom(concertId, userId));
+      if (!ids) continue;
+      for (const id of [...ids]) {
+        const socket = this.nsp.sockets.get(id);
+        if (!socket) continue;
+        void socket.leave(waitingRoom(concertId));
+        if (event.type === 'admitted') {
+          socket.emit('queue:admitted', {
+            concertId,
+            activeUntil: new Date(event.activeUntil).toISOString(),
+            admittedAt: new Date(event.admittedAt).toISOString(),
+          });
+          this.deps.onAdmissionNotice?.(event.admittedAt);
+        } else {
+          socket.data.endings++;
+          leaveScheduleRooms(socket);
+          socket.emit('queue:ended', { concertId, reason: event.reason });
+        }
+      }
     }
   }
 }

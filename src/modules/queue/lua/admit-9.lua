@@ -16,9 +16,10 @@
     KEYS[9] departures zset: tickets of waiting fans gone since the last tick (score = ticket)
     ARGV[1] leader lease token
     ARGV[2..5] defaults: maxActive, admitPerMinute, activeIdleSeconds, activeMaxSeconds
+    ARGV[6] most departures listed (more: `departed` is false and fans re-read their places)
 
   Output: JSON {fenced} or {tick, at (Redis time, ms), needsShuffle, admitted = [[user, ticket, activeUntil], ...],
-          departed = [ticket, ...], waiting, prequeue, active, ratePerSecond}
+          departed = [ticket, ...] | false, waiting, prequeue, active, ratePerSecond}
 ]]
 -- @include "now"
 -- @include "fence"
@@ -35,9 +36,15 @@ local idleMs = policyNumber(policy, 'activeIdleSeconds', ARGV[4]) * 1000
 local maxMs = policyNumber(policy, 'activeMaxSeconds', ARGV[5]) * 1000
 local paused = redis.call('HGET', policy, 'paused') == '1'
 
-local departed = redis.call('ZRANGE', departures, 0, -1)
-if #departed > 0 then redis.call('DEL', departures) end
-for i = 1, #departed do departed[i] = tonumber(departed[i]) end
+local departedCount = redis.call('ZCARD', departures)
+local departed = {}
+if departedCount > tonumber(ARGV[6]) then
+  departed = false
+elseif departedCount > 0 then
+  departed = redis.call('ZRANGE', departures, 0, -1)
+  for i = 1, #departed do departed[i] = tonumber(departed[i]) end
+end
+if departedCount > 0 then redis.call('DEL', departures) end
 
 local shuffled = redis.call('HGET', meta, 'shuffled') == '1'
 -- The sale time arrives with the first join; until then nothing is known, so nothing moves.
