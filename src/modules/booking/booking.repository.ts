@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Grade } from '../catalogue/catalogue.entities.js';
-import type { ReservationStatus } from './booking.entities.js';
+import type { ReservationStatus } from '@lineup/client-sdk/contract';
 import type { ScheduleFacts } from './schedule-facts.js';
 import type { Availability, Expired } from './booking.statements.js';
 

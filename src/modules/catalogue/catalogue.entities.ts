@@ -1,20 +1,17 @@
 import { EntitySchema, type Opt } from '@mikro-orm/core';
 
-export const GRADES = ['VIP', 'R', 'S', 'A'] as const;
-export type Grade = (typeof GRADES)[number];
-export type Prices = Record<Grade, number>;
+import type { Prices } from '@lineup/client-sdk/contract';
+
+export type { Grade, Prices } from '@lineup/client-sdk/contract';
+
+// Entities only for what is read or written through the ORM; seats and schedule_seats are SQL
+// only (booking). The migrations are the schema's truth: test/integration/schema-agreement.test.ts
+// fails when an entity, or a column the SQL names, disagrees with the migrated database.
 
 export class Venue {
   id!: number;
   name!: string;
   createdAt: Date & Opt = new Date();
-}
-
-export class Seat {
-  id!: number;
-  venueId!: number;
-  label!: string;
-  grade!: Grade;
 }
 
 export class Concert {
@@ -37,16 +34,6 @@ export class Schedule {
   createdAt: Date & Opt = new Date();
 }
 
-/** Inventory row: one per (schedule, seat). `held` with a past `heldUntil` counts as available. */
-export class ScheduleSeat {
-  id!: number;
-  scheduleId!: number;
-  seatId!: number;
-  status: 'available' | 'held' | 'sold' = 'available';
-  reservationId: number | null = null;
-  heldUntil: Date | null = null;
-}
-
 const timestamptz = { type: 'datetime', columnType: 'timestamptz' } as const;
 
 export const VenueSchema = new EntitySchema<Venue>({
@@ -56,17 +43,6 @@ export const VenueSchema = new EntitySchema<Venue>({
     id: { type: 'integer', primary: true, autoincrement: true },
     name: { type: 'string', length: 200 },
     createdAt: timestamptz,
-  },
-});
-
-export const SeatSchema = new EntitySchema<Seat>({
-  class: Seat,
-  tableName: 'seats',
-  properties: {
-    id: { type: 'integer', primary: true, autoincrement: true },
-    venueId: { type: 'integer' },
-    label: { type: 'string', length: 20 },
-    grade: { type: 'string', length: 3 },
   },
 });
 
@@ -95,19 +71,6 @@ export const ScheduleSchema = new EntitySchema<Schedule>({
     priceS: { type: 'integer' },
     priceA: { type: 'integer' },
     createdAt: timestamptz,
-  },
-});
-
-export const ScheduleSeatSchema = new EntitySchema<ScheduleSeat>({
-  class: ScheduleSeat,
-  tableName: 'schedule_seats',
-  properties: {
-    id: { type: 'integer', primary: true, autoincrement: true },
-    scheduleId: { type: 'integer' },
-    seatId: { type: 'integer' },
-    status: { type: 'string', length: 10 },
-    reservationId: { type: 'integer', nullable: true },
-    heldUntil: { ...timestamptz, nullable: true },
   },
 });
 
