@@ -24,6 +24,19 @@ app.post('/concerts/:concertId/queue', async (req, res) => {
   res.status(201).json({ concertId: Number(req.params.concertId), status: 'waiting', position });
 });
 
+// The status poll's baseline: same path, one Redis round trip, a body of the same shape.
+app.get('/queue/status', async (req, res) => {
+  const position = await redis.incr(`${prefix}{c:1}:polls`);
+  res.json({
+    concertId: 1,
+    status: 'waiting',
+    position,
+    estimatedWaitSeconds: null,
+    activeUntil: null,
+    token: req.header('x-queue-token')?.length ?? 0,
+  });
+});
+
 const server = app.listen(port, '127.0.0.1');
 const stop = () => {
   server.close();

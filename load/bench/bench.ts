@@ -13,6 +13,7 @@ import { formatResult, machineInfo, round, table, type ScenarioResult } from '..
 import { bookingMix } from '../scenarios/booking-mix.js';
 import { joinStormBaseline, joinStormLine } from '../scenarios/join-storm.js';
 import { seatStorm } from '../scenarios/seat-storm.js';
+import { statusPollStorm } from '../scenarios/status-poll.js';
 import { waitingRoom, type WaitingRoomStep } from '../scenarios/waiting-room.js';
 import { profileShares } from './cpu-profile.js';
 import { pageWeight } from './page-weight.js';
@@ -362,6 +363,46 @@ async function main(): Promise<void> {
             `  round ${r + 1}: ${String(line.result.figures.joinsPerSecond)} vs ${String(baseline.figures.joinsPerSecond)} joins/s, ratio ${ratio.toFixed(2)}`,
           );
         } else results['join-storm'] = line.result;
+      }
+      // Status polls of the fans the last storm put in line, against the same baseline servers
+      // (GET /queue/status doing one Redis round trip), alternating the same way.
+      const queueTokens = (line?.joined ?? []).flatMap((j) => (j ? [j.queueToken] : []));
+      if (only.has('join') && queueTokens.length > 0) {
+        const polls = { polls: size.join.fans, concurrency: size.join.concurrency };
+        const pollPairs: { baseline: ScenarioResult; lineup: ScenarioResult; ratio: number }[] = [];
+        for (let r = 0; r < rounds; r++) {
+          const pair: Partial<Record<'baseline' | 'lineup', ScenarioResult>> = {};
+          for (const side of r % 2 === 0 ? ['baseline', 'lineup'] : ['lineup', 'baseline']) {
+            log(`status polls (round ${r + 1}/${rounds}): ${side}, ${polls.polls} polls`);
+            pair[side as 'baseline' | 'lineup'] =
+              side === 'lineup'
+                ? await ctx.scenario(() => statusPollStorm(ctx, polls, queueTokens))
+                : await bctx.scenario(() =>
+                    statusPollStorm(bctx, polls, queueTokens, 'status-poll-baseline'),
+                  );
+          }
+          const ratio =
+            Number(pair.lineup!.figures.pollsPerSecond) /
+            Number(pair.baseline!.figures.pollsPerSecond);
+          pollPairs.push({
+            baseline: pair.baseline!,
+            lineup: pair.lineup!,
+            ratio: round(ratio, 3),
+          });
+          log(`  round ${r + 1}: poll ratio ${ratio.toFixed(2)}`);
+        }
+        const median = [...pollPairs].sort((a, b) => a.ratio - b.ratio)[
+          Math.floor(pollPairs.length / 2)
+        ]!;
+        median.lineup.figures.rounds = pollPairs.map((p) => ({
+          pollsPerSecond: p.lineup.figures.pollsPerSecond,
+          baselinePollsPerSecond: p.baseline.figures.pollsPerSecond,
+          ratio: p.ratio,
+        }));
+        results['status-poll'] = median.lineup;
+        results['status-poll-baseline'] = median.baseline;
+        console.log(formatResult(median.baseline));
+        console.log(formatResult(median.lineup));
       }
       await Promise.all(base.map((b) => stopChild(b)));
       bctx.fetch.agent.destroy();

@@ -16,6 +16,13 @@ export interface Verdict {
 }
 
 const r2 = (n: number) => Math.round(n * 100) / 100;
+
+/**
+ * Issue 13's figures for a peer implementation of the same service (NestJS + Prisma + ioredis, one
+ * process, same client, on this machine): server CPU per join and per status poll. The peer is not
+ * available here, so these are the issue's quoted figures, not re-measured in the run.
+ */
+export const PEER_QUOTED_MS = { join: 0.28, poll: 0.215 } as const;
 const num = (v: unknown): number => (typeof v === 'number' ? v : NaN);
 
 export function verdicts(
@@ -47,6 +54,9 @@ export function verdicts(
         met: null,
         kind: 'info',
       });
+    out.push(
+      peerRow('join', join.figures.instanceCpuMsPerJoin, joinBase?.figures.instanceCpuMsPerJoin),
+    );
     out.push({
       figure: 'join p99 latency (ms)',
       measured: join.ops.join!.latencyMs.p99,
@@ -63,6 +73,7 @@ export function verdicts(
       kind: 'correctness',
     });
   }
+  out.push(...pollVerdicts(results['status-poll'], results['status-poll-baseline']));
   const waiting = results['waiting-room'];
   if (waiting) {
     const steps = waiting.figures.steps as WaitingRoomStep[];
@@ -199,6 +210,56 @@ export function verdicts(
       kind: 'correctness',
     });
   }
+  return out;
+}
+
+/** Server CPU per operation beside issue 13's quoted peer figure (ratio: peer / ours). */
+function peerRow(kind: 'join' | 'poll', ours: unknown, baseline: unknown): Verdict {
+  const peer = PEER_QUOTED_MS[kind];
+  const ms = num(ours);
+  return {
+    figure: `server CPU per ${kind === 'join' ? 'join' : 'status poll'} (ms)`,
+    measured: Number.isFinite(ms) ? ms : '-',
+    baseline: typeof baseline === 'number' ? `${baseline} (express + 1 Redis)` : undefined,
+    ratio: Number.isFinite(ms) && ms > 0 ? r2(peer / ms) : undefined,
+    target: `<= ${peer}: peer NestJS+Prisma+ioredis, issue 13's quoted figure (not re-measured)`,
+    met: Number.isFinite(ms) ? ms <= peer : null,
+    kind: 'target',
+  };
+}
+
+function pollVerdicts(poll?: ScenarioResult, base?: ScenarioResult): Verdict[] {
+  if (!poll) return [];
+  const pps = num(poll.figures.pollsPerSecond);
+  const bps = base ? num(base.figures.pollsPerSecond) : NaN;
+  const out: Verdict[] = [
+    {
+      figure: 'status poll throughput (polls/s)',
+      measured: pps,
+      baseline: base ? bps : undefined,
+      ratio: base ? r2(pps / bps) : undefined,
+      target: '>= 0.9 x express + 1 Redis round trip',
+      met: base ? pps / bps >= 0.9 : null,
+      kind: 'target',
+    },
+  ];
+  const rounds = poll.figures.rounds as { ratio: number }[] | undefined;
+  if (rounds && rounds.length > 1)
+    out.push({
+      figure: `status poll ratio in each of ${rounds.length} alternating rounds`,
+      measured: rounds.map((r) => r.ratio.toFixed(2)).join(', '),
+      target: 'the median round is the row above',
+      met: null,
+      kind: 'info',
+    });
+  out.push(peerRow('poll', poll.figures.instanceCpuMsPerPoll, base?.figures.instanceCpuMsPerPoll));
+  out.push({
+    figure: 'status polls answered 200',
+    measured: `${poll.ops.poll!.ok} / ${poll.ops.poll!.count}`,
+    target: 'all',
+    met: poll.ops.poll!.ok === poll.ops.poll!.count,
+    kind: 'correctness',
+  });
   return out;
 }
 

@@ -104,3 +104,10 @@ export function watchCpu(groups: CpuGroups): () => CpuReport {
     };
   };
 }
+
+/** Milliseconds of CPU a process group spent per operation during a phase (null if not local). */
+export function cpuMsPerOp(cpu: CpuReport, group: string, ops: number): number | null {
+  const percent = cpu.percentOfCore[group];
+  if (percent === undefined || ops <= 0) return null;
+  return Math.round(((percent / 100) * cpu.seconds * 1e6) / ops) / 1000;
+}

@@ -1,4 +1,4 @@
-import { watchCpu } from '../lib/cpu.js';
+import { cpuMsPerOp, watchCpu } from '../lib/cpu.js';
 import type { LoadContext } from '../lib/context.js';
 import type { JoinResult } from '@lineup/client-sdk';
 import type { Fan } from '../lib/fans.js';
@@ -65,6 +65,7 @@ export async function joinStormLine(
       created,
       lineLength: line.waiting + line.prequeue,
       lineMatchesCreated: line.waiting + line.prequeue === created,
+      instanceCpuMsPerJoin: cpuMsPerOp(cpuReport, 'instances', join.ok),
       cpu: cpuReport,
     },
     machine: machineInfo(),
@@ -86,13 +87,18 @@ export async function joinStormBaseline(
   const join = new OpStats();
   const cpu = watchCpu(await ctx.cpuGroups());
   const { seconds } = await ctx.joinAll(1, fans.slice(0, p.fans), p.concurrency, join);
+  const cpuReport = cpu();
   return {
     scenario: 'join-baseline',
     startedAt,
     durationSeconds: round(seconds, 2),
     params: { ...p, instances: ctx.target.urls.length },
     ops: { join: summarizeOp(join, seconds) },
-    figures: { joinsPerSecond: round(join.ok / seconds), cpu: cpu() },
+    figures: {
+      joinsPerSecond: round(join.ok / seconds),
+      instanceCpuMsPerJoin: cpuMsPerOp(cpuReport, 'instances', join.ok),
+      cpu: cpuReport,
+    },
     machine: machineInfo(),
   };
 }
