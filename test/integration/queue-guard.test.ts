@@ -199,8 +199,10 @@ describe('refused booking requests', () => {
       eid: 1,
     });
 
-    // The leader's background work also queries PostgreSQL; only requests are observed here.
+    // The leader's background work also queries PostgreSQL (booking chores; the queue leader's
+    // line retirement reads sale windows every 30 ticks): only requests are observed here.
     server.services.bookingChores.stop();
+    await server.services.queueLeader.stop();
     const knex = server.orm.em.getConnection().getKnex();
     const queries: string[] = [];
     const observe = (q: { sql: string }) => queries.push(q.sql);
