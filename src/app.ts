@@ -30,7 +30,9 @@ import { LoginLimits, RateLimits } from './infra/http/rate-limits.js';
 import { securityHeaders, trustProxySetting } from './infra/http/security.js';
 import cors from 'cors';
 import { adminQueueRoutes } from './modules/admin/admin-queue.routes.js';
+import { adminConsoleRoutes } from './modules/admin/admin-console.routes.js';
 import { QueueEventBus } from './modules/queue/queue.events.js';
+import { AdmissionHistory, TICKS_PER_BUCKET } from './modules/queue/admission-history.store.js';
 import { QueueLeader } from './modules/queue/queue.leader.js';
 import { queueRoutes } from './modules/queue/queue.routes.js';
 import { FairnessRepository } from './modules/queue/fairness.repository.js';
@@ -132,6 +134,11 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     config.queueTokenSecret,
   );
   catalogue.onConcertCreated = (concertId) => fairness.commit(concertId);
+  const admissionHistory = new AdmissionHistory(
+    deps.redis,
+    queueStore.keys,
+    config.queue.tickMs * TICKS_PER_BUCKET,
+  );
   const queue = new QueueService(
     queueStore,
     new QueueTokens(config.queueTokenSecret),
@@ -141,6 +148,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     limits,
     fairness,
     new JoinChallenges(config.queueTokenSecret, config.queue.challengeSeconds),
+    admissionHistory,
     clock,
   );
   const queueLeader = new QueueLeader(
@@ -154,6 +162,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
       salesOver: (concertIds) => queue.salesOver(concertIds),
       fairness,
       soldOutFacts: (concertId) => queue.soldOutFacts(concertId),
+      history: admissionHistory,
     },
     queueEvents,
     logger,
@@ -266,6 +275,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   adminCatalogueRoutes(api, services.catalogue);
   queueRoutes(api, queue, catalogue);
   adminQueueRoutes(api, queue);
+  adminConsoleRoutes(api, catalogue, queue);
   adminStatsRoutes(api, { instanceId: config.instanceId, booking });
   bookingRoutes(api, booking, queue);
 

@@ -13,7 +13,7 @@ import {
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { setQueuePolicy } from '../support/fixtures.js';
 import { client, type Client } from '../support/http.js';
-import { flushPrefix, startTestServer } from '../support/server.js';
+import { ADMIN_TOKEN, flushPrefix, startTestServer } from '../support/server.js';
 import { bulkFans } from '../support/users.js';
 import { until } from '../support/wait.js';
 
@@ -130,4 +130,47 @@ describe('README screenshots', () => {
     await page.getByTestId('confirmation').waitFor();
     await screenshot(page, 'confirmation');
   });
+
+  it('the operators’ console during a sale, at phone and laptop widths', async () => {
+    const concerts = (await api.get('/concerts')).body as { id: number; title: string }[];
+    const iu = concerts.find((c) => c.title.startsWith('IU'))!;
+    const early = concerts.find((c) => c.title.startsWith('SEVENTEEN'))!;
+    await setQueuePolicy(api, iu.id, { maxActive: 5_000, admitPerMinute: 120 });
+    const crowd = await bulkFans(server, 2_400);
+    const join = (concertId: number, fans: typeof crowd) =>
+      Promise.all(
+        fans.map((fan) =>
+          api.post(`/concerts/${concertId}/queue`, undefined, { token: fan.token }),
+        ),
+      );
+    for (let i = 0; i < 2_000; i += 100) await join(iu.id, crowd.slice(i, i + 100));
+    // Fans of a sale that opens later wait in its pre-queue.
+    for (let i = 2_000; i < crowd.length; i += 100) await join(early.id, crowd.slice(i, i + 100));
+
+    // The operator raises the admission rate step by step (one chart bar a second here).
+    for (const admitPerMinute of [120, 300, 600, 900, 1_200, 1_200, 900, 600]) {
+      await setQueuePolicy(api, iu.id, { admitPerMinute });
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+    }
+
+    const { page } = await openConsole();
+    await page.locator(`section.line[data-concert-id="${iu.id}"] .rate-chart`).waitFor();
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await screenshot(page, 'console');
+  });
 });
+
+/** The console at /admin, signed in with the ADMIN_TOKEN. */
+async function openConsole() {
+  const context = await browser.newContext({
+    locale: 'en-US',
+    viewport: DESKTOP,
+    timezoneId: 'Asia/Seoul',
+  });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/admin`);
+  await page.fill('#admin-token', ADMIN_TOKEN);
+  await page.click('#admin-sign-in button[type=submit]');
+  await page.locator('section.line').first().waitFor();
+  return { page };
+}

@@ -39,6 +39,7 @@ export const FUZZ_ROUTES = {
     'GET /queue/status', 'DELETE /queue', 'POST /admin/venues', 'POST /admin/concerts',
     'POST /admin/concerts/:id/schedules', 'GET /admin/concerts/:id/queue',
     'PATCH /admin/concerts/:id/queue', 'GET /admin/stats', 'POST /admin/concerts/:id/queue/close',
+    'GET /admin/concerts', 'GET /admin/venues',
   ],
   booking: [
     'GET /concerts/:concertId/schedules', 'GET /schedules/:scheduleId/seats', 'POST /reservations',
@@ -182,6 +183,8 @@ export async function httpFuzzWorld(): Promise<HttpFuzzWorld> {
     { method: 'POST', path: '/admin/concerts/:id/schedules', params: { id: concerts }, auth: admin, valid: () => ({ venueId, startsAt: future(), prices: { VIP: 4, R: 3, S: 2, A: 1 } }) },
     { method: 'GET', path: '/admin/concerts/:id/queue', params: { id: concerts }, auth: admin },
     { method: 'GET', path: '/admin/stats', auth: admin, query: true },
+    { method: 'GET', path: '/admin/concerts', auth: admin },
+    { method: 'GET', path: '/admin/venues', auth: admin },
     // Only concert B: a PATCH that unpaused A would admit the waiting fans mid-run.
     { method: 'PATCH', path: '/admin/concerts/:id/queue', params: { id: [b.concertId] }, auth: admin, valid: () => ({ maxActive: 5 }) },
     { method: 'POST', path: '/admin/concerts/:id/queue/close', params: { id: [closable.concertId] }, auth: admin },

@@ -143,8 +143,9 @@ const WRITES_ON_PURPOSE = new Set([
 ]);
 
 // Redis keys that change with time rather than with requests: the leader's lease and tick
-// bookkeeping, and seat locks (taken and released inside one request).
-const VOLATILE_KEYS = /\{leader\}|:meta$|:departures$|:lock:/;
+// bookkeeping (with the admissions history it appends every 10 ticks), and seat locks (taken
+// and released inside one request).
+const VOLATILE_KEYS = /\{leader\}|:meta$|:departures$|:admissions$|:lock:/;
 
 const KEY_SIZES = `
 local out = {}

@@ -9,13 +9,20 @@ import { ConcertsView } from './views/concerts.js';
 import { RoomView } from './views/room.js';
 
 initLang();
-const session = new Session(location.origin);
-const app = new App(session, {
-  concerts: (a) => new ConcertsView(a),
-  auth: (a, then) => new AuthView(a, then),
-  room: (a, room) => new RoomView(a, room),
-  account: (a) => new AccountView(a),
-  checkout: (a, reservation) => new CheckoutView(a, reservation),
-});
-app.show(new ConcertsView(app), false);
-void app.refreshBalance();
+if (location.pathname === '/admin') {
+  // The operators' console: its own chunk, fetched only here.
+  void import('./admin/console.js').then((admin) => admin.startConsole());
+} else startFansPage();
+
+function startFansPage(): void {
+  const session = new Session(location.origin);
+  const app = new App(session, {
+    concerts: (a) => new ConcertsView(a),
+    auth: (a, then) => new AuthView(a, then),
+    room: (a, room) => new RoomView(a, room),
+    account: (a) => new AccountView(a),
+    checkout: (a, reservation) => new CheckoutView(a, reservation),
+  });
+  app.show(new ConcertsView(app), false);
+  void app.refreshBalance();
+}

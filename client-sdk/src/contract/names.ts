@@ -9,3 +9,18 @@ export const QUEUE_NAMESPACE = '/queue';
 
 /** Why a fan's place ended (`queue:ended`, and `details.reason` of a 410 from `GET /queue/status`). */
 export const QUEUE_END_REASONS = ['completed', 'expired', 'left', 'removed', 'closed'] as const;
+
+/**
+ * What operators may set on a running line (`PATCH /admin/concerts/:id/queue`), whole numbers
+ * from `min` to `max`. Plain numbers (no zod) so the operators' console can show them.
+ */
+export const POLICY_LIMITS = {
+  maxActive: { min: 1, max: 100_000 },
+  admitPerMinute: { min: 1, max: 1_000_000 },
+  maxWaiting: { min: 1, max: 10_000_000 },
+  activeIdleSeconds: { min: 1, max: 86_400 },
+  activeMaxSeconds: { min: 1, max: 86_400 },
+  /** Join challenge difficulty in leading zero bits (SPEC §2); 0 = off. */
+  challengeBits: { min: 0, max: 24 },
+} as const;
+export type PolicyLimitName = keyof typeof POLICY_LIMITS;

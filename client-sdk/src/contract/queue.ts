@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IsoDateTime, Prices } from './common.js';
 import { VenueRef } from './catalogue.js';
+import { POLICY_LIMITS, type PolicyLimitName } from './names.js';
 
 export const QueueState = z.enum(['prequeue', 'waiting', 'active']);
 export type QueueState = z.infer<typeof QueueState>;
@@ -102,16 +103,17 @@ export const QueuePolicy = z.object({
 });
 export type QueuePolicy = z.infer<typeof QueuePolicy>;
 
-const positive = (max: number) => z.number().int().min(1).max(max);
+const limited = (name: PolicyLimitName) =>
+  z.number().int().min(POLICY_LIMITS[name].min).max(POLICY_LIMITS[name].max);
 export const QueuePolicyPatch = z
   .strictObject({
-    maxActive: positive(100_000),
-    admitPerMinute: positive(1_000_000),
-    maxWaiting: positive(10_000_000),
-    activeIdleSeconds: positive(86_400),
-    activeMaxSeconds: positive(86_400),
+    maxActive: limited('maxActive'),
+    admitPerMinute: limited('admitPerMinute'),
+    maxWaiting: limited('maxWaiting'),
+    activeIdleSeconds: limited('activeIdleSeconds'),
+    activeMaxSeconds: limited('activeMaxSeconds'),
     paused: z.boolean(),
-    challengeBits: z.number().int().min(0).max(24),
+    challengeBits: limited('challengeBits'),
   })
   .partial()
   .refine((p) => Object.keys(p).length > 0, 'give at least one field to change');
@@ -129,6 +131,16 @@ export const AdminQueueStats = z.object({
   admissionRatePerMinute: z.number().nullable(),
   policy: QueuePolicy,
   leader: z.object({ instanceId: z.string(), since: IsoDateTime }).nullable(),
+  /** An operator closed the line (POST …/queue/close): it refuses joins. */
+  closed: z.boolean(),
+  /**
+   * Admissions of the last minutes, per bucket of `bucketSeconds` (oldest first; the leader
+   * closes a bucket every 10 ticks), for the operators' console chart.
+   */
+  admissionHistory: z.object({
+    bucketSeconds: z.number(),
+    buckets: z.array(z.object({ at: IsoDateTime, admitted: z.number().int() })),
+  }),
 });
 export type AdminQueueStats = z.infer<typeof AdminQueueStats>;
 
@@ -142,3 +154,37 @@ export const ScheduleAvailability = z.object({
 });
 export type ScheduleAvailability = z.infer<typeof ScheduleAvailability>;
 export const ScheduleAvailabilityList = z.array(ScheduleAvailability);
+
+/** A schedule's seats as operators see them: held and sold apart (`GET /admin/concerts`). */
+export const AdminScheduleSeats = z.object({
+  id: z.number().int(),
+  startsAt: IsoDateTime,
+  venue: VenueRef,
+  totalSeats: z.number().int(),
+  availableSeats: z.number().int(),
+  heldSeats: z.number().int(),
+  soldSeats: z.number().int(),
+});
+export type AdminScheduleSeats = z.infer<typeof AdminScheduleSeats>;
+
+/** Every concert with its upcoming schedules' seats and its line (`GET /admin/concerts`). */
+export const AdminConcertOverview = z.object({
+  id: z.number().int(),
+  title: z.string(),
+  artist: z.string(),
+  saleOpensAt: IsoDateTime,
+  /** On sale and no seat of any upcoming schedule available (every one held or sold). */
+  soldOut: z.boolean(),
+  schedules: z.array(AdminScheduleSeats),
+  queue: AdminQueueStats,
+});
+export type AdminConcertOverview = z.infer<typeof AdminConcertOverview>;
+export const AdminConcertOverviewList = z.array(AdminConcertOverview);
+
+export const AdminVenue = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  seatCount: z.number().int(),
+});
+export type AdminVenue = z.infer<typeof AdminVenue>;
+export const AdminVenueList = z.array(AdminVenue);

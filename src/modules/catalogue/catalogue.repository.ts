@@ -116,6 +116,63 @@ export class CatalogueRepository {
     }));
   }
 
+  /** Every venue with its number of seats (the operators' console), newest first. */
+  async listVenues(em: EntityManager): Promise<{ id: number; name: string; seatCount: number }[]> {
+    const rows = await em.execute<{ id: number; name: string; seatCount: string }[]>(
+      `select v.id, v.name, count(s.id) as "seatCount"
+       from venues v left join seats s on s.venue_id = v.id
+       group by v.id order by v.id desc`,
+    );
+    return rows.map((r) => ({ id: r.id, name: r.name, seatCount: Number(r.seatCount) }));
+  }
+
+  /**
+   * Upcoming schedules of the given concerts with their seats counted by state, in one statement
+   * (the operators' console). A hold past its time counts as available, as for fans.
+   */
+  async scheduleSeatCounts(em: EntityManager, concertIds: number[], now: Date) {
+    if (concertIds.length === 0) return [];
+    const rows = await em.execute<
+      {
+        id: number;
+        concertId: number;
+        startsAt: Date;
+        venueId: number;
+        venueName: string;
+        total: string;
+        held: string;
+        sold: string;
+      }[]
+    >(
+      `select s.id, s.concert_id as "concertId", s.starts_at as "startsAt",
+              v.id as "venueId", v.name as "venueName", count(ss.id) as total,
+              count(ss.id) filter (where ss.status = 'held' and ss.held_until > ?) as held,
+              count(ss.id) filter (where ss.status = 'sold') as sold
+       from schedules s
+       join venues v on v.id = s.venue_id
+       left join schedule_seats ss on ss.schedule_id = s.id
+       where s.concert_id in (${concertIds.map(() => '?').join(', ')}) and s.starts_at > ?
+       group by s.id, v.id
+       order by s.starts_at, s.id`,
+      [now, ...concertIds, now],
+    );
+    return rows.map((r) => {
+      const total = Number(r.total);
+      const held = Number(r.held);
+      const sold = Number(r.sold);
+      return {
+        id: r.id,
+        concertId: r.concertId,
+        startsAt: new Date(r.startsAt).toISOString(),
+        venue: { id: r.venueId, name: r.venueName },
+        totalSeats: total,
+        availableSeats: total - held - sold,
+        heldSeats: held,
+        soldSeats: sold,
+      };
+    });
+  }
+
   async countVenues(em: EntityManager): Promise<number> {
     return em.count(Venue, {});
   }

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../infra/http/errors.js';
 import type { ConcertListItem, CreateVenueBody } from '@lineup/client-sdk/contract';
-import type { ScheduleAvailability } from '@lineup/client-sdk/contract';
+import type { AdminConcertOverview, ScheduleAvailability } from '@lineup/client-sdk/contract';
 import type { Prices } from '@lineup/client-sdk/contract';
 import type { CatalogueRepository } from './catalogue.repository.js';
 import type { Concert, Grade } from './catalogue.entities.js';
@@ -112,6 +112,39 @@ export class CatalogueService {
         .filter((s) => s.concertId === c.id)
         .map((s) => ({ id: s.id, startsAt: s.startsAt.toISOString(), venue: s.venue })),
     }));
+  }
+
+  /** Every venue with its seat count (operators). */
+  listVenues() {
+    return this.repo.listVenues(this.em());
+  }
+
+  /**
+   * Every concert with its upcoming schedules' seats counted by state, and whether it is sold
+   * out: on sale, with schedules, and no seat of any of them available (operators).
+   */
+  async concertsWithSeats(): Promise<(Omit<AdminConcertOverview, 'queue'> & { id: number })[]> {
+    const em = this.em();
+    const now = this.now();
+    const concerts = await this.repo.listConcerts(em);
+    const schedules = await this.repo.scheduleSeatCounts(
+      em,
+      concerts.map((c) => c.id),
+      now,
+    );
+    return concerts.map((c) => {
+      const own = schedules
+        .filter((s) => s.concertId === c.id)
+        .map(({ concertId: _concertId, ...s }) => s);
+      return {
+        id: c.id,
+        title: c.title,
+        artist: c.artist,
+        saleOpensAt: c.saleOpensAt.toISOString(),
+        soldOut: c.saleOpensAt <= now && own.length > 0 && own.every((s) => s.availableSeats === 0),
+        schedules: own,
+      };
+    });
   }
 
   /** When a concert's sale opens and ends (its last schedule's start); CONCERT_NOT_FOUND if unknown. */

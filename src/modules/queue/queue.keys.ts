@@ -15,6 +15,8 @@ export interface ConcertKeys {
   /** zset of the tickets of waiting fans gone since the last tick (other than by admission). */
   departed: string;
   lease: string;
+  /** list of "<bucket start ms>:<admitted>" of the last minutes (admission-history.store.ts). */
+  admissions: string;
 }
 
 export class QueueKeys {
@@ -44,6 +46,7 @@ export class QueueKeys {
       // A zset since positions became exact as of a tick (formerly a list under `departed`).
       departed: `${tag}departures`,
       lease: `${tag}lease`,
+      admissions: `${tag}admissions`,
     };
   }
 

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { FairnessService } from './fairness.service.js';
 import type { QueueProgress } from '@lineup/client-sdk/contract';
+import type { AdmissionHistory } from './admission-history.store.js';
 import type { QueueEventPublisher } from './queue.events.js';
 import type { SoldOutFacts } from './queue.service.js';
 import type { ConcertTick, Lease, PolicyDefaults, QueueStore, TickResult } from './queue.store.js';
@@ -17,6 +18,8 @@ export interface LeaderOptions {
   fairness: Pick<FairnessService, 'order' | 'recordReveal'>;
   /** The line's sold-out facts for this tick's frame (QueueService.soldOutFacts). */
   soldOutFacts: (concertId: number) => SoldOutFacts;
+  /** Admissions per line over the last minutes (the operators' chart). */
+  history?: AdmissionHistory;
 }
 
 /** How often (in ticks) the leader looks for lines whose sale is over. */
@@ -105,6 +108,7 @@ export class QueueLeader {
       try {
         await this.maintainLease();
         if (this.lease) await this.runConcertTicks(this.lease);
+        if (this.lease) await this.recordHistory();
         if (this.lease && this.ticksLed++ % RETIRE_EVERY_TICKS === 0)
           await this.retireFinished(this.lease);
       } catch (err) {
@@ -143,8 +147,17 @@ export class QueueLeader {
         }
       }
       this.publish(result, admit, shuffled);
+      this.options.history?.add(result.concertId, admit?.admitted.length ?? 0);
     }
     return results;
+  }
+
+  private async recordHistory(): Promise<void> {
+    try {
+      await this.options.history?.tick();
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'admission history not recorded');
+    }
   }
 
   /**
@@ -239,6 +252,7 @@ export class QueueLeader {
         lease ? 'became queue leader' : 'lost queue leadership',
       );
       this.ticksLed = 0;
+      this.options.history?.reset();
       this.onChange(lease !== null);
     }
   }

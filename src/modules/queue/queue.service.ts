@@ -13,6 +13,7 @@ import type {
 import type { CatalogueService } from '../catalogue/catalogue.service.js';
 import type { FairnessService } from './fairness.service.js';
 import type { JoinChallenges } from './join-challenges.js';
+import type { AdmissionHistory } from './admission-history.store.js';
 import type { QueueEventPublisher } from './queue.events.js';
 import type { QueueClaims, QueueTokens } from './queue-tokens.js';
 import type { PolicyDefaults, QueuePolicy, QueueStore, StatusResult } from './queue.store.js';
@@ -57,6 +58,7 @@ export class QueueService {
     private readonly limits: Pick<RateLimits, 'consume' | 'window'>,
     private readonly fairness: FairnessService,
     private readonly challenges: JoinChallenges,
+    private readonly history: AdmissionHistory,
     private readonly now: Clock = () => new Date(),
   ) {}
 
@@ -249,10 +251,11 @@ export class QueueService {
 
   async stats(concertId: number): Promise<AdminQueueStats> {
     await this.catalogue.getConcert(concertId);
-    const [counts, policy, leader] = await Promise.all([
+    const [counts, policy, leader, buckets] = await Promise.all([
       this.store.counts(concertId),
       this.policy(concertId),
       this.store.leader(),
+      this.history.read(concertId),
     ]);
     return {
       waiting: counts.waiting,
@@ -265,6 +268,11 @@ export class QueueService {
       leader: leader
         ? { instanceId: leader.instanceId, since: new Date(leader.since).toISOString() }
         : null,
+      closed: counts.closed,
+      admissionHistory: {
+        bucketSeconds: this.history.bucketMs / 1000,
+        buckets: buckets.map((b) => ({ at: new Date(b.at).toISOString(), admitted: b.admitted })),
+      },
     };
   }
 

@@ -439,6 +439,7 @@ export class QueueStore {
     admittedTotal: number;
     ratePerSecond: number | null;
     saleOpensAt: number | null;
+    closed: boolean;
   }> {
     const k = this.keys.concert(concertId);
     const replies = (await this.redis
@@ -446,12 +447,12 @@ export class QueueStore {
       .zcard(k.waiting)
       .zcard(k.prequeue)
       .zcard(k.active)
-      .hmget(k.meta, 'admittedTotal', 'ewma', 'saleOpensAt')
+      .hmget(k.meta, 'admittedTotal', 'ewma', 'saleOpensAt', 'closed')
       .exec())!.map(([err, v]) => {
       if (err) throw err;
       return v;
     });
-    const [admittedTotal, ewma, saleOpensAt] = replies[3] as (string | null)[];
+    const [admittedTotal, ewma, saleOpensAt, closed] = replies[3] as (string | null)[];
     return {
       waiting: Number(replies[0]),
       prequeue: Number(replies[1]),
@@ -459,6 +460,7 @@ export class QueueStore {
       admittedTotal: Number(admittedTotal ?? 0),
       ratePerSecond: ewma ? Number(ewma) : null,
       saleOpensAt: saleOpensAt ? Number(saleOpensAt) : null,
+      closed: closed === '1',
     };
   }
 

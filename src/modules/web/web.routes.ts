@@ -19,7 +19,7 @@ export function webRoot(): string | undefined {
 const LANGS = ['ko', 'en'] as const;
 
 /**
- * The browser page: `/` (index.html, with the language negotiated from Accept-Language on
+ * The browser page: `/` and `/admin` (index.html, with the language negotiated from Accept-Language on
  * <html>; revalidated on every load, ETag and 304 from express) and `/assets/*` (content-hashed,
  * precompressed at build time, cached immutably). Anything else falls through to the API and its
  * 404 envelope.
@@ -28,7 +28,13 @@ export function webRoutes(root: string | undefined = webRoot()): Router {
   const router = Router();
   if (!root) return router;
   let html: string | undefined;
-  router.get('/', (req, res) => {
+  // `/admin` is the operators' console: the same page, which loads the console's chunk there.
+  // `/admin/` would resolve the page's relative asset links under /admin/: send it to `/admin`.
+  router.get('/admin/', (req, res, next) => {
+    if (!req.originalUrl.split('?')[0]!.endsWith('/')) return next();
+    res.redirect(301, '/admin');
+  });
+  router.get(['/', '/admin'], (req, res) => {
     html ??= readFileSync(`${root}index.html`, 'utf8');
     // No Accept-Language: the first (Korean); only other languages: English.
     const lang = req.acceptsLanguages(...LANGS) || 'en';
