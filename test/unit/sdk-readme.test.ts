@@ -82,4 +82,7 @@ const PRIVATE = new Set([
   'concertId',
   'emit',
   'reportListenerError',
+  'onFrame',
+  'onProgress',
+  'sync',
 ]);
