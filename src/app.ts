@@ -1,3 +1,4 @@
+import { createServer, type Server } from 'node:http';
 import express, { type Express } from 'express';
 import { randomUUID } from 'node:crypto';
 import { pinoHttp } from 'pino-http';
@@ -41,7 +42,8 @@ import { JoinChallenges } from './modules/queue/join-challenges.js';
 import { QueueService } from './modules/queue/queue.service.js';
 import { QueueStore } from './modules/queue/queue.store.js';
 import { QueueTokens } from './modules/queue/queue-tokens.js';
-import { SeatEventRelay } from './modules/realtime/seat-events.js';
+import { SeatEvents } from './modules/realtime/seat-events.js';
+import { RealtimeGateway } from './modules/realtime/realtime.gateway.js';
 import { BookingRepository } from './modules/booking/booking.repository.js';
 import { bookingRoutes } from './modules/booking/booking.routes.js';
 import { BookingService } from './modules/booking/booking.service.js';
@@ -82,8 +84,8 @@ export interface AppServices {
   queueStore: QueueStore;
   queue: QueueService;
   queueLeader: QueueLeader;
-  /** Seat changes go out through here; the server plugs the realtime gateway in. */
-  seatEvents: SeatEventRelay;
+  /** Seat changes go out through here to the realtime gateway (subscribe to watch them). */
+  seatEvents: SeatEvents;
   booking: BookingService;
   /** Leader-only background work of booking (holds, seat filter, idempotency keys). */
   bookingChores: LeaderChores;
@@ -114,8 +116,16 @@ function lazyRequestLogger(req: express.Request, logger: Logger): void {
 }
 const VERSION = '0.1.0';
 
-/** Wires every module into an express app. No listening, no process handling: tests use this. */
-export function createApp(deps: AppDeps): { app: Express; services: AppServices } {
+/**
+ * The composition root: builds every module with its collaborators, the express app, its HTTP
+ * server and the realtime gateway on it. No listening, no process handling (server.ts does both).
+ */
+export function createApp(deps: AppDeps): {
+  app: Express;
+  server: Server;
+  gateway: RealtimeGateway;
+  services: AppServices;
+} {
   const { config, orm, logger } = deps;
   const clock = deps.clock ?? (() => new Date());
   // Inside a request this is that request's fork (RequestContext); elsewhere a fresh fork.
@@ -123,7 +133,6 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     (RequestContext.getEntityManager() as EntityManager | undefined) ?? orm.em.fork();
 
   const tokens = new AccessTokens(config.authJwtSecret);
-  const catalogue = new CatalogueService(em, new CatalogueRepository(), clock);
   const queueEvents = new QueueEventBus();
   const queueStore = new QueueStore(deps.redis, config.redisKeyPrefix);
   const limits = new RateLimits(deps.redis, config.redisKeyPrefix, config.rateLimitEnabled);
@@ -133,7 +142,12 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     queueStore,
     config.queueTokenSecret,
   );
-  catalogue.onConcertCreated = (concertId) => fairness.commit(concertId);
+  const catalogue = new CatalogueService(
+    em,
+    new CatalogueRepository(),
+    (concertId) => fairness.commit(concertId),
+    clock,
+  );
   const admissionHistory = new AdmissionHistory(
     deps.redis,
     queueStore.keys,
@@ -151,6 +165,9 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     admissionHistory,
     clock,
   );
+  // The one cycle: metrics count the gateway's sockets at scrape time, the gateway reports
+  // admission notices to metrics.
+  const metrics = new Metrics(queue, queueEvents, config.instanceId, () => gateway.localSockets);
   const queueLeader = new QueueLeader(
     queueStore,
     {
@@ -163,6 +180,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
       fairness,
       soldOutFacts: (concertId) => queue.soldOutFacts(concertId),
       history: admissionHistory,
+      onChange: (leading) => metrics.leadership(leading),
     },
     queueEvents,
     logger,
@@ -176,7 +194,21 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     new IdempotencyMarks(deps.redis, config.redisKeyPrefix, retentionSeconds + 3_600),
     { retentionSeconds },
   );
-  const seatEvents = new SeatEventRelay();
+  const app = express();
+  app.set('trust proxy', trustProxySetting(config.trustProxy));
+  const server = createServer(app);
+  const gateway = new RealtimeGateway({
+    httpServer: server,
+    redis: deps.redis,
+    config,
+    queue,
+    events: queueEvents,
+    catalogue,
+    logger,
+    trustProxy: app.get('trust proxy fn') as (addr: string, hop: number) => boolean,
+    onAdmissionNotice: (at) => metrics.admissionNoticed(at),
+  });
+  const seatEvents = new SeatEvents(gateway);
   const seatLocks = new SeatLockStore(deps.redis, config.redisKeyPrefix, {
     ttlMs: 10_000,
     enabled: true,
@@ -207,7 +239,6 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     config.booking,
     clock,
   );
-  const metrics = new Metrics(queue, queueEvents, config.instanceId);
   const booking = new BookingService(
     holds,
     new PaymentsService(statements, idempotency, announcements),
@@ -237,7 +268,6 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     () => queueLeader.isLeader,
     logger,
   );
-  queueLeader.onChange = (leading) => metrics.leadership(leading);
   const services: AppServices = {
     tokens,
     accounts: new AccountsService(
@@ -279,9 +309,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   adminStatsRoutes(api, { instanceId: config.instanceId, booking });
   bookingRoutes(api, booking, queue);
 
-  const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', trustProxySetting(config.trustProxy));
   app.use(securityHeaders());
   if (config.corsOrigins.length > 0) {
     app.use(
@@ -323,5 +351,5 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   app.use(api.router);
   app.use(notFound);
   app.use(errorMiddleware(logger));
-  return { app, services };
+  return { app, server, gateway, services };
 }

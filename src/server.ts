@@ -1,4 +1,4 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RedisClient } from './infra/redis/scripts.js';
 import type { Logger } from 'pino';
@@ -10,7 +10,7 @@ import { withRedaction } from './infra/log-redaction.js';
 import { createLogger } from './infra/logger.js';
 import { createRedis } from './infra/redis/client.js';
 import { seedIfEmpty } from './seed/demo-seed.js';
-import { RealtimeGateway } from './modules/realtime/realtime.gateway.js';
+import type { RealtimeGateway } from './modules/realtime/realtime.gateway.js';
 
 export interface RunningServer {
   config: Config;
@@ -55,22 +55,13 @@ export async function startServer(
   });
   const redis = createRedis(config);
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
-  const { app, services } = createApp({ config, orm, redis, logger, seatLocks: options.seatLocks });
-
-  const server = createServer(app);
-  const gateway = new RealtimeGateway({
-    httpServer: server,
-    redis,
+  const { server, gateway, services } = createApp({
     config,
-    queue: services.queue,
-    events: services.queueEvents,
-    catalogue: services.catalogue,
+    orm,
+    redis,
     logger,
-    trustProxy: app.get('trust proxy fn') as (addr: string, hop: number) => boolean,
-    onAdmissionNotice: (at) => services.metrics.admissionNoticed(at),
+    seatLocks: options.seatLocks,
   });
-  services.metrics.socketCount = () => gateway.localSockets;
-  services.seatEvents.target = gateway;
   // While shutting down, every response (in flight or arriving on a kept-alive connection) says
   // `Connection: close`, so its connection ends with it instead of idling until keepAliveTimeout.
   let draining = false;

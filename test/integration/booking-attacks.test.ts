@@ -164,7 +164,7 @@ describe('payment', () => {
 
   it('holds expire by themselves: the sweeper marks them and announces the freed seats', async () => {
     const events: { scheduleId: number; changes: { status: string }[] }[] = [];
-    shortHolds.services.seatEvents.target = { seatsChanged: (p) => events.push(p) };
+    shortHolds.services.seatEvents.subscribe((p) => events.push(p));
     const { api, fan, reservation, scheduleId } = await heldBy(shortHolds);
     await until(
       async () =>

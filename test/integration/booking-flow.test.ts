@@ -21,7 +21,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   server = await startTestServer(db.url, { QUEUE_TICK_MS: '50', LEADER_LEASE_MS: '600' });
   api = client(server.url);
-  server.services.seatEvents.target = { seatsChanged: (p) => changes.push(p) };
+  server.services.seatEvents.subscribe((p) => changes.push(p));
 });
 afterAll(async () => {
   await server?.close();

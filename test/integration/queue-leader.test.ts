@@ -70,7 +70,9 @@ describe('one fenced leader', () => {
     }
     let takeoverAt = 0;
     for (const s of servers)
-      s.services.queueLeader.onChange = (leading) => leading && (takeoverAt ||= Date.now());
+      s.services.queueLeader.onLeadershipChange(
+        (leading) => leading && (takeoverAt ||= Date.now()),
+      );
 
     // Sample the active count continuously, and keep finishing admissions so the line moves.
     const activeKey = servers[0]!.services.queueStore.keys.concert(concertId).active;

@@ -9,12 +9,11 @@ import type { Concert, Grade } from './catalogue.entities.js';
 export type Clock = () => Date;
 
 export class CatalogueService {
-  /** Told of each new concert before its creation is answered (the queue draws its fairness seed). */
-  onConcertCreated: (concertId: number) => Promise<void> = async () => undefined;
-
   constructor(
     private readonly em: () => EntityManager,
     private readonly repo: CatalogueRepository,
+    /** Told of each new concert before its creation is answered (the queue draws its fairness seed). */
+    private readonly onConcertCreated: (concertId: number) => Promise<void>,
     private readonly now: Clock = () => new Date(),
   ) {}
 

@@ -12,8 +12,6 @@ export type BookingOutcome = { kind: 'hold' | 'payment' | 'refund'; outcome: str
  */
 export class Metrics {
   readonly registry = new Registry();
-  /** Set by the server once the socket gateway exists. */
-  socketCount: () => number = () => 0;
   private readonly http: Histogram<'method' | 'route' | 'status'>;
   private readonly admissions: Counter<'concert'>;
   private readonly notice: Histogram;
@@ -25,6 +23,8 @@ export class Metrics {
     store: Pick<QueueService, 'concerts' | 'counts'>,
     events: QueueEventBus,
     instanceId: string,
+    /** Sockets connected to this instance (the realtime gateway's count). */
+    socketCount: () => number,
   ) {
     const registers = [this.registry];
     this.registry.setDefaultLabels({ instance_id: instanceId });
@@ -65,7 +65,6 @@ export class Metrics {
       help: '1 while this instance leads the queue',
       registers,
     });
-    const socketCount = () => this.socketCount();
     new Gauge({
       name: 'lineup_sockets',
       help: 'Sockets connected to this instance',

@@ -20,6 +20,8 @@ export interface LeaderOptions {
   soldOutFacts: (concertId: number) => SoldOutFacts;
   /** Admissions per line over the last minutes (the operators' chart). */
   history?: AdmissionHistory;
+  /** Told whenever this instance gains or loses the lead (metrics). */
+  onChange?: (leading: boolean) => void;
 }
 
 /** How often (in ticks) the leader looks for lines whose sale is over. */
@@ -40,15 +42,23 @@ export class QueueLeader {
   private ticksLed = 0;
   /** Set by stop(), so a lease check already in flight does not take the lease back. */
   private stopped = false;
-  /** Called whenever this instance gains or loses the lead (metrics, tests). */
-  onChange: (leading: boolean) => void = () => undefined;
+  /** Told whenever this instance gains or loses the lead: options.onChange, then observers. */
+  private readonly changeListeners: ((leading: boolean) => void)[] = [];
 
   constructor(
     private readonly store: QueueStore,
     private readonly options: LeaderOptions,
     private readonly events: QueueEventPublisher,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    if (options.onChange) this.changeListeners.push(options.onChange);
+  }
+
+  /** Observes changes of leadership (tests); returns the unsubscribe. */
+  onLeadershipChange(listener: (leading: boolean) => void): () => void {
+    this.changeListeners.push(listener);
+    return () => this.changeListeners.splice(this.changeListeners.indexOf(listener) >>> 0, 1);
+  }
 
   get isLeader(): boolean {
     return this.lease !== null;
@@ -253,7 +263,7 @@ export class QueueLeader {
       );
       this.ticksLed = 0;
       this.options.history?.reset();
-      this.onChange(lease !== null);
+      for (const listener of this.changeListeners) listener(lease !== null);
     }
   }
 }

@@ -9,13 +9,21 @@ export interface SeatEventPublisher {
 export const noSeatEvents: SeatEventPublisher = { seatsChanged: () => undefined };
 
 /**
- * Lets services built before the HTTP server (and so before the gateway) publish seat changes:
- * the gateway is plugged in once it exists.
+ * Seat changes to the realtime gateway (given at construction by the composition root), and to
+ * anyone who subscribes to watch them (tests).
  */
-export class SeatEventRelay implements SeatEventPublisher {
-  target: SeatEventPublisher = noSeatEvents;
+export class SeatEvents implements SeatEventPublisher {
+  private readonly watchers: ((payload: SeatsChanged) => void)[] = [];
+
+  constructor(private readonly gateway: SeatEventPublisher) {}
 
   seatsChanged(payload: SeatsChanged): void {
-    this.target.seatsChanged(payload);
+    this.gateway.seatsChanged(payload);
+    for (const watch of this.watchers) watch(payload);
+  }
+
+  /** Watches every change this instance announces. */
+  subscribe(watch: (payload: SeatsChanged) => void): void {
+    this.watchers.push(watch);
   }
 }
