@@ -2,6 +2,15 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
+const OTHER_MODULES_STORES = {
+  group: ['../*/*.store.js', '**/modules/*/*.store.js'],
+  message: "Another module's store: go through that module's service.",
+};
+const RAW_REDIS = {
+  group: ['**/infra/redis/*'],
+  message: 'Redis belongs to a store (*.store.ts) of the module that owns the keys.',
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'client-sdk/dist/**', 'coverage/**'] },
   js.configs.recommended,
@@ -18,6 +27,24 @@ export default tseslint.config(
         { object: 'process', property: 'env', message: 'Only src/config reads the environment.' },
       ],
     },
+  },
+  {
+    // Module boundaries (DEVELOPERS.md "Style"): a module's Redis store (*.store.ts) is reached
+    // from other modules only through its service, and Redis itself only through a store.
+    files: ['src/modules/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [OTHER_MODULES_STORES, RAW_REDIS] }],
+    },
+  },
+  {
+    // Where Redis is owned: the stores, the socket.io adapter's connections, the readiness probe.
+    files: [
+      'src/modules/*/*.store.ts',
+      'src/modules/realtime/adapter-clients.ts',
+      'src/modules/realtime/realtime.gateway.ts',
+      'src/modules/ops/ops.routes.ts',
+    ],
+    rules: { 'no-restricted-imports': ['error', { patterns: [OTHER_MODULES_STORES] }] },
   },
   {
     // Example programs are stand-alone apps, configured by their environment.

@@ -99,20 +99,62 @@ export function verdicts(
       met: last.pushIntervalMaxMs <= 2_000,
       kind: 'target',
     });
+    // Instance CPU while admitting (frames every tick to every waiting socket), per 1,000 of them.
+    const instancesCpu = last.cpu.percentOfCore.instances;
+    const perThousand =
+      instancesCpu === undefined || last.waitingSockets === 0
+        ? null
+        : Math.round((instancesCpu / (last.waitingSockets / 1000)) * 100) / 100;
     out.push({
-      figure: 'server memory per 1,000 sockets (MiB): JS heap+external after GC / RSS growth',
-      measured: `${last.memory.heapPer1000SocketsMiB} / ${last.memory.rssPer1000SocketsMiB}`,
+      figure: 'instance CPU per 1,000 waiting sockets (% of a core)',
+      measured: perThousand ?? '-',
+      target: '<= 1.5',
+      met: perThousand === null ? null : perThousand <= 1.5,
+      kind: 'target',
+    });
+    out.push({
+      figure: 'JS heap+external per 1,000 sockets (MiB)',
+      measured: last.memory.heapPer1000SocketsMiB,
+      target: '<= 6 (was 11.4)',
+      met: last.memory.heapPer1000SocketsMiB <= 6,
+      kind: 'target',
+    });
+    out.push({
+      figure: 'RSS growth per 1,000 sockets (MiB)',
+      measured: last.memory.rssPer1000SocketsMiB,
       target: 'reported',
       met: null,
       kind: 'info',
     });
     const worstNotice = Math.max(...steps.map((s) => s.admissionNoticeP99Ms || 0));
     out.push({
-      figure: 'admission notice p99 after the tick (ms), worst step',
+      figure: 'admission notice p99 after the tick (ms)',
       measured: worstNotice,
-      target: '<= 250',
+      target: '<= 250 (worst step)',
       met: steps.some((s) => s.admitted > 0) ? worstNotice <= 250 : null,
       kind: 'target',
+    });
+    out.push({
+      figure: 'frames per fan per second (queue:progress + queue:status)',
+      measured: last.pushesPerFanPerSecond,
+      target: 'about 1 per tick',
+      met: null,
+      kind: 'info',
+    });
+    out.push({
+      figure: 'exactness violations (computed positions that went up)',
+      measured: steps.reduce((a, s) => a + s.positionIncreases, 0),
+      target: '0',
+      met: steps.every((s) => s.positionIncreases === 0),
+      kind: 'correctness',
+    });
+    out.push({
+      figure: "load runner's CPU, largest step (% of a core: main + socket workers)",
+      measured:
+        Math.round((last.cpu.loadRunner + (last.cpu.percentOfCore.socketWorkers ?? 0)) * 10) / 10,
+      target: 'reported',
+      met: null,
+      kind: 'info',
     });
     out.push({
       figure: 'sockets that failed to connect',

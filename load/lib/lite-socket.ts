@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import type { QueueProgress, QueueSocketStatus } from '@lineup/client-sdk/contract';
 
 // A minimal Socket.IO v5 client over Engine.IO v4, on `ws` directly: what the load runner uses
 // when it holds tens of thousands of sockets, where socket.io-client's per-socket machinery (a
@@ -11,11 +12,15 @@ import WebSocket from 'ws';
 //   server `42/queue,["queue:status",{...}]`     an event
 //   client `42/queue,7["queue:leave"]` -> server `43/queue,7[{"ok":true,...}]`   with an ack
 //   `41/queue,` namespace disconnect; `1` Engine.IO close
-// `queue:status` frames are counted, not parsed: the runner only needs when they arrived.
+//   server `42/queue,["queue:progress",{...}]`   the line's frame of a tick, the same for all
+// A progress frame is parsed once per process, not per socket: every socket of a line receives
+// the very same string, so the last one parsed is reused (SPEC §5: clients do the arithmetic).
 
 export interface LiteHandlers {
-  /** A `queue:status` arrived (raw frame, unparsed). */
-  status?: (at: number, frame: string) => void;
+  /** A `queue:status` arrived (rare now: connect, sync, ticks whose frame cannot be applied). */
+  status?: (at: number, status: QueueSocketStatus) => void;
+  /** A `queue:progress` frame arrived (parsed once for all sockets that receive the same frame). */
+  progress?: (at: number, frame: QueueProgress) => void;
   admitted?: (
     at: number,
     payload: { concertId: number; activeUntil: string; admittedAt?: string },
@@ -37,6 +42,17 @@ export interface LiteOptions {
 }
 
 const STATUS_PREFIX = '["queue:status"';
+const PROGRESS_PREFIX = '["queue:progress"';
+
+let lastProgressBody = '';
+let lastProgress: QueueProgress | undefined;
+function parseProgress(body: string): QueueProgress {
+  if (body !== lastProgressBody || !lastProgress) {
+    lastProgress = (JSON.parse(body) as [string, QueueProgress])[1];
+    lastProgressBody = body;
+  }
+  return lastProgress;
+}
 const ADMITTED_PREFIX = '["queue:admitted"';
 const ENDED_PREFIX = '["queue:ended"';
 
@@ -116,7 +132,9 @@ export class LiteQueueSocket {
   private onPacket(frame: string, at: number, settle: (err?: Error) => void): void {
     if (frame.startsWith(this.eventPrefix)) {
       const body = frame.slice(this.eventPrefix.length);
-      if (body.startsWith(STATUS_PREFIX)) this.on.status?.(at, frame);
+      if (body.startsWith(PROGRESS_PREFIX)) this.on.progress?.(at, parseProgress(body));
+      else if (body.startsWith(STATUS_PREFIX))
+        this.on.status?.(at, (JSON.parse(body) as [string, QueueSocketStatus])[1]);
       else if (body.startsWith(ADMITTED_PREFIX))
         this.on.admitted?.(at, (JSON.parse(body) as [string, never])[1]);
       else if (body.startsWith(ENDED_PREFIX))

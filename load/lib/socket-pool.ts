@@ -23,6 +23,10 @@ export interface PoolWindowResult {
   waitingAtStart: number;
   waitingAtEnd: number;
   statusFrames: number;
+  progressFrames: number;
+  syncs: number;
+  positionIncreases: number;
+  tracked: number;
   admitted: number;
   ended: number;
   droppedSockets: number;
@@ -143,6 +147,10 @@ export class SocketPool {
       waitingAtStart: sum((r) => r.waitingAtStart),
       waitingAtEnd: sum((r) => r.waitingAtEnd),
       statusFrames: sum((r) => r.statusFrames),
+      progressFrames: sum((r) => r.progressFrames),
+      syncs: sum((r) => r.syncs),
+      positionIncreases: sum((r) => r.positionIncreases),
+      tracked: sum((r) => r.tracked),
       admitted: sum((r) => r.admitted),
       ended: sum((r) => r.ended),
       droppedSockets: sum((r) => r.droppedSockets),

@@ -1,11 +1,17 @@
 import { performance } from 'node:perf_hooks';
-import { QueueConnection, type QueueAdmitted } from '@lineup/client-sdk';
+import {
+  QueueConnection,
+  type QueueAdmitted,
+  type QueueProgress,
+  type QueueSocketStatus,
+} from '@lineup/client-sdk';
 import { Histogram, type HistogramSnapshot } from './histogram.js';
 import { LiteQueueSocket } from './lite-socket.js';
 
 // One worker process of the waiting-room scenario: holds up to ~15,000 sockets (a process may
-// not open more files than its RLIMIT_NOFILE), records when each queue:status and
-// queue:admitted arrives, and reports mergeable histograms to the parent over IPC.
+// not open more files than its RLIMIT_NOFILE), records when each queue:status, queue:progress
+// and queue:admitted arrives, computes every fan's position from the frames as SPEC §5 says
+// (counting any increase: it must never happen), and reports mergeable histograms over IPC.
 
 export interface SocketItem {
   url: string;
@@ -39,7 +45,7 @@ export interface ConnectReport {
 export interface WindowReport {
   type: 'report';
   sockets: number;
-  /** Gaps between consecutive queue:status of one waiting fan, within the window. */
+  /** Gaps between consecutive queue:status / queue:progress of one waiting fan, in the window. */
   pushGap: HistogramSnapshot;
   /** queue:admitted receipt minus the admitting tick's time. */
   admissionNotice: HistogramSnapshot;
@@ -50,6 +56,13 @@ export interface WindowReport {
   waitingAtStart: number;
   waitingAtEnd: number;
   statusFrames: number;
+  progressFrames: number;
+  /** queue:sync requests (a gap in tick numbers, a fan computed at the head). */
+  syncs: number;
+  /** Times a fan's position went up (computed from frames, or a status above it): must be 0. */
+  positionIncreases: number;
+  /** Waiting fans whose computed place is known (exact status seen), at the report. */
+  tracked: number;
   admitted: number;
   ended: number;
   droppedSockets: number;
@@ -60,6 +73,8 @@ export interface WindowReport {
 interface Conn {
   close(): void;
   leave(): Promise<boolean>;
+  /** `queue:sync` (lite sockets; the SDK syncs by itself). */
+  sync?(): Promise<QueueSocketStatus | null>;
 }
 
 const send = (msg: unknown) => process.send?.(msg);
@@ -69,6 +84,12 @@ let last = new Float64Array(0);
 let maxGap = new Float64Array(0);
 /** 0 waiting, 1 admitted, 2 ended or dropped. */
 let state = new Uint8Array(0);
+// Each fan's place as of tick `tick` (SPEC §5 arithmetic); position -1 = unknown.
+let position = new Float64Array(0);
+let ticket = new Float64Array(0);
+let tickOf = new Float64Array(0);
+/** 1 = pre-queue; 2 = a status is awaited (departed: null, or a sync in flight). */
+let mode = new Uint8Array(0);
 let observing = false;
 let windowStart = 0;
 let waitingAtStart = 0;
@@ -76,11 +97,78 @@ let idleMs = 300_000;
 let leaveOnAdmit = true;
 let pushGap = new Histogram();
 let notice = new Histogram();
-let counts = { statusFrames: 0, admitted: 0, ended: 0, dropped: 0, leaveErrors: 0 };
+const emptyCounts = () => ({
+  statusFrames: 0,
+  progressFrames: 0,
+  syncs: 0,
+  positionIncreases: 0,
+  admitted: 0,
+  ended: 0,
+  dropped: 0,
+  leaveErrors: 0,
+});
+let counts = emptyCounts();
 let cpuAtWindow = process.cpuUsage();
+
+/** An exact status: the fan's new base. A waiting position above the computed one is counted. */
+function onExactStatus(i: number, at: number, s: QueueSocketStatus): void {
+  counts.statusFrames++;
+  heard(i, at);
+  if (s.status === 'active' || state[i] !== 0) return;
+  if (s.tick < tickOf[i]! && mode[i] !== 2) return; // older than what frames gave
+  if (s.status === 'waiting' && mode[i] === 0 && position[i]! >= 0 && s.position! > position[i]!)
+    counts.positionIncreases++;
+  position[i] = s.position ?? -1;
+  ticket[i] = s.ticket ?? -1;
+  tickOf[i] = s.tick;
+  mode[i] = s.status === 'prequeue' ? 1 : 0;
+}
+
+/** One frame: p := p − admitted − |{d ∈ departed : d < ticket}| (SPEC §5). */
+function onProgress(i: number, at: number, f: QueueProgress): void {
+  counts.progressFrames++;
+  heard(i, at);
+  if (state[i] !== 0 || position[i]! < 0 || f.tick <= tickOf[i]!) return;
+  if (mode[i] === 2) {
+    // Awaiting a status; one that does not come within a few ticks is asked for.
+    if (f.tick > tickOf[i]! + 5) sync(i);
+    return;
+  }
+  if (f.tick !== tickOf[i]! + 1) return sync(i);
+  if (f.departed === null) {
+    mode[i] = 2;
+    return;
+  }
+  let next = f.prequeue;
+  if (mode[i] === 0) {
+    let ahead = f.admitted;
+    for (const d of f.departed) {
+      if (d >= ticket[i]!) break;
+      ahead++;
+    }
+    next = position[i]! - ahead;
+    if (next <= 0) return sync(i); // at the head: queue:admitted is on its way
+  } else if (next > position[i]!) counts.positionIncreases++;
+  position[i] = next;
+  tickOf[i] = f.tick;
+}
+
+function sync(i: number): void {
+  mode[i] = 2;
+  const conn = conns[i];
+  if (!conn?.sync) return;
+  counts.syncs++;
+  void conn.sync().then((s) => {
+    if (s) onExactStatus(i, Date.now(), s);
+  });
+}
 
 function onStatus(i: number, at: number): void {
   counts.statusFrames++;
+  heard(i, at);
+}
+
+function heard(i: number, at: number): void {
   if (!observing || state[i] !== 0) return;
   const gap = at - last[i]!;
   pushGap.record(gap);
@@ -119,7 +207,8 @@ function open(item: SocketItem, i: number, mode: 'lite' | 'sdk'): Promise<Conn> 
     const s = new LiteQueueSocket(
       { baseUrl: item.url, token: item.token, localAddress: item.localAddress },
       {
-        status: (at) => onStatus(i, at),
+        status: (at, st) => onExactStatus(i, at, st),
+        progress: (at, f) => onProgress(i, at, f),
         admitted: (at, a) => onAdmitted(i, at, a),
         ended: () => onGone(i, false),
         closed: () => onGone(i, true),
@@ -128,6 +217,10 @@ function open(item: SocketItem, i: number, mode: 'lite' | 'sdk'): Promise<Conn> 
     return s.connect().then(() => ({
       close: () => s.close(),
       leave: async () => ((await s.call('queue:leave')) as { ok?: boolean }).ok === true,
+      sync: async () => {
+        const ack = (await s.call('queue:sync')) as { ok?: boolean; data?: QueueSocketStatus };
+        return ack.ok && ack.data ? ack.data : null;
+      },
     }));
   }
   return new Promise((resolve, reject) => {
@@ -164,13 +257,21 @@ function open(item: SocketItem, i: number, mode: 'lite' | 'sdk'): Promise<Conn> 
 }
 
 function grow(n: number): void {
-  const old = { last, maxGap, state };
+  const old = { last, maxGap, state, position, ticket, tickOf, mode };
   last = new Float64Array(n);
   maxGap = new Float64Array(n);
   state = new Uint8Array(n);
+  position = new Float64Array(n).fill(-1);
+  ticket = new Float64Array(n);
+  tickOf = new Float64Array(n);
+  mode = new Uint8Array(n);
   last.set(old.last);
   maxGap.set(old.maxGap);
   state.set(old.state);
+  position.set(old.position);
+  ticket.set(old.ticket);
+  tickOf.set(old.tickOf);
+  mode.set(old.mode);
 }
 
 /** Opens a batch of sockets (added to those already open). */
@@ -228,7 +329,7 @@ function startWindow(): void {
   }
   pushGap = new Histogram();
   notice = new Histogram();
-  counts = { statusFrames: 0, admitted: 0, ended: 0, dropped: 0, leaveErrors: 0 };
+  counts = emptyCounts();
   cpuAtWindow = process.cpuUsage();
   observing = true;
 }
@@ -238,7 +339,9 @@ function windowReport(): WindowReport {
   let over = 0;
   let worst = 0;
   let waiting = 0;
+  let tracked = 0;
   for (let i = 0; i < state.length; i++) {
+    if (state[i] === 0 && position[i]! >= 0) tracked++;
     if (state[i] !== 0) {
       if (maxGap[i]! > 2000) over++;
       worst = Math.max(worst, maxGap[i]!);
@@ -261,6 +364,10 @@ function windowReport(): WindowReport {
     waitingAtStart,
     waitingAtEnd: waiting,
     statusFrames: counts.statusFrames,
+    progressFrames: counts.progressFrames,
+    syncs: counts.syncs,
+    positionIncreases: counts.positionIncreases,
+    tracked,
     admitted: counts.admitted,
     ended: counts.ended,
     droppedSockets: counts.dropped,

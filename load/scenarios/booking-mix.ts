@@ -232,8 +232,8 @@ function admission(url: string, queueToken: string, localAddress?: string): Prom
     const socket = new LiteQueueSocket(
       { baseUrl: url, token: queueToken, localAddress },
       {
-        status: (_at, frame) => {
-          if (frame.includes('"status":"active"')) finish();
+        status: (_at, status) => {
+          if (status.status === 'active') finish();
         },
         admitted: () => finish(),
         ended: (_at, e) => finish(new Error(`QUEUE_ENDED_${e.reason.toUpperCase()}`)),

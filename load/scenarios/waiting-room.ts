@@ -59,8 +59,14 @@ export interface WaitingRoomStep {
   statusInterval: OpSummary;
   admissionNotice: OpSummary;
   statusFramesPerSecond: number;
-  /** Status pushes per waiting fan per second. */
+  /** queue:progress frames received per second (all sockets). */
+  progressFramesPerSecond: number;
+  /** Frames (queue:progress + queue:status) per waiting fan per second. */
   pushesPerFanPerSecond: number;
+  /** queue:sync requests the sockets made (gaps, fans computed at the head). */
+  syncs: number;
+  /** Times a fan's computed position went up (SPEC §3.4: must be 0). */
+  positionIncreases: number;
   pushIntervalP50Ms: number;
   pushIntervalP99Ms: number;
   pushIntervalMaxMs: number;
@@ -233,13 +239,16 @@ export async function waitingRoom(
         },
         connectFailed: conn.failed,
         connectErrors: conn.errors,
-        statusInterval: window(w.pushGap, w.statusFrames / p.observeSeconds),
+        statusInterval: window(w.pushGap, (w.statusFrames + w.progressFrames) / p.observeSeconds),
         admissionNotice: window(w.admissionNotice, w.admitted / p.observeSeconds),
         statusFramesPerSecond: round(w.statusFrames / p.observeSeconds),
+        progressFramesPerSecond: round(w.progressFrames / p.observeSeconds),
         pushesPerFanPerSecond: round(
-          w.statusFrames / p.observeSeconds / Math.max(1, w.waitingAtStart),
+          (w.statusFrames + w.progressFrames) / p.observeSeconds / Math.max(1, w.waitingAtStart),
           2,
         ),
+        syncs: w.syncs,
+        positionIncreases: w.positionIncreases,
         pushIntervalP50Ms: round(w.pushGap.percentile(50)),
         pushIntervalP99Ms: round(w.pushGap.percentile(99)),
         pushIntervalMaxMs: round(w.pushGap.max),
@@ -291,6 +300,8 @@ export async function waitingRoom(
         rssPer1000SocketsMiB: last.memory.rssPer1000SocketsMiB,
         heapPer1000SocketsMiB: last.memory.heapPer1000SocketsMiB,
         pushesPerFanPerSecond: last.pushesPerFanPerSecond,
+        positionIncreases: results.reduce((a, r) => a + r.positionIncreases, 0),
+        syncs: results.reduce((a, r) => a + r.syncs, 0),
         connectFailed: results.reduce((a, r) => a + r.connectFailed, 0),
         cpu: last.cpu,
       },
@@ -302,8 +313,11 @@ export async function waitingRoom(
           'waiting',
           'connect/s',
           'failed',
-          'push/s',
+          'status/s',
+          'frames/s',
           'per fan/s',
+          'syncs',
+          'pos. up',
           'gap p50',
           'gap p99',
           'gap max',
@@ -320,7 +334,10 @@ export async function waitingRoom(
           r.connect.throughput,
           r.connectFailed,
           r.statusFramesPerSecond,
+          r.progressFramesPerSecond,
           r.pushesPerFanPerSecond,
+          r.syncs,
+          r.positionIncreases,
           r.pushIntervalP50Ms,
           r.pushIntervalP99Ms,
           r.pushIntervalMaxMs,
