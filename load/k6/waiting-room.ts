@@ -1,7 +1,16 @@
 import ws from 'k6/ws';
 import { Counter, Trend } from 'k6/metrics';
 import { type Options } from 'k6/options';
-import { admissionTime, connectFrame, emitFrame, parseFrame, socketUrl } from './sio.ts';
+import {
+  admissionTime,
+  applyFrame,
+  connectFrame,
+  emitFrame,
+  parseFrame,
+  socketUrl,
+  type Place,
+  type Progress,
+} from './sio.ts';
 import {
   countError,
   createConcert,
@@ -17,7 +26,9 @@ import {
 // waiting-room: SOCKETS fans join a paused line and hold a WebSocket each (Engine.IO v4 /
 // Socket.IO v5 framing by hand, sio.ts). After RAMP_SECONDS an operator scenario lets the line
 // admit (MAX_ACTIVE, ADMIT_PER_MINUTE); admitted fans leave at once. Each socket stays HOLD_SECONDS.
-//   queue_status_interval   time between two queue:status pushes on one socket (ms)
+//   queue_status_interval   time between two frames (queue:progress or queue:status) on one socket
+//   position_increases       computed positions (SPEC §5 arithmetic) that went up: must be 0
+//   queue_syncs              queue:sync requests (gaps in tick numbers, fans at the head)
 //   fans_silent_over_2s      sockets that once waited more than 2 s for a push
 //   admission_notice         queue:admitted receipt minus the admitting tick's time (ms)
 // One k6 VU per socket: k6 needs far more memory per socket than the Node runner (load/README.md).
@@ -32,6 +43,9 @@ const admissionNotice = new Trend('admission_notice', true);
 const statusFrames = new Counter('status_frames');
 const silent = new Counter('fans_silent_over_2s');
 const admitted = new Counter('admitted');
+const increases = new Counter('position_increases');
+const syncs = new Counter('queue_syncs');
+const SYNC_ACK = 2;
 
 export const options: Options = {
   scenarios: {
@@ -80,6 +94,21 @@ export default function (data: Concert): void {
   let last = 0;
   let worst = 0;
   let waiting = true;
+  let place: Place | null = null;
+  const heard = () => {
+    const now = Date.now();
+    statusFrames.add(1);
+    if (last > 0) {
+      statusInterval.add(now - last);
+      worst = Math.max(worst, now - last);
+    }
+    last = now;
+  };
+  const exact = (s: Omit<Place, 'awaiting'>) => {
+    if (place && !place.awaiting && s.status === 'waiting' && s.tick >= place.tick)
+      if (s.position > place.position) increases.add(1);
+    place = { ...s, awaiting: false };
+  };
   const res = ws.connect(socketUrl(urlFor(index)), null, (socket) => {
     socket.on('message', (raw: string) => {
       const frame = parseFrame(raw);
@@ -89,13 +118,21 @@ export default function (data: Concert): void {
         countError(frame.code);
         socket.close();
       } else if (frame.kind === 'event' && frame.event === 'queue:status' && waiting) {
-        const now = Date.now();
-        statusFrames.add(1);
-        if (last > 0) {
-          statusInterval.add(now - last);
-          worst = Math.max(worst, now - last);
+        heard();
+        exact(frame.payload as Place);
+      } else if (frame.kind === 'event' && frame.event === 'queue:progress' && waiting) {
+        heard();
+        if (!place) return;
+        const outcome = applyFrame(place, frame.payload as Progress);
+        if (outcome === 'await') place.awaiting = true;
+        else if (outcome === 'sync') {
+          place.awaiting = true;
+          syncs.add(1);
+          socket.send(emitFrame('queue:sync', SYNC_ACK));
         }
-        last = now;
+      } else if (frame.kind === 'ack' && frame.id === SYNC_ACK) {
+        const answer = frame.payload as { ok: boolean; data?: Place };
+        if (answer.ok && answer.data) exact(answer.data);
       } else if (frame.kind === 'event' && frame.event === 'queue:admitted' && waiting) {
         waiting = false;
         admitted.add(1);
