@@ -236,8 +236,13 @@ export class LineupClient {
    * `GET /concerts/:id/queue/fairness` (public): the pre-queue's seed commitment, then, after the
    * shuffle, the seed and the order of refs. Check it with `verifyFairness(record, {ref})`.
    */
-  queueFairness(concertId: number): Promise<QueueFairness> {
-    return this.call({ method: 'GET', path: `/concerts/${concertId}/queue/fairness`, auth: false });
+  queueFairness(concertId: number, options: CallOptions = {}): Promise<QueueFairness> {
+    return this.call({
+      method: 'GET',
+      path: `/concerts/${concertId}/queue/fairness`,
+      auth: false,
+      options,
+    });
   }
 
   /** `GET /queue/status` (needs only the queue token; counts as a sign of life). */
