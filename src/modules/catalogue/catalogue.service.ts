@@ -162,8 +162,9 @@ export class CatalogueService {
 
   /** Schedules not yet started, with availability (the admitted fan's view). */
   async schedulesWithAvailability(concertId: number): Promise<ScheduleAvailability[]> {
-    await this.getConcert(concertId);
-    return this.repo.schedulesWithAvailability(this.em(), concertId, this.now());
+    const schedules = await this.repo.schedulesWithAvailability(this.em(), concertId, this.now());
+    if (!schedules) throw new AppError('CONCERT_NOT_FOUND');
+    return schedules;
   }
 
   /**
