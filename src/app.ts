@@ -47,6 +47,7 @@ import { RealtimeGateway } from './modules/realtime/realtime.gateway.js';
 import { BookingRepository } from './modules/booking/booking.repository.js';
 import { bookingRoutes } from './modules/booking/booking.routes.js';
 import { BookingService } from './modules/booking/booking.service.js';
+import { BestAvailableService } from './modules/booking/best-available.service.js';
 import { LeaderChores } from './modules/booking/leader-chores.js';
 import { ScheduleFactsCache } from './modules/booking/schedule-facts.js';
 import { BookingStatements } from './modules/booking/booking.statements.js';
@@ -239,11 +240,18 @@ export function createApp(deps: AppDeps): {
     config.booking,
     clock,
   );
+  const reservations = new ReservationsService(
+    em,
+    bookingRepo,
+    schedules,
+    new SeatMapCache(statements),
+  );
   const booking = new BookingService(
     holds,
     new PaymentsService(statements, idempotency, announcements),
     new RefundsService(em, bookingRepo, points, announcements, clock),
-    new ReservationsService(em, bookingRepo, schedules, new SeatMapCache(statements)),
+    reservations,
+    new BestAvailableService(holds, reservations, queue, config.booking),
     (o) => metrics.bookingOutcome(o),
   );
   const bookingChores = new LeaderChores(

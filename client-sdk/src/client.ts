@@ -306,12 +306,18 @@ export class LineupClient {
     });
   }
 
-  /** Holds 1..4 seats of one schedule, all or nothing (`POST /reservations`). */
+  /**
+   * Holds 1..4 seats of one schedule, all or nothing (`POST /reservations`): the seats named by
+   * `seatIds`, or `count` adjacent seats (of `grade`, if given) the server picks (best available).
+   */
   hold(body: HoldBody, queueToken: string, options: IdempotencyOptions = {}): Promise<Reservation> {
     return this.call({
       method: 'POST',
       path: '/reservations',
-      body: { scheduleId: body.scheduleId, seatIds: body.seatIds },
+      body:
+        'count' in body
+          ? { scheduleId: body.scheduleId, count: body.count, grade: body.grade }
+          : { scheduleId: body.scheduleId, seatIds: body.seatIds },
       queueToken,
       idempotent: options,
     });

@@ -17,7 +17,7 @@ export const SeatsQuery = z.strictObject({ status: z.literal('available').option
 
 // The per-fan limit (MAX_SEATS_PER_USER, 4 by default) is a business rule answered with 422
 // SEAT_LIMIT_EXCEEDED; the schema only bounds the list and insists on distinct ids.
-export const HoldBody = z.strictObject({
+export const NamedHoldBody = z.strictObject({
   scheduleId: Id,
   seatIds: z
     .array(Id)
@@ -25,6 +25,17 @@ export const HoldBody = z.strictObject({
     .max(HOLD_SEAT_IDS_MAX)
     .refine((ids) => new Set(ids).size === ids.length, 'seat ids must be distinct'),
 });
+/**
+ * Best available (SPEC §2): `count` adjacent seats in one row, optionally of one grade, picked by
+ * the server. A count above MAX_SEATS_PER_USER is a 422 like a longer seat list.
+ */
+export const BestAvailableHoldBody = z.strictObject({
+  scheduleId: Id,
+  count: z.number().int().min(1).max(HOLD_SEAT_IDS_MAX),
+  grade: Grade.optional(),
+});
+export type BestAvailableHoldBody = z.infer<typeof BestAvailableHoldBody>;
+export const HoldBody = z.union([NamedHoldBody, BestAvailableHoldBody]);
 export type HoldBody = z.infer<typeof HoldBody>;
 
 export const ReservationStatus = z.enum(['held', 'paid', 'canceled', 'expired', 'refunded']);

@@ -61,7 +61,7 @@ export function bookingRoutes(api: Api, booking: BookingService, queue: QueueSer
     {
       method: 'post',
       path: '/reservations',
-      summary: `Hold 1..${DEFAULT_MAX_SEATS_PER_USER} (MAX_SEATS_PER_USER) seats of one schedule, all or nothing [admitted]`,
+      summary: `Hold 1..${DEFAULT_MAX_SEATS_PER_USER} (MAX_SEATS_PER_USER) seats of one schedule, all or nothing: named ({seatIds}) or the best available adjacent ones ({count, grade?}) [admitted]`,
       tags: ['booking'],
       auth: 'user',
       headers: { ...QUEUE_TOKEN_DOC, ...IDEMPOTENCY_HEADER },
@@ -85,7 +85,9 @@ export function bookingRoutes(api: Api, booking: BookingService, queue: QueueSer
       const queueToken = req.header(QUEUE_TOKEN_HEADER);
       const idem = idempotentRequest(req);
       const held = await booking.observed('hold', () =>
-        booking.holds.hold(req.auth!.userId, queueToken, body, idem),
+        'count' in body
+          ? booking.bestAvailable.hold(req.auth!.userId, queueToken, body, idem)
+          : booking.holds.hold(req.auth!.userId, queueToken, body, idem),
       );
       sendStored(res, 201, held);
     },

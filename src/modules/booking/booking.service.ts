@@ -1,5 +1,6 @@
 import { AppError } from '../../infra/http/errors.js';
 import { requestContext } from '../../infra/logger.js';
+import type { BestAvailableService } from './best-available.service.js';
 import type { HoldsService } from './holds.service.js';
 import type { PaymentsService } from './payments.service.js';
 import type { RefundsService } from './refunds.service.js';
@@ -32,6 +33,7 @@ export class BookingService {
     readonly payments: PaymentsService,
     readonly refunds: RefundsService,
     readonly reservations: ReservationsService,
+    readonly bestAvailable: BestAvailableService,
     private readonly onOutcome: (o: BookingOutcome) => void = () => undefined,
   ) {}
 
