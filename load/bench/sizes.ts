@@ -73,7 +73,8 @@ export const SIZES: Record<string, BenchSize> = {
   large: {
     join: { fans: 39_000, concurrency: 256, warmup: 2_000 },
     joinRounds: 3,
-    waiting: waiting([1_000, 10_000, 20_000, 30_000, 39_000], 15),
+    // Run with --instances 3: 50,000 sockets need three instances' file descriptors and cores.
+    waiting: waiting([1_000, 10_000, 25_000, 50_000], 15),
     seat: { fans: 50_000, seats: 100, concurrency: 256, joinConcurrency: 256 },
     booking: booking(12_000, { maxSeconds: 90 }),
   },
