@@ -59,6 +59,7 @@ export const en = {
   prequeueText: (when: string, n: number) =>
     `Tickets go on sale ${when}. ${n.toLocaleString('en')} ${plural(n, 'fan is', 'fans are')} in the pre-queue, you included. When the sale opens, everyone in the pre-queue gets a random place ahead of later arrivals, so there is no need to refresh.`,
   opensIn: (clock: string) => `Opens in ${clock}`,
+  fairnessLink: 'How the pre-queue was shuffled (check it yourself)',
   leaveQueue: 'Leave the line',
   leftQueue: 'You left the line.',
   polling: 'Live updates are slow on this network; checking your place every few seconds.',

@@ -56,6 +56,7 @@ export const ko: Messages = {
   prequeueText: (when, n) =>
     `${when}에 예매가 시작됩니다. 사전 대기열에는 나를 포함해 ${n.toLocaleString('ko-KR')}명이 있습니다. 판매가 시작되면 사전 대기열의 모든 분께 무작위로 순번이 배정되어 이후 도착한 분들보다 앞에 서게 되니, 새로고침하지 않으셔도 됩니다.`,
   opensIn: (clock) => `${clock} 후 시작`,
+  fairnessLink: '사전 대기열 추첨 방식 (직접 검증하기)',
   leaveQueue: '대기열 나가기',
   leftQueue: '대기열에서 나왔습니다.',
   polling: '네트워크 상태로 실시간 연결이 느립니다. 몇 초마다 순번을 확인합니다.',

@@ -27,6 +27,7 @@ export class RoomView implements View {
         progress: HTMLProgressElement;
         opens: HTMLElement;
         mode: HTMLElement;
+        fairness: HTMLElement;
         facts: HTMLElement;
       }
     | undefined;
@@ -62,6 +63,18 @@ export class RoomView implements View {
       progress: h('progress', { id: 'queue-progress', max: '100' }),
       opens: h('div', { class: 'prequeue', 'data-testid': 'prequeue' }),
       mode: h('p', { class: 'muted small' }),
+      // The provably fair pre-queue's public record (SPEC §2): seed and order once the sale opens.
+      fairness: h(
+        'a',
+        {
+          class: 'small',
+          href: `/concerts/${c.id}/queue/fairness`,
+          target: '_blank',
+          rel: 'noopener',
+          'data-testid': 'fairness-link',
+        },
+        t.fairnessLink,
+      ),
     };
     this.parts = parts;
     this.stopClock = everySecond(() => this.tickOpens());
@@ -82,6 +95,7 @@ export class RoomView implements View {
         parts.facts,
         h('p', { class: 'muted' }, t.keepOpen),
         parts.mode,
+        parts.fairness,
       ),
       h(
         'button',
@@ -129,6 +143,7 @@ export class RoomView implements View {
     if (pre || start === null || s.position === null) parts.progress.removeAttribute('value');
     else parts.progress.value = Math.round(((start - s.position + 1) / (start + 1)) * 100);
     parts.mode.textContent = this.room.mode === 'polling' ? t.polling : '';
+    parts.fairness.hidden = pre; // before the sale the record holds only the commitment
     document.title = this.title();
     if (!pre && s.position !== this.announced) this.announcePosition();
   }
