@@ -89,6 +89,9 @@ export const en = {
   noneSelected: 'No seats chosen yet.',
   total: 'Total',
   maxSeats: (n: number) => `You can choose up to ${n} seats at a time.`,
+  bestAvailable: 'Best available',
+  bestCount: 'How many seats',
+  holdBest: 'Hold the best seats',
   holdSeats: (n: number, total: string) => `Hold ${n} ${plural(n, 'seat', 'seats')} · ${total}`,
   seatsTakenLive: (labels: string[]) =>
     `${labels.join(', ')} ${labels.length === 1 ? 'was' : 'were'} just taken by another fan.`,

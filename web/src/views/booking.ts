@@ -225,18 +225,47 @@ export class BookingPanel {
         },
         t.holdSeats(seats.length, won(total)),
       ),
+      this.bestAvailable(),
     );
   }
 
-  private async hold(): Promise<void> {
+  /** "Best available": the server picks `count` adjacent seats (SPEC §2), beside the map. */
+  private bestAvailable(): HTMLElement {
+    const t = m();
+    const count = h(
+      'select',
+      { id: 'best-count', 'aria-label': t.bestCount },
+      [1, 2, 3, 4].map((n) => h('option', { value: n, selected: n === 2 }, String(n))),
+    );
+    return h(
+      'div',
+      { class: 'inline best-available' },
+      h('label', { for: 'best-count' }, t.bestAvailable),
+      count,
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'secondary',
+          'data-testid': 'hold-best',
+          disabled: this.holding || this.scheduleId === undefined,
+          onclick: () => void this.hold(Number(count.value)),
+        },
+        t.holdBest,
+      ),
+    );
+  }
+
+  /** Holds the chosen seats, or with `count` the best available ones. */
+  private async hold(count?: number): Promise<void> {
     const scheduleId = this.scheduleId;
     const seatIds = this.map.selectedSeats().map((s) => s.id);
-    if (scheduleId === undefined || seatIds.length === 0 || this.holding) return;
+    if (scheduleId === undefined || (!count && seatIds.length === 0) || this.holding) return;
     this.holding = true;
     this.renderSummary();
     try {
       const reservation = await this.app.session.sdk.hold(
-        { scheduleId, seatIds },
+        count ? { scheduleId, count } : { scheduleId, seatIds },
         this.room.queueToken,
         { idempotencyKey: randomKey() },
       );
