@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type AddressInfo } from 'node:net';
 import pg from 'pg';
 import { knex } from '@mikro-orm/knex';
 import { createOrm, type Orm } from '../../src/infra/db/orm.js';
@@ -13,7 +12,7 @@ import { toAppError } from '../../src/infra/http/error-middleware.js';
 import { createRedis } from '../../src/infra/redis/client.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { REDIS_URL } from '../support/env.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { startTcpProxy, unusedPort, type TcpProxy } from '../support/tcp-proxy.js';
 
 // Real failures of the real drivers, classified by their class and SQLSTATE (never by the wording of
 // a message): 503 SERVICE_UNAVAILABLE when a dependency cannot answer, 500 for anything else.
@@ -31,14 +30,6 @@ const caught = async (work: () => Promise<unknown>): Promise<unknown> => {
   }
   throw new Error('expected a failure');
 };
-
-async function unusedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 beforeAll(async () => {
   db = await createTestDatabase();

@@ -1,11 +1,10 @@
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CATALOGUE, isErrorCode } from '@lineup/client-sdk/contract';
 import type { RunningServer } from '../../src/server.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { client, type Client } from '../support/http.js';
 import { flushPrefix, startTestServer } from '../support/server.js';
+import { unusedPort } from '../support/tcp-proxy.js';
 
 let db: TestDatabase;
 let server: RunningServer;
@@ -21,15 +20,6 @@ afterAll(async () => {
   if (server) await flushPrefix(server.config.redisKeyPrefix);
   await db?.drop();
 });
-
-/** A TCP port nobody listens on (bound and released at once). */
-async function unusedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 describe('GET /admin/stats', () => {
   it('collects garbage first only when asked and the process exposes gc', async () => {

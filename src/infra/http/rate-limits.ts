@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RedisClient } from '../redis/scripts.js';
-import { AppError } from './errors.js';
+import { AppError } from '../app-error.js';
 
 interface Rule {
   points: number;

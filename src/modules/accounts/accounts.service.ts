@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AppError } from '../../infra/http/errors.js';
+import { AppError } from '../../infra/app-error.js';
 import type { CreateUserResponse, LoginResponse } from '@lineup/client-sdk/contract';
 import type { LoginLimits } from '../../infra/http/rate-limits.js';
 import type { AccessTokens } from './access-tokens.js';

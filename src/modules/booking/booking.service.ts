@@ -1,4 +1,4 @@
-import { AppError } from '../../infra/http/errors.js';
+import { AppError } from '../../infra/app-error.js';
 import { requestContext } from '../../infra/logger.js';
 import type { BestAvailableService } from './best-available.service.js';
 import type { HoldsService } from './holds.service.js';

@@ -1,5 +1,5 @@
 import type { Grade } from '../catalogue/catalogue.entities.js';
-import { AppError, type ErrorCode } from '../../infra/http/errors.js';
+import { AppError, type ErrorCode } from '../../infra/app-error.js';
 import type { PreparedStatements } from '../../infra/db/prepared.js';
 import type { PaymentView, ReservationView } from './booking.views.js';
 

@@ -1,4 +1,4 @@
-import { AppError } from '../../infra/http/errors.js';
+import { AppError } from '../../infra/app-error.js';
 import type {
   IdempotencyService,
   IdempotentRequest,

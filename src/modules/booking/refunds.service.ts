@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { REFUND_CUTOFF_MS } from '@lineup/client-sdk/contract';
-import { AppError } from '../../infra/http/errors.js';
+import { AppError } from '../../infra/app-error.js';
 import type { PointsService } from '../points/points.service.js';
 import type { BookingRepository } from './booking.repository.js';
 import type { RefundView } from './booking.views.js';

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AppError } from '../../infra/http/errors.js';
+import { AppError } from '../../infra/app-error.js';
 import type { BookingRepository } from './booking.repository.js';
 import { reservationView, type ReservationView } from './booking.views.js';
 import type { ScheduleFactsCache } from './schedule-facts.js';

@@ -1,4 +1,4 @@
-import { AppError } from '../../infra/http/errors.js';
+import { AppError } from '../../infra/app-error.js';
 
 /** What never changes about a schedule once created. Times in ms since the epoch. */
 export interface ScheduleFacts {

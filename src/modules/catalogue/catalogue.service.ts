@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AppError } from '../../infra/http/errors.js';
+import { AppError } from '../../infra/app-error.js';
 import type { ConcertListItem, CreateVenueBody } from '@lineup/client-sdk/contract';
 import type { AdminConcertOverview, ScheduleAvailability } from '@lineup/client-sdk/contract';
 import type { Prices } from '@lineup/client-sdk/contract';

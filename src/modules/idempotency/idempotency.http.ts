@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { AppError } from '../../infra/http/errors.js';
+import { AppError } from '../../infra/app-error.js';
 import type { IdempotentRequest, StoredResponse } from './idempotency.service.js';
 
 /** The answers an Idempotency-Key adds to a route (SPEC §3.3). */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ForeignKeyConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
-import { AppError } from '../../infra/http/errors.js';
+import { AppError } from '../../infra/app-error.js';
 import type { IdempotencyRepository } from './idempotency.repository.js';
 import { IdempotencyMarks } from './idempotency.store.js';
 

@@ -4,7 +4,7 @@ import swaggerUi from 'swagger-ui-express';
 import { OpenApiGeneratorV3, type OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { RedisClient } from '../../infra/redis/scripts.js';
 import type { Orm } from '../../infra/db/orm.js';
-import { AppError } from '../../infra/http/errors.js';
+import { AppError } from '../../infra/app-error.js';
 import { checkDependencies } from '../../infra/health.js';
 
 export function opsRoutes(deps: {

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../../config/index.js';
-import { AppError } from '../../infra/http/errors.js';
+import { AppError } from '../../infra/app-error.js';
 import type { BalanceResponse, HistoryResponse } from '@lineup/client-sdk/contract';
 import type { PointsRepository } from './points.repository.js';
 

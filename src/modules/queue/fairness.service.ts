@@ -6,7 +6,7 @@ import {
   fairnessCommitment,
   type QueueFairness,
 } from '@lineup/client-sdk/contract';
-import { AppError } from '../../infra/http/errors.js';
+import { AppError } from '../../infra/app-error.js';
 import type { FairnessRepository } from './fairness.repository.js';
 import type { QueueStore } from './queue.store.js';
 

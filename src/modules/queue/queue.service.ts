@@ -1,5 +1,5 @@
 import type { Config } from '../../config/index.js';
-import { AppError } from '../../infra/http/errors.js';
+import { AppError } from '../../infra/app-error.js';
 import { rateLimited, type RateLimits } from '../../infra/http/rate-limits.js';
 import type {
   AdminQueueStats,

@@ -15,7 +15,7 @@ import {
   type ServerToClientEvents,
 } from '@lineup/client-sdk/contract';
 import type { Config } from '../../config/index.js';
-import { AppError } from '../../infra/http/errors.js';
+import { AppError } from '../../infra/app-error.js';
 import { toAppError } from '../../infra/http/error-middleware.js';
 import type { CatalogueService } from '../catalogue/catalogue.service.js';
 import type { QueueEvent, QueueEventBus } from '../queue/queue.events.js';
