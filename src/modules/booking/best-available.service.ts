@@ -1,5 +1,5 @@
 import type { Config } from '../../config/index.js';
-import { AppError } from '../../infra/http/errors.js';
+import { AppError } from '../../infra/app-error.js';
 import type { IdempotentRequest, StoredResponse } from '../idempotency/idempotency.service.js';
 import type { QueueService } from '../queue/queue.service.js';
 import type { Grade } from '../catalogue/catalogue.entities.js';
