@@ -151,8 +151,30 @@ describe('best available', () => {
     );
     const granted = results.filter((r) => r.status === 201);
     for (const r of results) expect([201, 409]).toContain(r.status);
-    // 40 seats, 30 fans asking for 2: at most 20 holds; with spread and retries, most get one.
-    expect(granted.length).toBeGreaterThanOrEqual(10);
+    expect(granted.length).toBeGreaterThan(0);
+    // How many win at once depends on timing (a loaded machine collides more); what must hold is
+    // that a refusal means no block was left: the losers, asking again one at a time, take blocks
+    // until no row has two adjacent seats free.
+    for (const [i, r] of results.entries()) {
+      if (r.status === 201) continue;
+      const again = await api.post(
+        '/reservations',
+        { scheduleId: c.scheduleIds[0], count: 2 },
+        fans[i]!.auth,
+      );
+      expect([201, 409]).toContain(again.status);
+      if (again.status === 201) granted.push(again);
+    }
+    expect(granted.length).toBeLessThanOrEqual(20); // 40 seats, 2 each
+    const map = (await api.get(`/schedules/${c.scheduleIds[0]}/seats`, fans[0]!.auth)).body as {
+      label: string;
+      status: string;
+    }[];
+    const free = new Set(map.filter((s) => s.status === 'available').map((s) => s.label));
+    const freePairs = [...free].filter((label) =>
+      free.has(`${rowOf(label)}-${numberOf(label) + 1}`),
+    );
+    expect(freePairs).toEqual([]);
     const ids = granted.flatMap((r) => (r.body.seats as Seat[]).map((s) => s.id));
     expect(new Set(ids).size).toBe(ids.length);
     for (const r of granted) expectAdjacent(r.body.seats);
