@@ -4,6 +4,10 @@ import { createFans } from './lib/fans.js';
 import { LoadContext } from './lib/context.js';
 import { applyOptions, describe, parseArgv } from './lib/params.js';
 import { defaultResultPath, formatResult, writeResult, type ScenarioResult } from './lib/report.js';
+import {
+  bestAvailableStorm,
+  bestAvailableStormDefaults,
+} from './scenarios/best-available-storm.js';
 import { bookingMix, bookingMixDefaults } from './scenarios/booking-mix.js';
 import { joinStorm, joinStormDefaults } from './scenarios/join-storm.js';
 import { seatStorm, seatStormDefaults } from './scenarios/seat-storm.js';
@@ -17,6 +21,7 @@ const scenarios = {
   'waiting-room': { run: waitingRoom, defaults: waitingRoomDefaults },
   'seat-storm': { run: seatStorm, defaults: seatStormDefaults },
   'booking-mix': { run: bookingMix, defaults: bookingMixDefaults },
+  'best-available-storm': { run: bestAvailableStorm, defaults: bestAvailableStormDefaults },
 } as const;
 type ScenarioName = keyof typeof scenarios;
 

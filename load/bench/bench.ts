@@ -13,6 +13,10 @@ import { formatResult, machineInfo, round, table, type ScenarioResult } from '..
 import { bookingMix } from '../scenarios/booking-mix.js';
 import { joinStormBaseline, joinStormLine } from '../scenarios/join-storm.js';
 import { seatStorm } from '../scenarios/seat-storm.js';
+import {
+  bestAvailableStorm,
+  bestAvailableStormDefaults,
+} from '../scenarios/best-available-storm.js';
 import { statusPollStorm } from '../scenarios/status-poll.js';
 import { waitingRoom, type WaitingRoomStep } from '../scenarios/waiting-room.js';
 import { profileShares } from './cpu-profile.js';
@@ -34,7 +38,7 @@ import { verdicts, type Verdict } from './targets.js';
 // PostgreSQL and Redis with a fresh database and key prefix, measures the baselines and the four
 // scenarios in the same run, prints every figure beside its baseline and target, writes JSON
 // (and the scaling plot), and removes its database, keys and processes however it ends.
-//   --size smoke|small|default|large   --only page,join,waiting,seat,booking   --instances 2
+//   --size smoke|small|default|large   --only page,join,waiting,seat,booking[,best-available]   --instances 2
 //   --svg <path> (default docs/bench/waiting-room-<size>.svg for default/large, else the results dir)
 //   --profile[=join,seat,booking] (the scenario on one more instance under --cpu-prof: where its CPU goes)
 //   --waiting-steps 10000,30000,50000   --observe-seconds 15   (override the size's waiting room)
@@ -442,6 +446,13 @@ async function main(): Promise<void> {
         SQL_BASELINE_CONNECTIONS,
       );
       console.log(`sql hold baseline: ${JSON.stringify(baselines.sqlHold)}`);
+    }
+    // Opt-in (--only best-available): holds granted per request, named seats vs best available.
+    if (only.has('best-available')) {
+      results['best-available-storm'] = await ctx.scenario(() =>
+        bestAvailableStorm(ctx, bestAvailableStormDefaults),
+      );
+      console.log(formatResult(results['best-available-storm']));
     }
     if (only.has('booking')) {
       results['booking-mix'] = await ctx.scenario(() => bookingMix(ctx, size.booking));

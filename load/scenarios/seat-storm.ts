@@ -140,7 +140,7 @@ function reservationSequence(url: string | undefined): Promise<number | null> {
 }
 
 /** What the database says: held seats, live holds, seats in more than one live hold. */
-function holdCheck(url: string | undefined, scheduleId: number) {
+export function holdCheck(url: string | undefined, scheduleId: number) {
   return withDb(url, async (c) => {
     const { rows } = await c.query<{ held: string; reservations: string; doubled: string }>(
       `select (select count(*) from schedule_seats where schedule_id = $1 and status = 'held') as held,
