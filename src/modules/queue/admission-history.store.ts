@@ -39,6 +39,11 @@ export class AdmissionHistory {
     this.ticks = 0;
   }
 
+  /** A retired line: its history went with its keys (retire-12); the open bucket must not revive it. */
+  forget(concertId: number): void {
+    this.counts.delete(concertId);
+  }
+
   /** What one tick admitted into a line (0 counts too: an idle line shows a flat chart). */
   add(concertId: number, admitted: number): void {
     this.counts.set(concertId, (this.counts.get(concertId) ?? 0) + admitted);

@@ -178,6 +178,7 @@ export class QueueLeader {
     for (const concertId of await this.options.salesOver(await this.store.concerts())) {
       const ended = await this.store.retire(concertId, lease.token);
       if (ended === null) return;
+      this.options.history?.forget(concertId);
       this.logger.info({ concertId, ended: ended.length }, 'sale over: queue retired');
       for (const user of ended)
         this.events.publish({ type: 'ended', concertId, userId: Number(user), reason: 'closed' });

@@ -250,6 +250,7 @@ export class QueueStore {
       'retire',
       ...this.keys.entryKeys(concertId),
       this.keys.concert(concertId).lease,
+      this.keys.concert(concertId).admissions,
       token,
       RETIRED_TOMBSTONE_SECONDS,
     );

@@ -56,7 +56,7 @@ local limited = overLimit(KEYS[11], tonumber(ARGV[5]), tonumber(ARGV[6]))
   or overLimit(KEYS[12], tonumber(ARGV[7]), tonumber(ARGV[8]))
 if limited then return cjson.encode({ state = 'limited', retryAfterMs = limited }) end
 local now = nowMs()
--- A retired line (retire-11) or one operators closed (closeLine-10): whatever a cached sale window
+-- A retired line (retire-12) or one operators closed (closeLine-10): whatever a cached sale window
 -- says, nobody joins any more.
 local over = redis.call('HMGET', meta, 'retired', 'closed')
 if over[1] == '1' or over[2] == '1' then return cjson.encode({ state = 'closed' }) end
