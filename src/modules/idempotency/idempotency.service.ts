@@ -5,6 +5,9 @@ import { AppError } from '../../infra/app-error.js';
 import type { IdempotencyRepository } from './idempotency.repository.js';
 import { IdempotencyMarks } from './idempotency.store.js';
 
+/** Tries to free a failed attempt's key (see release). */
+const RELEASE_ATTEMPTS = 5;
+
 export interface IdempotentRequest {
   userId: number;
   /** The Idempotency-Key header; without one the work simply runs once in a transaction. */
@@ -98,7 +101,7 @@ export class IdempotencyService {
       try {
         return { body: await work(claimId), replayed: false };
       } catch (err) {
-        await this.repo.release(em, claimId).catch(() => undefined);
+        await this.release(em, claimId);
         throw err;
       }
     } catch (err) {
@@ -159,6 +162,23 @@ export class IdempotencyService {
       if (n < batchSize) break;
     }
     return purged;
+  }
+
+  /**
+   * Frees a failed attempt's claim. The failure was often a PostgreSQL connection that died, and
+   * the pool may hand the release another dead one (killed backends fail fast, one each): try a
+   * few times, so the key is free for the client's retry instead of IN_USE until the lock expires.
+   */
+  private async release(em: EntityManager, claimId: number): Promise<void> {
+    for (let attempt = 0; attempt < RELEASE_ATTEMPTS; attempt++) {
+      try {
+        await this.repo.release(em, claimId);
+        return;
+      } catch {
+        await sleep(20 * (attempt + 1));
+      }
+    }
+    // Still failing (PostgreSQL down): the claim's lock expires and a retry takes it over.
   }
 
   private async claimOrReplay<T>(
