@@ -60,6 +60,9 @@ beforeAll(async () => {
     },
     { startLeader: false },
   );
+  // Booking's leader chores (seat-filter repair every SEAT_RECONCILE_MS, hold expiry) read Redis
+  // on their own timers: one landing inside a slow measured tick was counted as the tick's.
+  for (const s of servers) s.services.bookingChores.stop();
 });
 afterAll(async () => {
   fans?.kill();
