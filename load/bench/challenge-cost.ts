@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
-import { JoinChallenges } from '../../src/modules/queue/join-challenges.js';
+import { JoinChallenges } from '../../src/modules/queue/join-challenges.crypto.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const NONCES = Number(process.env.NONCES ?? 8);

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { candidateBlocks } from '../../src/modules/booking/best-available.js';
+import { candidateBlocks } from '../../src/modules/booking/best-available.logic.js';
 import type { LoadContext } from '../lib/context.js';
 import { errorCode, runPool, until } from '../lib/pool.js';
 import { machineInfo, OpStats, round, summarizeOp, type ScenarioResult } from '../lib/report.js';

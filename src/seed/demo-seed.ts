@@ -6,7 +6,7 @@ import type { Prices } from '@lineup/client-sdk/contract';
 import type { Grade } from '../modules/catalogue/catalogue.entities.js';
 import { CatalogueRepository } from '../modules/catalogue/catalogue.repository.js';
 import { AccountsRepository } from '../modules/accounts/accounts.repository.js';
-import { hashPassword } from '../modules/accounts/passwords.js';
+import { hashPassword } from '../modules/accounts/passwords.crypto.js';
 import { PointsRepository } from '../modules/points/points.repository.js';
 
 const DAY = 86_400_000;

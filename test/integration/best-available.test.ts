@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server.js';
-import { candidateBlocks, pickBlock } from '../../src/modules/booking/best-available.js';
+import { candidateBlocks, pickBlock } from '../../src/modules/booking/best-available.logic.js';
 import { admittedFans, doubleBookings, type AdmittedFan } from '../support/booking.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createConcert, setQueuePolicy, type ConcertFixture } from '../support/fixtures.js';

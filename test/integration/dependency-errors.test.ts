@@ -8,7 +8,7 @@ import {
   RedisUnavailableError,
   sqlStateOf,
 } from '../../src/infra/dependency-errors.js';
-import { toAppError } from '../../src/infra/http/error-middleware.js';
+import { toAppError } from '../../src/infra/http/error.middleware.js';
 import { createRedis } from '../../src/infra/redis/client.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { REDIS_URL } from '../support/env.js';

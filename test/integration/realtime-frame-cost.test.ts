@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import type { RunningServer } from '../../src/server.js';
-import { QueueTokens } from '../../src/modules/queue/queue-tokens.js';
+import { QueueTokens } from '../../src/modules/queue/queue-tokens.crypto.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createConcert, setQueuePolicy } from '../support/fixtures.js';
 import { client } from '../support/http.js';

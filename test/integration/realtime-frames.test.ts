@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProgressTracker } from '@lineup/client-sdk';
 import type { QueueProgress } from '@lineup/client-sdk/contract';
 import type { RunningServer } from '../../src/server.js';
-import { QueueTokens } from '../../src/modules/queue/queue-tokens.js';
+import { QueueTokens } from '../../src/modules/queue/queue-tokens.crypto.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createConcert, setQueuePolicy } from '../support/fixtures.js';
 import { client, type Client } from '../support/http.js';

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SignJWT } from 'jose';
 import type { RunningServer } from '../../src/server.js';
-import { QUEUE_TOKEN_AUDIENCE, QueueTokens } from '../../src/modules/queue/queue-tokens.js';
+import { QUEUE_TOKEN_AUDIENCE, QueueTokens } from '../../src/modules/queue/queue-tokens.crypto.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createConcert, setQueuePolicy } from '../support/fixtures.js';
 import { client, type Client } from '../support/http.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Hs256 } from '../../src/infra/crypto/hs256.js';
-import { ACCESS_TOKEN_AUDIENCE } from '../../src/modules/accounts/access-tokens.js';
+import { ACCESS_TOKEN_AUDIENCE } from '../../src/modules/accounts/access-tokens.crypto.js';
 import type { RunningServer } from '../../src/server.js';
 import { admittedFans, type AdmittedFan } from '../support/booking.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';

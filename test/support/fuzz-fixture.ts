@@ -9,7 +9,7 @@ import { startPrivateRedis, type PrivateRedis } from './redis-server.js';
 import { ADMIN_TOKEN, startTestServer } from './server.js';
 import { bulkFans } from './users.js';
 import { WriteWatch } from './fuzz.js';
-import { QUEUE_TOKEN_AUDIENCE } from '../../src/modules/queue/queue-tokens.js';
+import { QUEUE_TOKEN_AUDIENCE } from '../../src/modules/queue/queue-tokens.crypto.js';
 
 // The world the HTTP fuzz tests attack: real fans in every state, real holds and a payment, and
 // every endpoint of SPEC §4 with the good and bad credentials and ids it may be sent.

@@ -2,7 +2,7 @@ import { io } from 'socket.io-client';
 import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { expect } from 'vitest';
-import { QUEUE_TOKEN_AUDIENCE } from '../../src/modules/queue/queue-tokens.js';
+import { QUEUE_TOKEN_AUDIENCE } from '../../src/modules/queue/queue-tokens.crypto.js';
 import type { RunningServer } from '../../src/server.js';
 import { admittedFans, type AdmittedFan } from './booking.js';
 import { createTestDatabase, type TestDatabase } from './db.js';

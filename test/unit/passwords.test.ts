@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hashPassword, verifyPassword } from '../../src/modules/accounts/passwords.js';
+import { hashPassword, verifyPassword } from '../../src/modules/accounts/passwords.crypto.js';
 
 describe('passwords', () => {
   it('verifies the password a hash was made from', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SaleWindowCache, type SaleWindow } from '../../src/modules/queue/sale-windows.js';
+import { SaleWindowCache, type SaleWindow } from '../../src/modules/queue/sale-windows.cache.js';
 
 const WINDOW: SaleWindow = { saleOpensAt: 1_000, saleEndsAt: 9_000 };
 

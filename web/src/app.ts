@@ -3,7 +3,7 @@ import { isLineupError, type ConcertListItem, type Reservation } from '@lineup/c
 import { fill, h } from './dom.js';
 import { describeError, errorCode } from './errors.js';
 import { lang, m, setLang, won } from './i18n.js';
-import { Room } from './room.js';
+import { Room } from './room-state.js';
 import type { Session } from './session.js';
 
 export interface View {

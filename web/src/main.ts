@@ -6,7 +6,7 @@ import { AccountView } from './views/account.js';
 import { AuthView } from './views/auth.js';
 import { CheckoutView } from './views/checkout.js';
 import { ConcertsView } from './views/concerts.js';
-import { RoomView } from './views/room.js';
+import { RoomView } from './views/waiting-room.js';
 
 initLang();
 if (location.pathname === '/admin') {

@@ -2,9 +2,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../infra/app-error.js';
 import type { CreateUserResponse, LoginResponse } from '@lineup/client-sdk/contract';
 import type { LoginLimits } from '../../infra/http/rate-limits.js';
-import type { AccessTokens } from './access-tokens.js';
+import type { AccessTokens } from './access-tokens.crypto.js';
 import type { AccountsRepository } from './accounts.repository.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import { hashPassword, verifyPassword } from './passwords.crypto.js';
 
 // A fixed hash to verify against when the phone is unknown, so a login attempt takes as long
 // for a missing account as for a wrong password (no account enumeration by timing).

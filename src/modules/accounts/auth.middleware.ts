@@ -1,7 +1,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { AppError } from '../../infra/app-error.js';
-import type { AccessTokens } from './access-tokens.js';
+import type { AccessTokens } from './access-tokens.crypto.js';
 
 function bearer(header: string | undefined): string | null {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');

@@ -3,7 +3,7 @@ import { AppError } from '../../infra/app-error.js';
 import type { IdempotentRequest, StoredResponse } from '../idempotency/idempotency.service.js';
 import type { QueueService } from '../queue/queue.service.js';
 import type { Grade } from '../catalogue/catalogue.entities.js';
-import { pickBlock } from './best-available.js';
+import { pickBlock } from './best-available.logic.js';
 import type { ReservationView } from './booking.views.js';
 import type { HoldsService } from './holds.service.js';
 import type { ReservationsService } from './reservations.service.js';

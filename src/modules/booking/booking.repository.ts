@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Grade } from '../catalogue/catalogue.entities.js';
 import type { ReservationStatus } from '@lineup/client-sdk/contract';
-import type { ScheduleFacts } from './schedule-facts.js';
+import type { ScheduleFacts } from './schedule-facts.cache.js';
 import type { Availability, Expired } from './booking.statements.js';
 
 // All booking SQL. Every transaction takes row locks in one order — the fan's wallet, then

@@ -10,8 +10,8 @@ import type { QueueService } from '../queue/queue.service.js';
 import type { BookingRepository } from './booking.repository.js';
 import type { BookingStatements, Expired } from './booking.statements.js';
 import { reservationView, type ReservationView } from './booking.views.js';
-import type { ScheduleFactsCache } from './schedule-facts.js';
-import type { SeatAnnouncements, SeatChanges } from './seat-announcements.js';
+import type { ScheduleFactsCache } from './schedule-facts.cache.js';
+import type { SeatAnnouncements, SeatChanges } from './seat-announcements.events.js';
 import type { SeatLock, SeatLockStore } from './seat-locks.store.js';
 
 /** How many hold requests came, and how many reached the database write (storm test, bench). */

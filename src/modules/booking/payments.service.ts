@@ -7,7 +7,7 @@ import type {
 import type { BookingStatements, PaidOutcome } from './booking.statements.js';
 import type { PaymentView } from './booking.views.js';
 import { expiredChanges } from './holds.service.js';
-import type { AfterCommit, SeatAnnouncements } from './seat-announcements.js';
+import type { AfterCommit, SeatAnnouncements } from './seat-announcements.events.js';
 
 /** Seed policy against abuse: a hold is released after this many failed payments. */
 export const MAX_FAILED_PAYMENTS = 5;

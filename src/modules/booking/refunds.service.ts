@@ -4,7 +4,7 @@ import { AppError } from '../../infra/app-error.js';
 import type { PointsService } from '../points/points.service.js';
 import type { BookingRepository } from './booking.repository.js';
 import type { RefundView } from './booking.views.js';
-import type { SeatAnnouncements } from './seat-announcements.js';
+import type { SeatAnnouncements } from './seat-announcements.events.js';
 
 /** Refunds a paid reservation until REFUND_CUTOFF_DAYS (3) days before its schedule starts; the seats are sold again. */
 export class RefundsService {

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../infra/app-error.js';
 import type { BookingRepository } from './booking.repository.js';
 import { reservationView, type ReservationView } from './booking.views.js';
-import type { ScheduleFactsCache } from './schedule-facts.js';
+import type { ScheduleFactsCache } from './schedule-facts.cache.js';
 import type { SeatMap, SeatMapCache } from './seat-map.cache.js';
 
 /** What a fan reads: seat maps and their own reservations. */

@@ -12,14 +12,14 @@ import type {
 } from '@lineup/client-sdk/contract';
 import type { CatalogueService } from '../catalogue/catalogue.service.js';
 import type { FairnessService } from './fairness.service.js';
-import type { JoinChallenges } from './join-challenges.js';
+import type { JoinChallenges } from './join-challenges.crypto.js';
 import type { AdmissionHistory } from './admission-history.store.js';
 import type { QueueEventPublisher } from './queue.events.js';
-import type { QueueClaims, QueueTokens } from './queue-tokens.js';
+import type { QueueClaims, QueueTokens } from './queue-tokens.crypto.js';
 import type { PolicyDefaults, QueuePolicy, QueueStore, StatusResult } from './queue.store.js';
 
 export type { StatusResult };
-import { SaleWindowCache } from './sale-windows.js';
+import { SaleWindowCache } from './sale-windows.cache.js';
 
 type Clock = () => Date;
 
@@ -39,7 +39,7 @@ export interface SoldOutFacts {
 /** What is reported while nothing computes sold-out awareness (issue 15 does). */
 const NOT_KNOWN_SOLD_OUT: SoldOutFacts = Object.freeze({ soldOut: false, heldSeats: 0 });
 
-// How long an instance trusts its copy of a concert's sale window (sale-windows.ts).
+// How long an instance trusts its copy of a concert's sale window (sale-windows.cache.ts).
 const SALE_WINDOW_CACHE_MS = 5_000;
 
 export class QueueService {

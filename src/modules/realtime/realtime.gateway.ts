@@ -16,16 +16,16 @@ import {
 } from '@lineup/client-sdk/contract';
 import type { Config } from '../../config/index.js';
 import { AppError } from '../../infra/app-error.js';
-import { toAppError } from '../../infra/http/error-middleware.js';
+import { toAppError } from '../../infra/http/error.middleware.js';
 import type { CatalogueService } from '../catalogue/catalogue.service.js';
 import type { QueueEvent, QueueEventBus } from '../queue/queue.events.js';
-import type { QueueClaims } from '../queue/queue-tokens.js';
+import type { QueueClaims } from '../queue/queue-tokens.crypto.js';
 import type { QueueService, StatusResult } from '../queue/queue.service.js';
-import type { SeatEventPublisher } from './seat-events.js';
+import type { SeatEventPublisher } from './seat.events.js';
 import { clientAddress, originAllowed } from '../../infra/http/security.js';
-import { adapterClients } from './adapter-clients.js';
-import { ConnectionsPerAddress } from './connections-per-address.js';
-import { WaitingRoom, waitingRoom } from './waiting-room.js';
+import { adapterClients } from './adapter-clients.gateway.js';
+import { ConnectionsPerAddress } from './connections-per-address.middleware.js';
+import { WaitingRoom, waitingRoom } from './waiting-room.gateway.js';
 
 /** A fan's admission or ending, told by the instance that learned of it to every instance. */
 type FanEvent = Extract<QueueEvent, { type: 'admitted' | 'ended' | 'endedMany' }>;
@@ -67,7 +67,7 @@ function leaveScheduleRooms(socket: FanSocket): void {
 /**
  * socket.io on the app's HTTP server (SPEC §5). Any instance can reach any fan through the Redis
  * adapter: the leader's `queue:progress` frame goes to every instance as one server-side event
- * per tick, and each instance broadcasts it to its waiting sockets (waiting-room.ts); admissions
+ * per tick, and each instance broadcasts it to its waiting sockets (waiting-room.gateway.ts); admissions
  * and endings go to every instance too, which tells the fan's sockets it holds.
  */
 export class RealtimeGateway implements SeatEventPublisher {

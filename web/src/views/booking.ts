@@ -4,7 +4,7 @@ import type { ScheduleAvailability, SeatsChanged } from '@lineup/client-sdk';
 import type { App } from '../app.js';
 import { everySecond, fill, h, randomKey, secondsUntil } from '../dom.js';
 import { clock, m, showTime, timeOfDay, won } from '../i18n.js';
-import type { Room } from '../room.js';
+import type { Room } from '../room-state.js';
 import { SeatMap } from './seat-map.js';
 
 export class BookingPanel {

@@ -26,7 +26,7 @@
     ARGV[7] points per window of the address' limit (0: no limit)
     ARGV[8] the address' window (ms)
     ARGV[9] proof: leading zero bits of the challenge's solution, -1 none given, -2 invalid
-            (forged, another user's, expired: checked by the caller, join-challenges.ts)
+            (forged, another user's, expired: checked by the caller, join-challenges.crypto.ts)
     ARGV[10] how long a used nonce is remembered (ms)
 
   A fan already in line re-joins without a challenge. A new place, when the policy's

@@ -1,10 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { QueueService } from '../queue/queue.service.js';
-import type { SeatEventPublisher } from '../realtime/seat-events.js';
+import type { SeatEventPublisher } from '../realtime/seat.events.js';
 import type { Availability } from './booking.statements.js';
 import type { SeatFilterRepository } from './seat-filter.repository.js';
-import type { ScheduleFactsCache } from './schedule-facts.js';
+import type { ScheduleFactsCache } from './schedule-facts.cache.js';
 import type { SeatLockStore } from './seat-locks.store.js';
 
 export type SeatChange = { seatId: number; status: 'available' | 'held' | 'sold' };

@@ -3,7 +3,7 @@
 import type { App, View } from '../app.js';
 import { everySecond, fill, h, secondsUntil } from '../dom.js';
 import { clock, dateTime, m } from '../i18n.js';
-import type { Room } from '../room.js';
+import type { Room } from '../room-state.js';
 import { BookingPanel } from './booking.js';
 
 /** Position announcements for screen readers: at most one per this many ms (the last always). */
