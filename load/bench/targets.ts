@@ -148,6 +148,14 @@ export function verdicts(
       met: steps.every((s) => s.positionIncreases === 0),
       kind: 'correctness',
     });
+    const checks = steps.reduce((a, s) => a + (s.exactness?.checks ?? 0), 0);
+    out.push({
+      figure: `exactness violations (computed vs GET /queue/status of the same tick, ${checks} polls)`,
+      measured: steps.reduce((a, s) => a + (s.exactness?.violations ?? 0), 0),
+      target: '0',
+      met: checks > 0 ? steps.every((s) => (s.exactness?.violations ?? 0) === 0) : null,
+      kind: 'correctness',
+    });
     out.push({
       figure: "load runner's CPU, largest step (% of a core: main + socket workers)",
       measured:

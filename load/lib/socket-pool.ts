@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { ExactnessCounts } from './exactness.js';
 import { Histogram } from './histogram.js';
 import type { ConnectReport, SocketItem, ToWorker, WindowReport } from './socket-worker.js';
 
@@ -27,6 +28,7 @@ export interface PoolWindowResult {
   syncs: number;
   positionIncreases: number;
   tracked: number;
+  exactness: ExactnessCounts;
   admitted: number;
   ended: number;
   droppedSockets: number;
@@ -151,6 +153,11 @@ export class SocketPool {
       syncs: sum((r) => r.syncs),
       positionIncreases: sum((r) => r.positionIncreases),
       tracked: sum((r) => r.tracked),
+      exactness: {
+        checks: sum((r) => r.exactness.checks),
+        violations: sum((r) => r.exactness.violations),
+        skipped: sum((r) => r.exactness.skipped),
+      },
       admitted: sum((r) => r.admitted),
       ended: sum((r) => r.ended),
       droppedSockets: sum((r) => r.droppedSockets),

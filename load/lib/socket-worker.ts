@@ -5,6 +5,8 @@ import {
   type QueueProgress,
   type QueueSocketStatus,
 } from '@lineup/client-sdk';
+import { QUEUE_TICK_HEADER, QUEUE_TOKEN_HEADER } from '@lineup/client-sdk/contract';
+import { ExactnessCheck, type ExactnessCounts, type PolledPlace } from './exactness.js';
 import { Histogram, type HistogramSnapshot } from './histogram.js';
 import { LiteQueueSocket } from './lite-socket.js';
 
@@ -63,6 +65,8 @@ export interface WindowReport {
   positionIncreases: number;
   /** Waiting fans whose computed place is known (exact status seen), at the report. */
   tracked: number;
+  /** Sampled GET /queue/status polls against computed positions of the same tick. */
+  exactness: ExactnessCounts;
   admitted: number;
   ended: number;
   droppedSockets: number;
@@ -80,6 +84,7 @@ interface Conn {
 const send = (msg: unknown) => process.send?.(msg);
 
 const conns: Conn[] = [];
+const items: SocketItem[] = [];
 let last = new Float64Array(0);
 let maxGap = new Float64Array(0);
 /** 0 waiting, 1 admitted, 2 ended or dropped. */
@@ -110,6 +115,39 @@ const emptyCounts = () => ({
 let counts = emptyCounts();
 let cpuAtWindow = process.cpuUsage();
 
+/** Fans polled per sample, and how often, while a window is observed (a light HTTP load). */
+const EXACTNESS_SAMPLE = 8;
+const EXACTNESS_EVERY_MS = 2_000;
+let exactnessTimer: NodeJS.Timeout | undefined;
+const exactness = new ExactnessCheck(
+  (i) =>
+    state[i] === 0 && mode[i] === 0 && position[i]! > 0
+      ? { tick: tickOf[i]!, position: position[i]! }
+      : null,
+  async (i): Promise<PolledPlace | null> => {
+    const item = items[i];
+    if (!item) return null;
+    const res = await fetch(`${item.url}/queue/status`, {
+      headers: { [QUEUE_TOKEN_HEADER]: item.token },
+    });
+    if (!res.ok) return null;
+    const body = (await res.json()) as { status: string; position: number | null };
+    const tick = Number(res.headers.get(QUEUE_TICK_HEADER));
+    if (!Number.isFinite(tick) || body.position === null) return null;
+    return { status: body.status, position: body.position, tick };
+  },
+);
+
+/** Polls a few random fans that are computing their place (the exactness check). */
+function sampleExactness(): void {
+  const fans: number[] = [];
+  for (let tries = 0; tries < EXACTNESS_SAMPLE * 4 && fans.length < EXACTNESS_SAMPLE; tries++) {
+    const i = Math.floor(Math.random() * state.length);
+    if (state[i] === 0 && mode[i] === 0 && position[i]! > 0 && !fans.includes(i)) fans.push(i);
+  }
+  void exactness.sample(fans);
+}
+
 /** An exact status: the fan's new base. A waiting position above the computed one is counted. */
 function onExactStatus(i: number, at: number, s: QueueSocketStatus): void {
   counts.statusFrames++;
@@ -122,6 +160,7 @@ function onExactStatus(i: number, at: number, s: QueueSocketStatus): void {
   ticket[i] = s.ticket ?? -1;
   tickOf[i] = s.tick;
   mode[i] = s.status === 'prequeue' ? 1 : 0;
+  exactness.moved(i);
 }
 
 /** One frame: p := p − admitted − |{d ∈ departed : d < ticket}| (SPEC §5). */
@@ -151,6 +190,7 @@ function onProgress(i: number, at: number, f: QueueProgress): void {
   } else if (next > position[i]!) counts.positionIncreases++;
   position[i] = next;
   tickOf[i] = f.tick;
+  exactness.moved(i);
 }
 
 function sync(i: number): void {
@@ -281,6 +321,7 @@ async function connectBatch(msg: Extract<ToWorker, { type: 'connect' }>): Promis
   idleMs = msg.idleMs;
   leaveOnAdmit = msg.leaveOnAdmit;
   conns.length = offset + n;
+  items.push(...msg.items);
   grow(offset + n);
   const errors: Record<string, number> = {};
   const latency = new Histogram();
@@ -331,6 +372,9 @@ function startWindow(): void {
   notice = new Histogram();
   counts = emptyCounts();
   cpuAtWindow = process.cpuUsage();
+  exactness.take();
+  clearInterval(exactnessTimer);
+  exactnessTimer = setInterval(sampleExactness, EXACTNESS_EVERY_MS);
   observing = true;
 }
 
@@ -354,6 +398,7 @@ function windowReport(): WindowReport {
   }
   const cpu = process.cpuUsage(cpuAtWindow);
   observing = false;
+  clearInterval(exactnessTimer);
   return {
     type: 'report',
     sockets: state.length,
@@ -368,6 +413,7 @@ function windowReport(): WindowReport {
     syncs: counts.syncs,
     positionIncreases: counts.positionIncreases,
     tracked,
+    exactness: exactness.take(),
     admitted: counts.admitted,
     ended: counts.ended,
     droppedSockets: counts.dropped,
@@ -384,6 +430,7 @@ process.on('message', (msg: ToWorker) => {
   } else if (msg.type === 'report') send(windowReport());
   else if (msg.type === 'close') {
     observing = false;
+    clearInterval(exactnessTimer);
     for (const c of conns) c?.close();
     send({ type: 'closed' });
     setTimeout(() => process.exit(0), 200);

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JoinResult } from '@lineup/client-sdk';
 import { watchCpu, type CpuReport } from '../lib/cpu.js';
+import type { ExactnessCounts } from '../lib/exactness.js';
 import type { LoadContext } from '../lib/context.js';
 import type { InstanceStats } from '../lib/admin.js';
 import { SocketPool, SOCKETS_PER_WORKER } from '../lib/socket-pool.js';
@@ -67,6 +68,11 @@ export interface WaitingRoomStep {
   syncs: number;
   /** Times a fan's computed position went up (SPEC §3.4: must be 0). */
   positionIncreases: number;
+  /**
+   * Sampled GET /queue/status polls compared with the position the runner computed from frames
+   * for the same tick (`Queue-Tick` header): violations must be 0.
+   */
+  exactness: ExactnessCounts;
   pushIntervalP50Ms: number;
   pushIntervalP99Ms: number;
   pushIntervalMaxMs: number;
@@ -249,6 +255,7 @@ export async function waitingRoom(
         ),
         syncs: w.syncs,
         positionIncreases: w.positionIncreases,
+        exactness: w.exactness,
         pushIntervalP50Ms: round(w.pushGap.percentile(50)),
         pushIntervalP99Ms: round(w.pushGap.percentile(99)),
         pushIntervalMaxMs: round(w.pushGap.max),
@@ -301,6 +308,8 @@ export async function waitingRoom(
         heapPer1000SocketsMiB: last.memory.heapPer1000SocketsMiB,
         pushesPerFanPerSecond: last.pushesPerFanPerSecond,
         positionIncreases: results.reduce((a, r) => a + r.positionIncreases, 0),
+        exactnessChecks: results.reduce((a, r) => a + r.exactness.checks, 0),
+        exactnessViolations: results.reduce((a, r) => a + r.exactness.violations, 0),
         syncs: results.reduce((a, r) => a + r.syncs, 0),
         connectFailed: results.reduce((a, r) => a + r.connectFailed, 0),
         cpu: last.cpu,
@@ -318,6 +327,7 @@ export async function waitingRoom(
           'per fan/s',
           'syncs',
           'pos. up',
+          'polls =/checked',
           'gap p50',
           'gap p99',
           'gap max',
@@ -338,6 +348,7 @@ export async function waitingRoom(
           r.pushesPerFanPerSecond,
           r.syncs,
           r.positionIncreases,
+          `${r.exactness.checks - r.exactness.violations}/${r.exactness.checks}`,
           r.pushIntervalP50Ms,
           r.pushIntervalP99Ms,
           r.pushIntervalMaxMs,

@@ -4,6 +4,12 @@
 
 export const QUEUE_TOKEN_HEADER = 'X-Queue-Token';
 
+/**
+ * On `GET /queue/status` answers: the line's tick the position is exact as of (SPEC §5's `tick`,
+ * which the HTTP body does not carry), so a client following frames can compare like with like.
+ */
+export const QUEUE_TICK_HEADER = 'Queue-Tick';
+
 /** Socket.IO namespace of the waiting room (SPEC §5). */
 export const QUEUE_NAMESPACE = '/queue';
 

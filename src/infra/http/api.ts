@@ -46,7 +46,15 @@ export interface RouteSpec<P extends ZodType, Q extends ZodType, B extends ZodTy
    */
   errors?: readonly ErrorCode[];
   /** The success answers (an error status here is overridden by `errors`). */
-  responses: Record<number, { description: string; schema?: ZodType }>;
+  responses: Record<
+    number,
+    {
+      description: string;
+      schema?: ZodType;
+      /** Response headers worth documenting (OpenAPI header objects). */
+      headers?: Record<string, { description: string; schema: { type: 'integer' | 'string' } }>;
+    }
+  >;
 }
 
 export interface RouteInput<P, Q, B> {

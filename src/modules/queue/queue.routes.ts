@@ -5,6 +5,7 @@ import {
   JoinBody,
   JoinChallenge,
   JoinResponse,
+  QUEUE_TICK_HEADER,
   QUEUE_TOKEN_HEADER,
   QueueFairness,
   QueueStatus,
@@ -103,11 +104,24 @@ export function queueRoutes(api: Api, queue: QueueService, catalogue: CatalogueS
       headers: TOKEN_ONLY,
       errors: ['QUEUE_TOKEN_INVALID', 'QUEUE_ENTRY_NOT_FOUND', 'ADMISSION_EXPIRED'],
       responses: {
-        200: { description: 'Status', schema: QueueStatus },
+        200: {
+          description: 'Status',
+          schema: QueueStatus,
+          headers: {
+            [QUEUE_TICK_HEADER]: {
+              description: "The line's tick this position is exact as of (SPEC §5 `tick`).",
+              schema: { type: 'integer' },
+            },
+          },
+        },
       },
     },
     async ({ req, res }) => {
-      res.json(await queue.status(req.header(QUEUE_TOKEN_HEADER)));
+      const { status, tick } = await queue.statusAsOfTick(req.header(QUEUE_TOKEN_HEADER));
+      // Beyond SPEC's body: the line's tick the position is exact as of, so that a client
+      // following `queue:progress` frames (the load runner's exactness check) can compare.
+      res.setHeader(QUEUE_TICK_HEADER, String(tick));
+      res.json(status);
     },
   );
 

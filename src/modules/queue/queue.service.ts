@@ -157,8 +157,14 @@ export class QueueService {
 
   /** The fan's place (SPEC QueueStatus). The call counts as a sign of life. */
   async status(token: string | undefined): Promise<QueueStatus> {
+    return (await this.statusAsOfTick(token)).status;
+  }
+
+  /** The status and the line's tick it is exact as of (the poll's `Queue-Tick` header). */
+  async statusAsOfTick(token: string | undefined): Promise<{ status: QueueStatus; tick: number }> {
     const claims = await this.claims(token);
-    return this.view(claims.concertId, await this.entry(claims));
+    const entry = await this.entry(claims);
+    return { status: this.view(claims.concertId, entry), tick: entry.tick ?? 0 };
   }
 
   async leave(token: string | undefined): Promise<void> {
