@@ -1,6 +1,9 @@
 // Bundles the browser page (web/) with esbuild into dist/web/:
 //   index.html                      the page, pointing at the assets below (served revalidated)
 //   assets/app-<hash>.js (+ .map)   web/src/main.ts with the SDK, bundled from its sources
+//   assets/challenge-worker-<hash>.js  the join challenge's Web Worker (web/src/challenge-worker.ts,
+//                                   the SDK's solver), started by the page only when a concert asks
+//                                   for a proof of work; its name is compiled into the app script
 //   assets/chunk-<hash>.js          code split off: the operators' console (loaded only at /admin)
 //                                   and modules it shares with the fans' page (linked as
 //                                   modulepreload, so a fan's browser fetches them at once)
@@ -69,24 +72,38 @@ const common = {
   write: false,
   logLevel: 'warning',
 };
-const [script, styles] = await Promise.all([
+const [worker, styles] = await Promise.all([
+  // The join challenge's Web Worker: a classic script of its own (every browser the page targets
+  // runs those), fetched only when a concert asks for a proof of work.
   build({
     ...common,
-    entryPoints: { app: 'web/src/main.ts' },
+    entryPoints: { 'challenge-worker': 'web/src/challenge-worker.ts' },
     tsconfig: 'web/tsconfig.json',
-    format: 'esm',
-    // The console is a dynamic import(): its code stays out of what a fan downloads.
-    splitting: true,
-    chunkNames: 'chunk-[hash]',
+    format: 'iife',
     platform: 'browser',
     sourcemap: 'linked',
   }),
   build({ ...common, entryPoints: { styles: 'web/styles.css' } }),
 ]);
+const workerScript = outputOf(worker, '.js');
+const script = await build({
+  ...common,
+  entryPoints: { app: 'web/src/main.ts' },
+  tsconfig: 'web/tsconfig.json',
+  format: 'esm',
+  // The console is a dynamic import(): its code stays out of what a fan downloads.
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
+  platform: 'browser',
+  sourcemap: 'linked',
+  // The page starts the worker by its hashed name (next to the page's own scripts), so the app's
+  // hash changes with the worker's and a cached page never asks for a worker that is gone.
+  define: { CHALLENGE_WORKER: JSON.stringify(`./${workerScript}`) },
+});
 
 const written = new Set();
 const report = [];
-for (const file of [...script.outputFiles, ...styles.outputFiles]) {
+for (const file of [...script.outputFiles, ...worker.outputFiles, ...styles.outputFiles]) {
   writeAtomic(file.path, file.contents);
   written.add(basename(file.path));
   if (file.path.endsWith('.map')) continue; // only developer tools fetch maps
@@ -139,8 +156,8 @@ html = html.replace(`<script type="module" src="assets/${appScript}"></script>`,
   [...preloads, tag].join('\n    '),
 );
 const meta = {
-  inputs: { ...script.metafile.inputs, ...styles.metafile.inputs },
-  outputs: { ...script.metafile.outputs, ...styles.metafile.outputs },
+  inputs: { ...script.metafile.inputs, ...worker.metafile.inputs, ...styles.metafile.inputs },
+  outputs: { ...script.metafile.outputs, ...worker.metafile.outputs, ...styles.metafile.outputs },
 };
 writeAtomic(join(outDir, 'bundle-meta.json'), JSON.stringify(meta));
 writeAtomic(join(outDir, 'index.html'), html);
@@ -166,6 +183,10 @@ const verdict = Math.max(br, gz) <= JS_BUDGET_BYTES ? 'within' : 'OVER';
 lines.push(
   `  JavaScript a fan downloads: ${kb(br)} br / ${kb(gz)} gzip (target <= ${kb(JS_BUDGET_BYTES)}: ${verdict})`,
   `  in it, minified: ${originsOf(script.metafile)}`,
+);
+const solver = report.find((r) => r.name === workerScript);
+lines.push(
+  `  join-challenge worker (fetched only when a concert asks for a proof): ${kb(solver.br)} br / ${kb(solver.gz)} gzip`,
 );
 process.stdout.write(lines.join('\n') + '\n');
 

@@ -25,6 +25,8 @@ let script: string;
 /** Every script index.html links: the entry and the chunks it imports (modulepreload). */
 let scripts: string[];
 let stylesheet: string;
+/** The join challenge's Web Worker (challenge-worker-<hash>.js): not linked, started by the page. */
+let workerScript: string;
 
 const built = (path: string) => readFileSync(`${WEB}${path.slice(1)}`);
 const get = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
@@ -38,6 +40,13 @@ beforeAll(async () => {
   scripts = assets.filter((a) => a.endsWith('.js'));
   script = scripts.find((a) => a.startsWith('/assets/app-'))!;
   stylesheet = assets.find((a) => a.endsWith('.css'))!;
+  const meta = JSON.parse(readFileSync(`${WEB}bundle-meta.json`, 'utf8')) as {
+    outputs: Record<string, { entryPoint?: string }>;
+  };
+  const [workerOut] = Object.entries(meta.outputs).find(
+    ([out, o]) => o.entryPoint === 'web/src/challenge-worker.ts' && out.endsWith('.js'),
+  )!;
+  workerScript = `/assets/${workerOut.split('/').at(-1)}`;
 });
 afterAll(async () => {
   for (const s of [server, corsServer]) {
@@ -99,7 +108,7 @@ describe('assets by Accept-Encoding', () => {
   ];
   for (const [acceptEncoding, encoding] of cases) {
     it(`Accept-Encoding ${acceptEncoding ?? '(none)'}: ${encoding ?? 'the plain file'}`, async () => {
-      for (const path of [...scripts, stylesheet]) {
+      for (const path of [...scripts, workerScript, stylesheet]) {
         const res = await get(path, acceptEncoding ? { 'accept-encoding': acceptEncoding } : {});
         expect(res.status).toBe(200);
         const plain = built(path);
@@ -143,6 +152,17 @@ describe('assets by Accept-Encoding', () => {
       ([out, o]) => out.endsWith('.js') && 'web/src/admin/console.ts' in o.inputs,
     );
     expect(consoleChunk).toBeDefined();
+  });
+
+  it('builds the join-challenge worker with a content hash, named by the page, out of the first load', async () => {
+    expect(workerScript).toMatch(/^\/assets\/challenge-worker-[A-Z0-9]{8}\.js$/);
+    expect(scripts).not.toContain(workerScript); // fetched only when a concert asks for a proof
+    const names = scripts.filter((path) =>
+      built(path)
+        .toString()
+        .includes(`"./${workerScript.slice(8)}"`),
+    );
+    expect(names).toHaveLength(1);
   });
 
   it('answers HEAD with the headers of the chosen file and no body', async () => {

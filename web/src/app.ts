@@ -1,10 +1,12 @@
 // The page shell: header, notices, live regions, and which view fills <main>.
 import { isLineupError, type ConcertListItem, type Reservation } from '@lineup/client-sdk';
+import { solveInPage } from './challenge.js';
 import { fill, h } from './dom.js';
 import { describeError, errorCode } from './errors.js';
 import { lang, m, setLang, won } from './i18n.js';
 import { Room } from './room-state.js';
 import type { Session } from './session.js';
+import type { JoiningView } from './views/joining.js';
 
 export interface View {
   /** Shown as data-view on <main> (tests and styles use it). */
@@ -21,6 +23,8 @@ type SeatLabels = (id: number) => string | undefined;
 export class App {
   concerts: ConcertListItem[] = [];
   room: Room | undefined;
+  /** A join in progress (a challenge being solved): aborted when the fan leaves or cancels. */
+  private joining: AbortController | undefined;
   private view: View | undefined;
   private lastError: { err: unknown; seatLabel?: SeatLabels } | undefined;
   private lastInfo: (() => string) | undefined;
@@ -37,6 +41,7 @@ export class App {
       concerts(app: App): View;
       auth(app: App, then?: ConcertListItem): View;
       room(app: App, room: Room): View;
+      joining(app: App, concert: ConcertListItem, joining: AbortController): JoiningView;
       account(app: App): View;
       checkout(app: App, reservation: Reservation): View;
     },
@@ -149,8 +154,24 @@ export class App {
       return this.show(this.views.room(this, this.room));
     this.room?.close();
     this.room = undefined;
+    this.joining?.abort();
+    const joining = new AbortController();
+    this.joining = joining;
+    let progress: JoiningView | undefined;
     try {
-      const room = await Room.join(this.session, concert);
+      const room = await Room.join(this.session, concert, {
+        signal: joining.signal,
+        // The concert asks for a proof of work: show what is happening while a worker solves it.
+        solver: (nonce, bits, options) => {
+          const view = this.views.joining(this, concert, joining);
+          progress = view;
+          this.show(view);
+          this.announce(m().announceChallenge);
+          view.progress(0, 2 ** bits);
+          return solveInPage(nonce, bits, { ...options, onSolver: (s) => view.setSolver(s) });
+        },
+        onChallengeProgress: (tried, expected) => progress?.progress(tried, expected),
+      });
       this.room = room;
       room.on('ended', (ending) => this.onRoomEnded(room, ending.reason));
       room.on('error', (err) => {
@@ -161,7 +182,9 @@ export class App {
       });
       this.show(this.views.room(this, room));
     } catch (err) {
-      this.error(err);
+      if (!joining.signal.aborted) this.error(err); // aborted: the fan cancelled or went elsewhere
+    } finally {
+      if (this.joining === joining) this.joining = undefined;
     }
   }
 
@@ -181,6 +204,7 @@ export class App {
   }
 
   signOut(): void {
+    this.joining?.abort();
     this.room?.close();
     this.room = undefined;
     this.session.logout();

@@ -6,6 +6,7 @@ import { AccountView } from './views/account.js';
 import { AuthView } from './views/auth.js';
 import { CheckoutView } from './views/checkout.js';
 import { ConcertsView } from './views/concerts.js';
+import { JoiningView } from './views/joining.js';
 import { RoomView } from './views/waiting-room.js';
 
 initLang();
@@ -20,6 +21,7 @@ function startFansPage(): void {
     concerts: (a) => new ConcertsView(a),
     auth: (a, then) => new AuthView(a, then),
     room: (a, room) => new RoomView(a, room),
+    joining: (a, concert, joining) => new JoiningView(a, concert, joining),
     account: (a) => new AccountView(a),
     checkout: (a, reservation) => new CheckoutView(a, reservation),
   });

@@ -35,6 +35,19 @@ export const en = {
   joinQueue: 'Join the line',
   joinQueueFor: (title: string) => `Join the line for ${title}`,
 
+  joiningTitle: 'Getting you into the line',
+  challengeText:
+    'To keep ticket bots out, this concert asks every browser to solve a short puzzle before it joins the line. Your browser is solving it now: keep this page open.',
+  challengeLabel: 'Puzzle progress',
+  challengeProgress: (tried: number, expected: number) =>
+    tried < expected
+      ? `Checked ${tried.toLocaleString('en')} of about ${expected.toLocaleString('en')} tries (${Math.floor((tried / expected) * 100)} %)`
+      : `Checked ${tried.toLocaleString('en')} tries; it usually takes about ${expected.toLocaleString('en')}. Almost there.`,
+  challengeCancel: 'Cancel',
+  challengeCancelled: 'You did not join the line.',
+  announceChallenge: 'Your browser is solving a short puzzle before you join the line.',
+  titleJoining: 'Joining the line · Lineup',
+
   waitingRoom: 'Waiting room',
   position: (n: number) => `You are number ${n.toLocaleString('en')} in line`,
   ahead: (n: number) =>

@@ -34,6 +34,19 @@ export const ko: Messages = {
   joinQueue: '대기열 입장',
   joinQueueFor: (title) => `${title} 대기열 입장`,
 
+  joiningTitle: '대기열 입장 준비 중',
+  challengeText:
+    '티켓 봇을 막기 위해 이 공연은 대기열에 들어가기 전에 모든 브라우저에 짧은 퍼즐을 풀게 합니다. 지금 브라우저가 퍼즐을 풀고 있으니 이 페이지를 열어 두세요.',
+  challengeLabel: '퍼즐 진행 상황',
+  challengeProgress: (tried, expected) =>
+    tried < expected
+      ? `약 ${expected.toLocaleString('ko-KR')}번 중 ${tried.toLocaleString('ko-KR')}번 확인 (${Math.floor((tried / expected) * 100)}%)`
+      : `${tried.toLocaleString('ko-KR')}번 확인했습니다. 보통 약 ${expected.toLocaleString('ko-KR')}번이면 끝납니다. 거의 다 됐습니다.`,
+  challengeCancel: '취소',
+  challengeCancelled: '대기열에 들어가지 않았습니다.',
+  announceChallenge: '대기열에 들어가기 전에 브라우저가 짧은 퍼즐을 풀고 있습니다.',
+  titleJoining: '대기열 입장 중 · Lineup',
+
   waitingRoom: '대기실',
   position: (n) => `대기 순번 ${n.toLocaleString('ko-KR')}번`,
   ahead: (n) =>

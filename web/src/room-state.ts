@@ -2,6 +2,7 @@
 import {
   TypedEmitter,
   type ConcertListItem,
+  type JoinOptions,
   type LineupError,
   type QueueConnection,
   type QueueEnded,
@@ -65,9 +66,13 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.conn.on('error', (error) => this.emit('error', error));
   }
 
-  /** Joins the line (or finds the fan's existing place) and connects. */
-  static async join(session: Session, concert: ConcertListItem): Promise<Room> {
-    const joined = await session.sdk.joinQueue(concert.id);
+  /** Joins the line (or finds the fan's existing place, or solves the challenge) and connects. */
+  static async join(
+    session: Session,
+    concert: ConcertListItem,
+    options: JoinOptions = {},
+  ): Promise<Room> {
+    const joined = await session.sdk.joinQueue(concert.id, options);
     const { queueToken, created: _created, ...status } = joined;
     const room = new Room(session, concert, queueToken, status);
     room.conn.connect();
