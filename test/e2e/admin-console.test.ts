@@ -1,20 +1,15 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/server.js';
 import { DESKTOP, launchBrowser } from '../support/browser.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createConcert, setQueuePolicy, type ConcertFixture } from '../support/fixtures.js';
-import { client, type Client } from '../support/http.js';
-import { ADMIN_TOKEN, flushPrefix, startTestServer } from '../support/server.js';
+import { ADMIN_TOKEN, useTestServer } from '../support/server.js';
 import { bulkFans } from '../support/users.js';
 
 // The operators' console at /admin in Chromium: sign in with the ADMIN_TOKEN, watch a line move
 // while the page stays open, change the policy and see it take effect, a bad value refused in
 // words, pause, the close confirmation, and a sale set up from the forms.
 
-let db: TestDatabase;
-let server: RunningServer;
-let api: Client;
+const ctx = useTestServer({ QUEUE_TICK_MS: '100', LEADER_LEASE_MS: '600' });
 let browser: Browser;
 let concert: ConcertFixture;
 let page: Page;
@@ -23,15 +18,12 @@ const problems: string[] = [];
 const card = () => page.locator(`section.line[data-concert-id="${concert.concertId}"]`);
 const tile = (name: string) => card().getByTestId(name);
 const stats = async () =>
-  (await api.get(`/admin/concerts/${concert.concertId}/queue`, { token: ADMIN_TOKEN })).body;
+  (await ctx.api.get(`/admin/concerts/${concert.concertId}/queue`, { token: ADMIN_TOKEN })).body;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startTestServer(db.url, { QUEUE_TICK_MS: '100', LEADER_LEASE_MS: '600' });
-  api = client(server.url);
   browser = await launchBrowser();
-  concert = await createConcert(api, { seats: 20 });
-  await setQueuePolicy(api, concert.concertId, { maxActive: 1 });
+  concert = await createConcert(ctx.api, { seats: 20 });
+  await setQueuePolicy(ctx.api, concert.concertId, { maxActive: 1 });
   const context = await browser.newContext({ locale: 'en-US', viewport: DESKTOP });
   page = await context.newPage();
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
@@ -41,14 +33,11 @@ beforeAll(async () => {
   });
   const requested: string[] = [];
   page.on('request', (req) => requested.push(req.url()));
-  await page.goto(`${server.url}/admin`);
+  await page.goto(`${ctx.server.url}/admin`);
   (page as unknown as { requested: string[] }).requested = requested;
 });
 afterAll(async () => {
   await browser?.close();
-  await server?.close();
-  if (server) await flushPrefix(server.config.redisKeyPrefix);
-  await db?.drop();
 });
 
 describe('operators’ console', () => {
@@ -66,7 +55,7 @@ describe('operators’ console', () => {
     expect(await page.title()).toBe('Operators’ console · Lineup');
     const requested = (page as unknown as { requested: string[] }).requested;
     expect(requested.filter((url) => url.includes(ADMIN_TOKEN))).toEqual([]);
-    expect(page.url()).toBe(`${server.url}/admin`);
+    expect(page.url()).toBe(`${ctx.server.url}/admin`);
     // Kept for this tab only (sessionStorage), never in localStorage or a cookie.
     expect(await page.evaluate(() => JSON.stringify(localStorage))).not.toContain(ADMIN_TOKEN);
     expect((await page.context().cookies()).length).toBe(0);
@@ -78,16 +67,16 @@ describe('operators’ console', () => {
   it('shows the line changing while the page stays open', async () => {
     await expect.poll(() => tile('waiting').textContent()).toBe('0');
     expect(await tile('active').textContent()).toBe('0');
-    const fans = await bulkFans(server, 4);
+    const fans = await bulkFans(ctx.server, 4);
     for (const fan of fans)
-      await api.post(`/concerts/${concert.concertId}/queue`, undefined, { token: fan.token });
+      await ctx.api.post(`/concerts/${concert.concertId}/queue`, undefined, { token: fan.token });
     // maxActive 1: one admitted, three waiting — on the page without a reload.
     await expect.poll(() => tile('active').textContent(), { timeout: 15_000 }).toBe('1');
     await expect.poll(() => tile('waiting').textContent(), { timeout: 15_000 }).toBe('3');
     expect(await tile('admitted').textContent()).toBe('1');
     await expect
       .poll(() => card().getByTestId('leader').textContent())
-      .toContain(`Leader ${server.config.instanceId}`);
+      .toContain(`Leader ${ctx.server.config.instanceId}`);
     // The leader closes a bucket every 10 ticks (1 s here): a bar appears in the chart.
     await expect
       .poll(async () => Number(await card().getByTestId('rate-chart').getAttribute('data-bars')), {
@@ -134,11 +123,11 @@ describe('operators’ console', () => {
     expect(await input.inputValue()).toBe('0');
     const policy = (await stats()).policy;
     expect(policy.maxActive).toBe(3);
-    expect(policy.activeIdleSeconds).toBe(server.config.queue.activeIdleSeconds);
+    expect(policy.activeIdleSeconds).toBe(ctx.server.config.queue.activeIdleSeconds);
     await input.fill('3');
     await card()
       .locator('input[name=activeIdleSeconds]')
-      .fill(String(server.config.queue.activeIdleSeconds));
+      .fill(String(ctx.server.config.queue.activeIdleSeconds));
   });
 
   it('pauses and resumes admissions', async () => {
@@ -169,8 +158,8 @@ describe('operators’ console', () => {
     await expect.poll(() => tile('line-state').textContent()).toBe('Line closed');
     expect(await tile('waiting').textContent()).toBe('0');
     expect(await card().getByTestId('close-line').isVisible()).toBe(false);
-    const [late] = await bulkFans(server, 1);
-    const join = await api.post(`/concerts/${concert.concertId}/queue`, undefined, {
+    const [late] = await bulkFans(ctx.server, 1);
+    const join = await ctx.api.post(`/concerts/${concert.concertId}/queue`, undefined, {
       token: late!.token,
     });
     expect(join.status).toBe(409);
@@ -197,7 +186,7 @@ describe('operators’ console', () => {
     const created = page.locator('section.line', { hasText: 'Console Live' });
     await created.waitFor();
     const concertId = Number(await created.getAttribute('data-concert-id'));
-    const list = (await api.get('/concerts')).body as { id: number; saleOpensAt: string }[];
+    const list = (await ctx.api.get('/concerts')).body as { id: number; saleOpensAt: string }[];
     expect(list.find((c) => c.id === concertId)?.saleOpensAt).toBe('2030-01-01T11:00:00.000Z');
 
     const scheduleForm = page.locator('#schedule-form');

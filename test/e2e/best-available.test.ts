@@ -1,44 +1,33 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/server.js';
 import { joinButton, launchBrowser, openPage, signUpInPage } from '../support/browser.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createConcert } from '../support/fixtures.js';
-import { client, type Client } from '../support/http.js';
-import { flushPrefix, startTestServer } from '../support/server.js';
+import { useTestServer } from '../support/server.js';
 
 // The page's "best available" beside the seat map: the fan asks for a number of seats and the
 // server picks adjacent ones (SPEC §2); the hold goes to checkout like a picked one.
 
-let db: TestDatabase;
-let server: RunningServer;
-let api: Client;
+const ctx = useTestServer({ QUEUE_TICK_MS: '100', LEADER_LEASE_MS: '600' });
 let browser: Browser;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startTestServer(db.url, { QUEUE_TICK_MS: '100', LEADER_LEASE_MS: '600' });
-  api = client(server.url);
   browser = await launchBrowser();
 });
 afterAll(async () => {
   await browser?.close();
-  await server?.close();
-  if (server) await flushPrefix(server.config.redisKeyPrefix);
-  await db?.drop();
 });
 
 describe('best available on the page', () => {
   it('holds the 3 best adjacent seats the server picks', async () => {
-    const { concertId } = await createConcert(api, { seats: 20 });
-    const { page, problems, context } = await openPage(browser, server.url);
+    const { concertId } = await createConcert(ctx.api, { seats: 20 });
+    const { page, problems, context } = await openPage(browser, ctx.server.url);
     await joinButton(page, concertId).click();
     await signUpInPage(page, 'Best Fan');
     await page.getByTestId('your-turn').waitFor();
     await page.selectOption('#best-count', '3');
     await page.getByTestId('hold-best').click();
     await expect.poll(() => page.getAttribute('main', 'data-view')).toBe('checkout');
-    const me = await api.get('/users/me/reservations', {
+    const me = await ctx.api.get('/users/me/reservations', {
       token: await page.evaluate(
         () => JSON.parse(localStorage.getItem('lineup.session')!).accessToken as string,
       ),

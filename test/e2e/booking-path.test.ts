@@ -1,6 +1,5 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/server.js';
 import { admittedFans } from '../support/booking.js';
 import {
   joinButton,
@@ -11,33 +10,25 @@ import {
   seat,
   signUpInPage,
 } from '../support/browser.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createConcert } from '../support/fixtures.js';
-import { client, type Client } from '../support/http.js';
-import { flushPrefix, startTestServer } from '../support/server.js';
+import { useTestServer } from '../support/server.js';
 
-let db: TestDatabase;
-let server: RunningServer;
-let api: Client;
+const ctx = useTestServer({ QUEUE_TICK_MS: '100', LEADER_LEASE_MS: '600' });
 let browser: Browser;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startTestServer(db.url, { QUEUE_TICK_MS: '100', LEADER_LEASE_MS: '600' });
-  api = client(server.url);
   browser = await launchBrowser();
 });
 afterAll(async () => {
   await browser?.close();
-  await server?.close();
-  if (server) await flushPrefix(server.config.redisKeyPrefix);
-  await db?.drop();
 });
 
 describe('from sign-up to a paid reservation and a refund (375 px phone)', () => {
   it('signs up, joins, picks seats by keyboard, charges, pays, sees the confirmation and refunds', async () => {
-    const { concertId } = await createConcert(api, { seats: 20 });
-    const { page, problems, context } = await openPage(browser, server.url, { viewport: PHONE });
+    const { concertId } = await createConcert(ctx.api, { seats: 20 });
+    const { page, problems, context } = await openPage(browser, ctx.server.url, {
+      viewport: PHONE,
+    });
 
     // Not signed in: the concert's button leads to the forms, and on into the line after sign-up.
     await joinButton(page, concertId).click();
@@ -115,27 +106,29 @@ describe('from sign-up to a paid reservation and a refund (375 px phone)', () =>
     await expect.poll(() => page.textContent('[data-testid=balance]')).toBe('Points ₩270,000');
 
     // The server agrees.
-    const login = await api.post('/auth/login', { phone, password: 'password123' });
-    const mine = await api.get('/users/me/reservations', { token: login.body.accessToken });
+    const login = await ctx.api.post('/auth/login', { phone, password: 'password123' });
+    const mine = await ctx.api.get('/users/me/reservations', { token: login.body.accessToken });
     expect(mine.body.map((r: { status: string }) => r.status)).toEqual(['refunded']);
-    expect((await api.get('/users/me/points', { token: login.body.accessToken })).body).toEqual({
-      balance: 270_000,
-    });
+    expect((await ctx.api.get('/users/me/points', { token: login.body.accessToken })).body).toEqual(
+      {
+        balance: 270_000,
+      },
+    );
     expect(problems).toEqual([]);
     await context.close();
   });
 
   it('offers no refund inside the 3-day window', async () => {
-    const { concertId, scheduleIds } = await createConcert(api, { seats: 10, startsInDays: 1 });
-    const [fan] = await admittedFans(server, concertId, 1);
-    const seats = await api.get(`/schedules/${scheduleIds[0]}/seats`, fan!.auth);
-    const hold = await api.post(
+    const { concertId, scheduleIds } = await createConcert(ctx.api, { seats: 10, startsInDays: 1 });
+    const [fan] = await admittedFans(ctx.server, concertId, 1);
+    const seats = await ctx.api.get(`/schedules/${scheduleIds[0]}/seats`, fan!.auth);
+    const hold = await ctx.api.post(
       '/reservations',
       { scheduleId: scheduleIds[0], seatIds: [seats.body[0].id] },
       fan!.auth,
     );
     expect(
-      (await api.post(`/reservations/${hold.body.id}/payment`, undefined, fan!.auth)).status,
+      (await ctx.api.post(`/reservations/${hold.body.id}/payment`, undefined, fan!.auth)).status,
     ).toBe(200);
 
     const context = await browser.newContext({ locale: 'en-US' });
@@ -146,7 +139,7 @@ describe('from sign-up to a paid reservation and a refund (375 px phone)', () =>
       );
     }, fan!.token);
     const page = await context.newPage();
-    await page.goto(server.url);
+    await page.goto(ctx.server.url);
     await page.getByRole('button', { name: 'My tickets' }).click();
     const item = page.locator(`[data-reservation-id="${hold.body.id}"]`);
     await item.waitFor();

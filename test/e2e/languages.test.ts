@@ -1,6 +1,5 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/server.js';
 import {
   joinButton,
   launchBrowser,
@@ -9,36 +8,27 @@ import {
   PHONE,
   useLanguage,
 } from '../support/browser.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createConcert } from '../support/fixtures.js';
-import { client, signUp, type Client } from '../support/http.js';
+import { signUp } from '../support/http.js';
 import { linkedAssets } from '../support/raw-http.js';
-import { flushPrefix, startTestServer } from '../support/server.js';
+import { useTestServer } from '../support/server.js';
 
-let db: TestDatabase;
-let server: RunningServer;
-let api: Client;
+const ctx = useTestServer();
 let browser: Browser;
 let concertId: number;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startTestServer(db.url);
-  api = client(server.url);
   browser = await launchBrowser();
-  ({ concertId } = await createConcert(api, { seats: 10 }));
+  ({ concertId } = await createConcert(ctx.api, { seats: 10 }));
 });
 afterAll(async () => {
   await browser?.close();
-  await server?.close();
-  if (server) await flushPrefix(server.config.redisKeyPrefix);
-  await db?.drop();
 });
 
 describe('the page at / and its assets', () => {
   it('negotiates the language from Accept-Language', async () => {
     const langOf = async (acceptLanguage?: string) => {
-      const res = await fetch(`${server.url}/`, {
+      const res = await fetch(`${ctx.server.url}/`, {
         headers: acceptLanguage ? { 'accept-language': acceptLanguage } : {},
       });
       expect(res.status).toBe(200);
@@ -53,17 +43,17 @@ describe('the page at / and its assets', () => {
   });
 
   it('serves the bundle and keeps the API 404 envelope for everything else', async () => {
-    const [styles, script] = linkedAssets(await (await fetch(`${server.url}/`)).text());
-    const js = await fetch(`${server.url}${script}`);
+    const [styles, script] = linkedAssets(await (await fetch(`${ctx.server.url}/`)).text());
+    const js = await fetch(`${ctx.server.url}${script}`);
     expect(js.status).toBe(200);
     expect(js.headers.get('content-type')).toMatch(/javascript/);
-    expect((await fetch(`${server.url}${styles}`)).status).toBe(200);
+    expect((await fetch(`${ctx.server.url}${styles}`)).status).toBe(200);
     for (const path of ['/assets/missing.js', '/assets/app.js', '/no-such-api', '/index.html']) {
-      const res = await api.get(path);
+      const res = await ctx.api.get(path);
       expect(res.status).toBe(404);
       expect(res.body.error.code).toBe('NOT_FOUND');
     }
-    const post = await api.post('/', {});
+    const post = await ctx.api.post('/', {});
     expect(post.status).toBe(404);
     expect(post.body.error.code).toBe('NOT_FOUND');
   });
@@ -71,7 +61,7 @@ describe('the page at / and its assets', () => {
 
 describe('Korean and English', () => {
   it('shows the page in Korean for a Korean browser, with error sentences in Korean', async () => {
-    const { page, problems, context } = await openPage(browser, server.url, {
+    const { page, problems, context } = await openPage(browser, ctx.server.url, {
       locale: 'ko-KR',
       viewport: PHONE,
     });
@@ -82,7 +72,7 @@ describe('Korean and English', () => {
     expect(await pageWidth(page)).toBeLessThanOrEqual(PHONE.width);
 
     // A wrong password, in words; the form's fields have labels.
-    const fan = await signUp(api, 'Korean Fan');
+    const fan = await signUp(ctx.api, 'Korean Fan');
     await joinButton(page, concertId).click();
     await page.getByLabel('휴대폰 번호').first().fill(fan.phone);
     await page.getByLabel('비밀번호').first().fill('wrong-password');
@@ -104,14 +94,16 @@ describe('Korean and English', () => {
   });
 
   it('shows the page in English for an English browser, and in Korean after the toggle', async () => {
-    const { page, problems, context } = await openPage(browser, server.url, { locale: 'en-US' });
+    const { page, problems, context } = await openPage(browser, ctx.server.url, {
+      locale: 'en-US',
+    });
     expect(await page.getAttribute('html', 'lang')).toBe('en');
     expect(await page.textContent('main h1')).toBe('Concerts');
     expect(await joinButton(page, concertId).textContent()).toBe('Sign in to join the line');
     expect(await page.textContent('button.lang')).toBe('한국어');
 
     // Signed in: the header shows the points as KRW in both languages.
-    const fan = await signUp(api, 'Bilingual Fan');
+    const fan = await signUp(ctx.api, 'Bilingual Fan');
     await joinButton(page, concertId).click();
     await page.getByLabel('Phone number').first().fill(fan.phone);
     await page.getByLabel('Password').first().fill('password123');

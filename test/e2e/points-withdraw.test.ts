@@ -1,6 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/server.js';
 import {
   joinButton,
   launchBrowser,
@@ -10,27 +9,17 @@ import {
   signUpInPage,
   useLanguage,
 } from '../support/browser.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createConcert } from '../support/fixtures.js';
-import { client, type Client } from '../support/http.js';
-import { flushPrefix, startTestServer } from '../support/server.js';
+import { useTestServer } from '../support/server.js';
 
-let db: TestDatabase;
-let server: RunningServer;
-let api: Client;
+const ctx = useTestServer({ QUEUE_TICK_MS: '100', LEADER_LEASE_MS: '600' });
 let browser: Browser;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startTestServer(db.url, { QUEUE_TICK_MS: '100', LEADER_LEASE_MS: '600' });
-  api = client(server.url);
   browser = await launchBrowser();
 });
 afterAll(async () => {
   await browser?.close();
-  await server?.close();
-  if (server) await flushPrefix(server.config.redisKeyPrefix);
-  await db?.drop();
 });
 
 /** The ledger rows on screen, newest first: "type|amount|balance after". */
@@ -55,8 +44,10 @@ async function withdrawInPage(page: Page, amount: number): Promise<void> {
 
 describe('withdrawing points on My tickets (375 px phone)', () => {
   it('signs up, charges, withdraws, sees balance and history; refusals in words, in both languages', async () => {
-    const { concertId } = await createConcert(api, { seats: 10 });
-    const { page, problems, context } = await openPage(browser, server.url, { viewport: PHONE });
+    const { concertId } = await createConcert(ctx.api, { seats: 10 });
+    const { page, problems, context } = await openPage(browser, ctx.server.url, {
+      viewport: PHONE,
+    });
     await joinButton(page, concertId).click();
     const phone = await signUpInPage(page, 'Withdraw Fan');
     await page.getByTestId('your-turn').waitFor();
@@ -123,8 +114,10 @@ describe('withdrawing points on My tickets (375 px phone)', () => {
     ]);
 
     // The server agrees.
-    const login = await api.post('/auth/login', { phone, password: 'password123' });
-    const history = await api.get('/users/me/points/history', { token: login.body.accessToken });
+    const login = await ctx.api.post('/auth/login', { phone, password: 'password123' });
+    const history = await ctx.api.get('/users/me/points/history', {
+      token: login.body.accessToken,
+    });
     expect(
       history.body.items.map((i: { type: string; amount: number }) => [i.type, i.amount]),
     ).toEqual([

@@ -1,6 +1,5 @@
 import type { Browser, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/server.js';
 import { admittedFans } from '../support/booking.js';
 import {
   joinButton,
@@ -10,39 +9,29 @@ import {
   signUpInPage,
   useLanguage,
 } from '../support/browser.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createConcert } from '../support/fixtures.js';
-import { client, type Client } from '../support/http.js';
-import { flushPrefix, startTestServer } from '../support/server.js';
+import { useTestServer } from '../support/server.js';
 
-let db: TestDatabase;
-let server: RunningServer;
-let api: Client;
+const ctx = useTestServer({ QUEUE_TICK_MS: '100', LEADER_LEASE_MS: '600' });
 let browser: Browser;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startTestServer(db.url, { QUEUE_TICK_MS: '100', LEADER_LEASE_MS: '600' });
-  api = client(server.url);
   browser = await launchBrowser();
 });
 afterAll(async () => {
   await browser?.close();
-  await server?.close();
-  if (server) await flushPrefix(server.config.redisKeyPrefix);
-  await db?.drop();
 });
 
 describe('a seat someone else takes', () => {
   it('explains a hold refused with SEAT_UNAVAILABLE, in English and in Korean, and drops live-taken choices', async () => {
-    const { concertId, scheduleIds } = await createConcert(api, { seats: 20 });
-    const [other] = await admittedFans(server, concertId, 1);
+    const { concertId, scheduleIds } = await createConcert(ctx.api, { seats: 20 });
+    const [other] = await admittedFans(ctx.server, concertId, 1);
     const seatId = async (label: string): Promise<number> => {
-      const res = await api.get(`/schedules/${scheduleIds[0]}/seats`, other!.auth);
+      const res = await ctx.api.get(`/schedules/${scheduleIds[0]}/seats`, other!.auth);
       return res.body.find((s: { label: string }) => s.label === label).id;
     };
 
-    const { page, problems } = await openPage(browser, server.url);
+    const { page, problems } = await openPage(browser, ctx.server.url);
     await joinButton(page, concertId).click();
     await signUpInPage(page, 'Slow Fan');
     await seat(page, 'R1-2').waitFor();
@@ -64,7 +53,7 @@ describe('a seat someone else takes', () => {
     );
     await page.getByTestId('hold').click();
     await requestSent;
-    const taken = await api.post(
+    const taken = await ctx.api.post(
       '/reservations',
       { scheduleId: scheduleIds[0], seatIds: [await seatId('R1-2')] },
       other!.auth,
@@ -92,7 +81,7 @@ describe('a seat someone else takes', () => {
     // A chosen seat taken by someone else while the fan looks: dropped from the choice, said so.
     await seat(page, 'R1-5').click();
     expect(await page.getByTestId('selection').textContent()).toContain('R1-5');
-    const second = await api.post(
+    const second = await ctx.api.post(
       '/reservations',
       { scheduleId: scheduleIds[0], seatIds: [await seatId('R1-5')] },
       other!.auth,

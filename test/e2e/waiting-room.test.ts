@@ -1,6 +1,5 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/server.js';
 import {
   joinButton,
   launchBrowser,
@@ -11,41 +10,32 @@ import {
   stillSameDocument,
   type FanPage,
 } from '../support/browser.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createConcert, setQueuePolicy, type ConcertFixture } from '../support/fixtures.js';
-import { client, signUp, type Client } from '../support/http.js';
-import { flushPrefix, startTestServer } from '../support/server.js';
+import { signUp } from '../support/http.js';
+import { useTestServer } from '../support/server.js';
 
-let db: TestDatabase;
-let server: RunningServer;
-let api: Client;
+const ctx = useTestServer({
+  QUEUE_TICK_MS: '100',
+  QUEUE_PUSH_INTERVAL_MS: '200',
+  LEADER_LEASE_MS: '600',
+});
 let browser: Browser;
 let concert: ConcertFixture;
 const pages: FanPage[] = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startTestServer(db.url, {
-    QUEUE_TICK_MS: '100',
-    QUEUE_PUSH_INTERVAL_MS: '200',
-    LEADER_LEASE_MS: '600',
-  });
-  api = client(server.url);
   browser = await launchBrowser();
-  concert = await createConcert(api, { seats: 20 });
-  await setQueuePolicy(api, concert.concertId, { maxActive: 1 });
+  concert = await createConcert(ctx.api, { seats: 20 });
+  await setQueuePolicy(ctx.api, concert.concertId, { maxActive: 1 });
 });
 afterAll(async () => {
   await browser?.close();
-  await server?.close();
-  if (server) await flushPrefix(server.config.redisKeyPrefix);
-  await db?.drop();
 });
 
 describe('waiting room and live seat map (maxActive 1)', () => {
   it('admits fan 1, shows fan 2 its live position, and keeps fan 2’s map in step with fan 1’s hold', async () => {
-    const fan1 = await openPage(browser, server.url);
-    const fan2 = await openPage(browser, server.url);
+    const fan1 = await openPage(browser, ctx.server.url);
+    const fan2 = await openPage(browser, ctx.server.url);
     pages.push(fan1, fan2);
 
     // Fan 1 signs up on the page and joins: the only fan, so admitted at once.
@@ -57,8 +47,8 @@ describe('waiting room and live seat map (maxActive 1)', () => {
     expect(await fan1.page.textContent('#live-assertive')).toContain("It's your turn");
 
     // Someone else (through the API) joins before fan 2, so fan 2 starts second in line.
-    const early = await signUp(api, 'Early Fan');
-    const earlyJoin = await api.post(`/concerts/${concert.concertId}/queue`, undefined, {
+    const early = await signUp(ctx.api, 'Early Fan');
+    const earlyJoin = await ctx.api.post(`/concerts/${concert.concertId}/queue`, undefined, {
       token: early.token,
     });
     expect(earlyJoin.body.status).toBe('waiting');
@@ -73,7 +63,7 @@ describe('waiting room and live seat map (maxActive 1)', () => {
     await markDocument(fan2.page);
 
     // The fan ahead leaves: fan 2 moves up without reloading.
-    await api.del('/queue', { headers: { 'x-queue-token': earlyJoin.body.queueToken } });
+    await ctx.api.del('/queue', { headers: { 'x-queue-token': earlyJoin.body.queueToken } });
     await expect.poll(() => position.textContent()).toBe('You are number 1 in line');
     await expect.poll(() => fan2.page.title()).toBe('#1 in line · Lineup');
     expect(await fan2.page.getAttribute('#queue-progress', 'value')).not.toBeNull();
@@ -87,7 +77,7 @@ describe('waiting room and live seat map (maxActive 1)', () => {
 
     // Fan 2 is still waiting (fan 1 holds the only slot); one more slot lets fan 2 in.
     expect(await position.textContent()).toBe('You are number 1 in line');
-    await setQueuePolicy(api, concert.concertId, { maxActive: 2 });
+    await setQueuePolicy(ctx.api, concert.concertId, { maxActive: 2 });
     await fan2.page.getByTestId('your-turn').waitFor();
     await expect.poll(() => fan2.page.title()).toContain('Your turn');
     expect(await fan2.page.textContent('#live-assertive')).toContain("It's your turn");

@@ -1,30 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/server.js';
+import { describe, expect, it } from 'vitest';
 import { candidateBlocks, pickBlock } from '../../src/modules/booking/best-available.logic.js';
 import { admittedFans, doubleBookings, type AdmittedFan } from '../support/booking.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createConcert, setQueuePolicy, type ConcertFixture } from '../support/fixtures.js';
-import { client, type Client } from '../support/http.js';
-import { flushPrefix, startTestServer } from '../support/server.js';
+import { useTestServer } from '../support/server.js';
 
 // Best available (SPEC §2): POST /reservations {scheduleId, count, grade?} holds `count` adjacent
 // seats in one row, the lowest row first and near its middle, through the named-seat hold path.
 // The fixture's venue: rows R1 (VIP), R2 (R), R3 (S), R4 (A) of 10 seats, labels R<row>-<n>.
 
-let db: TestDatabase;
-let server: RunningServer;
-let api: Client;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startTestServer(db.url, { QUEUE_TICK_MS: '50', LEADER_LEASE_MS: '600' });
-  api = client(server.url);
-});
-afterAll(async () => {
-  await server?.close();
-  if (server) await flushPrefix(server.config.redisKeyPrefix);
-  await db?.drop();
-});
+const ctx = useTestServer({ QUEUE_TICK_MS: '50', LEADER_LEASE_MS: '600' });
 
 type Seat = { id: number; label: string; grade: string };
 const rowOf = (label: string) => label.split('-')[0];
@@ -37,15 +21,15 @@ function expectAdjacent(seats: Seat[]): void {
 }
 
 async function setUp(seats = 40, fans = 1): Promise<{ c: ConcertFixture; fans: AdmittedFan[] }> {
-  const c = await createConcert(api, { seats });
-  await setQueuePolicy(api, c.concertId, { maxActive: 1_000, admitPerMinute: 600_000 });
-  return { c, fans: await admittedFans(server, c.concertId, fans, 0) };
+  const c = await createConcert(ctx.api, { seats });
+  await setQueuePolicy(ctx.api, c.concertId, { maxActive: 1_000, admitPerMinute: 600_000 });
+  return { c, fans: await admittedFans(ctx.server, c.concertId, fans, 0) };
 }
 
 describe('best available', () => {
   it('holds adjacent seats in the first row, near its middle', async () => {
     const { c, fans } = await setUp();
-    const res = await api.post(
+    const res = await ctx.api.post(
       '/reservations',
       { scheduleId: c.scheduleIds[0], count: 3 },
       fans[0]!.auth,
@@ -64,7 +48,7 @@ describe('best available', () => {
 
   it('keeps to the grade asked for', async () => {
     const { c, fans } = await setUp();
-    const res = await api.post(
+    const res = await ctx.api.post(
       '/reservations',
       { scheduleId: c.scheduleIds[0], count: 4, grade: 'S' },
       fans[0]!.auth,
@@ -78,7 +62,7 @@ describe('best available', () => {
 
   it('refuses more seats than a fan may hold (422) and bad input (400), writing nothing', async () => {
     const { c, fans } = await setUp();
-    const over = await api.post(
+    const over = await ctx.api.post(
       '/reservations',
       { scheduleId: c.scheduleIds[0], count: 5 },
       fans[0]!.auth,
@@ -93,23 +77,23 @@ describe('best available', () => {
       { scheduleId: c.scheduleIds[0], count: 2, seatIds: [1] },
       { scheduleId: c.scheduleIds[0] },
     ]) {
-      const res = await api.post('/reservations', body, fans[0]!.auth);
+      const res = await ctx.api.post('/reservations', body, fans[0]!.auth);
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.error.code).toBe('VALIDATION_FAILED');
     }
-    const unknown = await api.post(
+    const unknown = await ctx.api.post(
       '/reservations',
       { scheduleId: 999_999, count: 2 },
       fans[0]!.auth,
     );
     expect([403, 404]).toContain(unknown.status);
-    expect((await api.get('/users/me/reservations', fans[0]!.auth)).body).toEqual([]);
+    expect((await ctx.api.get('/users/me/reservations', fans[0]!.auth)).body).toEqual([]);
   });
 
   it('answers 409 SEAT_UNAVAILABLE when no such block exists', async () => {
     const { c, fans } = await setUp(20, 3);
     // Rows R1 (VIP) and R2 (R) only: no S seat at all.
-    const none = await api.post(
+    const none = await ctx.api.post(
       '/reservations',
       { scheduleId: c.scheduleIds[0], count: 2, grade: 'S' },
       fans[0]!.auth,
@@ -117,23 +101,23 @@ describe('best available', () => {
     expect(none.status).toBe(409);
     expect(none.body.error.code).toBe('SEAT_UNAVAILABLE');
     // Break every row into blocks of at most 3: seats 4 and 8 of each row held by another fan.
-    const map = (await api.get(`/schedules/${c.scheduleIds[0]}/seats`, fans[1]!.auth))
+    const map = (await ctx.api.get(`/schedules/${c.scheduleIds[0]}/seats`, fans[1]!.auth))
       .body as Seat[];
     const breakers = map.filter((s) => [4, 8].includes(numberOf(s.label))).map((s) => s.id);
-    const held = await api.post(
+    const held = await ctx.api.post(
       '/reservations',
       { scheduleId: c.scheduleIds[0], seatIds: breakers.slice(0, 4) },
       fans[1]!.auth,
     );
     expect(held.status).toBe(201);
-    const four = await api.post(
+    const four = await ctx.api.post(
       '/reservations',
       { scheduleId: c.scheduleIds[0], count: 4 },
       fans[0]!.auth,
     );
     expect(four.status).toBe(409);
     expect(four.body.error.code).toBe('SEAT_UNAVAILABLE');
-    const three = await api.post(
+    const three = await ctx.api.post(
       '/reservations',
       { scheduleId: c.scheduleIds[0], count: 3 },
       fans[0]!.auth,
@@ -146,7 +130,7 @@ describe('best available', () => {
     const { c, fans } = await setUp(40, 30);
     const results = await Promise.all(
       fans.map((fan) =>
-        api.post('/reservations', { scheduleId: c.scheduleIds[0], count: 2 }, fan.auth),
+        ctx.api.post('/reservations', { scheduleId: c.scheduleIds[0], count: 2 }, fan.auth),
       ),
     );
     const granted = results.filter((r) => r.status === 201);
@@ -157,7 +141,7 @@ describe('best available', () => {
     // until no row has two adjacent seats free.
     for (const [i, r] of results.entries()) {
       if (r.status === 201) continue;
-      const again = await api.post(
+      const again = await ctx.api.post(
         '/reservations',
         { scheduleId: c.scheduleIds[0], count: 2 },
         fans[i]!.auth,
@@ -166,7 +150,7 @@ describe('best available', () => {
       if (again.status === 201) granted.push(again);
     }
     expect(granted.length).toBeLessThanOrEqual(20); // 40 seats, 2 each
-    const map = (await api.get(`/schedules/${c.scheduleIds[0]}/seats`, fans[0]!.auth)).body as {
+    const map = (await ctx.api.get(`/schedules/${c.scheduleIds[0]}/seats`, fans[0]!.auth)).body as {
       label: string;
       status: string;
     }[];
@@ -178,7 +162,7 @@ describe('best available', () => {
     const ids = granted.flatMap((r) => (r.body.seats as Seat[]).map((s) => s.id));
     expect(new Set(ids).size).toBe(ids.length);
     for (const r of granted) expectAdjacent(r.body.seats);
-    expect(await doubleBookings(server)).toEqual([]);
+    expect(await doubleBookings(ctx.server)).toEqual([]);
   });
 });
 

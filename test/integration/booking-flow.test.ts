@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/server.js';
-import { createTestDatabase, sql, type TestDatabase } from '../support/db.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '../support/db.js';
 import {
   admittedFans,
   doubleBookings,
@@ -8,31 +7,20 @@ import {
   type AdmittedFan,
 } from '../support/booking.js';
 import { createConcert, setQueuePolicy } from '../support/fixtures.js';
-import { client, type Client } from '../support/http.js';
-import { flushPrefix, startTestServer } from '../support/server.js';
+import { useTestServer } from '../support/server.js';
 import { until } from '../support/wait.js';
 
-let db: TestDatabase;
-let server: RunningServer;
-let api: Client;
+const ctx = useTestServer({ QUEUE_TICK_MS: '50', LEADER_LEASE_MS: '600' });
 const changes: unknown[] = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startTestServer(db.url, { QUEUE_TICK_MS: '50', LEADER_LEASE_MS: '600' });
-  api = client(server.url);
-  server.services.seatEvents.subscribe((p) => changes.push(p));
-});
-afterAll(async () => {
-  await server?.close();
-  if (server) await flushPrefix(server.config.redisKeyPrefix);
-  await db?.drop();
+  ctx.server.services.seatEvents.subscribe((p) => changes.push(p));
 });
 
 async function concertWithFans(n: number, opts: { startsInDays?: number; points?: number } = {}) {
-  const fixture = await createConcert(api, { seats: 20, startsInDays: opts.startsInDays });
-  await setQueuePolicy(api, fixture.concertId, { maxActive: 100, admitPerMinute: 60_000 });
-  const fans = await admittedFans(server, fixture.concertId, n, opts.points);
+  const fixture = await createConcert(ctx.api, { seats: 20, startsInDays: opts.startsInDays });
+  await setQueuePolicy(ctx.api, fixture.concertId, { maxActive: 100, admitPerMinute: 60_000 });
+  const fans = await admittedFans(ctx.server, fixture.concertId, n, opts.points);
   return { ...fixture, scheduleId: fixture.scheduleIds[0]!, fans };
 }
 const hold = (
@@ -41,13 +29,13 @@ const hold = (
   seatIds: number[],
   headers: Record<string, string> = {},
 ) =>
-  api.post(
+  ctx.api.post(
     '/reservations',
     { scheduleId, seatIds },
     { token: fan.token, headers: { ...fan.auth.headers, ...headers } },
   );
 const seatsOf = async (fan: AdmittedFan, scheduleId: number, query = '') =>
-  (await api.get(`/schedules/${scheduleId}/seats${query}`, fan.auth)).body as {
+  (await ctx.api.get(`/schedules/${scheduleId}/seats${query}`, fan.auth)).body as {
     id: number;
     status: string;
     price: number;
@@ -78,15 +66,17 @@ describe('holding, cancelling, paying', () => {
     expect((await seatsOf(b, scheduleId)).find((s) => s.id === s3)!.status).toBe('available'); // all or nothing
     expect((await seatsOf(b, scheduleId, '?status=available')).map((s) => s.id)).not.toContain(s1);
 
-    const schedules = await api.get(`/concerts/${held.body.concertId}/schedules`, b.auth);
+    const schedules = await ctx.api.get(`/concerts/${held.body.concertId}/schedules`, b.auth);
     expect(schedules.body[0].availableSeats).toBe(18);
-    expect((await api.get(`/reservations/${held.body.id}`, { token: b.token })).status).toBe(404); // not b's
-    expect((await api.get('/users/me/reservations', { token: a.token })).body).toHaveLength(1);
+    expect((await ctx.api.get(`/reservations/${held.body.id}`, { token: b.token })).status).toBe(
+      404,
+    ); // not b's
+    expect((await ctx.api.get('/users/me/reservations', { token: a.token })).body).toHaveLength(1);
 
-    const canceled = await api.del(`/reservations/${held.body.id}`, { token: a.token });
+    const canceled = await ctx.api.del(`/reservations/${held.body.id}`, { token: a.token });
     expect(canceled.body.status).toBe('canceled');
     expect(
-      (await api.del(`/reservations/${held.body.id}`, { token: a.token })).body.error.code,
+      (await ctx.api.del(`/reservations/${held.body.id}`, { token: a.token })).body.error.code,
     ).toBe('RESERVATION_NOT_HELD');
     expect((await hold(b, scheduleId, [s1!, s2!])).status).toBe(201);
     // Each seat change advances the schedule's seat version by one, in commit order: every event
@@ -120,9 +110,9 @@ describe('holding, cancelling, paying', () => {
         ],
       },
     ]);
-    const map = await api.get(`/schedules/${scheduleId}/seats`, b.auth);
+    const map = await ctx.api.get(`/schedules/${scheduleId}/seats`, b.auth);
     expect(map.headers.get('seat-map-version')).toBe('6');
-    expect(await doubleBookings(server)).toEqual([]);
+    expect(await doubleBookings(ctx.server)).toEqual([]);
   });
 
   it('pays in one transaction, ends the admission, and refuses to pay twice', async () => {
@@ -130,7 +120,7 @@ describe('holding, cancelling, paying', () => {
     const fan = fans[0]!;
     const [seat] = await seatsOf(fan, scheduleId);
     const held = await hold(fan, scheduleId, [seat!.id]);
-    const paid = await api.post(`/reservations/${held.body.id}/payment`, undefined, {
+    const paid = await ctx.api.post(`/reservations/${held.body.id}/payment`, undefined, {
       token: fan.token,
     });
     expect(paid.status).toBe(200);
@@ -140,27 +130,29 @@ describe('holding, cancelling, paying', () => {
       balance: 500_000 - seat!.price,
     });
     expect(
-      (await api.post(`/reservations/${held.body.id}/payment`, undefined, { token: fan.token }))
+      (await ctx.api.post(`/reservations/${held.body.id}/payment`, undefined, { token: fan.token }))
         .body.error.code,
     ).toBe('ALREADY_PAID');
     const [row] = await sql(
-      db.url,
+      ctx.db.url,
       `select status from schedule_seats where schedule_id = $1 and seat_id = $2`,
       [scheduleId, seat!.id],
     );
     expect(row!.status).toBe('sold');
-    const status = await api.get('/queue/status', { headers: { 'x-queue-token': fan.queueToken } });
+    const status = await ctx.api.get('/queue/status', {
+      headers: { 'x-queue-token': fan.queueToken },
+    });
     expect(status.body.error).toMatchObject({
       code: 'ADMISSION_EXPIRED',
       details: { reason: 'completed' },
     });
-    const history = await api.get('/users/me/points/history', { token: fan.token });
+    const history = await ctx.api.get('/users/me/points/history', { token: fan.token });
     expect(history.body.items[0]).toMatchObject({
       type: 'payment',
       amount: -seat!.price,
       reservationId: held.body.id,
     });
-    expect(await ledgerMismatches(server)).toEqual([]);
+    expect(await ledgerMismatches(ctx.server)).toEqual([]);
     void concertId;
   });
 
@@ -170,7 +162,7 @@ describe('holding, cancelling, paying', () => {
     const [seat] = await seatsOf(fan, scheduleId);
     const held = await hold(fan, scheduleId, [seat!.id]);
     for (let i = 1; i <= 5; i++) {
-      const res = await api.post(`/reservations/${held.body.id}/payment`, undefined, {
+      const res = await ctx.api.post(`/reservations/${held.body.id}/payment`, undefined, {
         token: fan.token,
       });
       expect(res.status).toBe(402);
@@ -178,15 +170,17 @@ describe('holding, cancelling, paying', () => {
         code: 'INSUFFICIENT_POINTS',
         details: { attemptsLeft: 5 - i },
       });
-      expect((await api.get('/users/me/points', { token: fan.token })).body.balance).toBe(1_000);
+      expect((await ctx.api.get('/users/me/points', { token: fan.token })).body.balance).toBe(
+        1_000,
+      );
     }
-    expect((await api.get(`/reservations/${held.body.id}`, { token: fan.token })).body.status).toBe(
-      'canceled',
-    );
     expect(
-      (await api.get('/queue/status', { headers: { 'x-queue-token': fan.queueToken } })).status,
+      (await ctx.api.get(`/reservations/${held.body.id}`, { token: fan.token })).body.status,
+    ).toBe('canceled');
+    expect(
+      (await ctx.api.get('/queue/status', { headers: { 'x-queue-token': fan.queueToken } })).status,
     ).toBe(410);
-    expect(await ledgerMismatches(server)).toEqual([]);
+    expect(await ledgerMismatches(ctx.server)).toEqual([]);
   });
 
   it('keeps held + sold seats per fan per schedule at 4, across several holds', async () => {
@@ -201,9 +195,9 @@ describe('holding, cancelling, paying', () => {
     expect((await hold(fan, scheduleId, ids.slice(3, 5))).body.error.code).toBe(
       'SEAT_LIMIT_EXCEEDED',
     );
-    await api.post(`/reservations/${first.body.id}/payment`, undefined, { token: fan.token });
+    await ctx.api.post(`/reservations/${first.body.id}/payment`, undefined, { token: fan.token });
     // Paying ended the admission; sold seats still count when the fan comes back through the line.
-    const again = await api.post(`/concerts/${first.body.concertId}/queue`, undefined, {
+    const again = await ctx.api.post(`/concerts/${first.body.concertId}/queue`, undefined, {
       token: fan.token,
     });
     const back = {
@@ -212,7 +206,8 @@ describe('holding, cancelling, paying', () => {
     };
     await until(
       async () =>
-        (await api.get('/queue/status', { headers: back.auth.headers })).body.status === 'active',
+        (await ctx.api.get('/queue/status', { headers: back.auth.headers })).body.status ===
+        'active',
     );
     expect((await hold(back, scheduleId, ids.slice(3, 5))).body.error.code).toBe(
       'SEAT_LIMIT_EXCEEDED',
@@ -229,23 +224,25 @@ describe('the queue entry a hold was made under', () => {
     const [seat] = await seatsOf(fan, scheduleId);
     const held = await hold(fan, scheduleId, [seat!.id]);
     expect(held.status).toBe(201);
-    expect((await api.del('/queue', { headers: fan.auth.headers })).status).toBe(204);
-    const again = await api.post(`/concerts/${concertId}/queue`, undefined, { token: fan.token });
+    expect((await ctx.api.del('/queue', { headers: fan.auth.headers })).status).toBe(204);
+    const again = await ctx.api.post(`/concerts/${concertId}/queue`, undefined, {
+      token: fan.token,
+    });
     expect(again.status).toBe(201); // a new place
     const now = { 'x-queue-token': again.body.queueToken as string };
     await until(
-      async () => (await api.get('/queue/status', { headers: now })).body.status === 'active',
+      async () => (await ctx.api.get('/queue/status', { headers: now })).body.status === 'active',
     );
     return { fan, held, now };
   }
 
   it('is the one payment ends: a place taken since then survives paying the old hold', async () => {
     const { fan, held, now } = await holdThenRejoin(500_000);
-    const paid = await api.post(`/reservations/${held.body.id}/payment`, undefined, {
+    const paid = await ctx.api.post(`/reservations/${held.body.id}/payment`, undefined, {
       token: fan.token,
     });
     expect(paid.status).toBe(200);
-    const status = await api.get('/queue/status', { headers: now });
+    const status = await ctx.api.get('/queue/status', { headers: now });
     expect(status.status).toBe(200);
     expect(status.body.status).toBe('active');
   });
@@ -253,15 +250,15 @@ describe('the queue entry a hold was made under', () => {
   it('is the one five failed payments end: a place taken since then survives', async () => {
     const { fan, held, now } = await holdThenRejoin(1_000);
     for (let i = 0; i < 5; i++) {
-      const res = await api.post(`/reservations/${held.body.id}/payment`, undefined, {
+      const res = await ctx.api.post(`/reservations/${held.body.id}/payment`, undefined, {
         token: fan.token,
       });
       expect(res.body.error.code).toBe('INSUFFICIENT_POINTS');
     }
-    expect((await api.get(`/reservations/${held.body.id}`, { token: fan.token })).body.status).toBe(
-      'canceled',
-    );
-    const status = await api.get('/queue/status', { headers: now });
+    expect(
+      (await ctx.api.get(`/reservations/${held.body.id}`, { token: fan.token })).body.status,
+    ).toBe('canceled');
+    const status = await ctx.api.get('/queue/status', { headers: now });
     expect(status.status).toBe(200);
     expect(status.body.status).toBe('active');
   });
@@ -273,23 +270,23 @@ describe("a schedule's Redis seat filter", () => {
     const fan = fans[0]!;
     const [a] = await seatsOf(fan, scheduleId);
     const [row] = await sql<{ starts_at: Date }>(
-      db.url,
+      ctx.db.url,
       `select starts_at from schedules where id = $1`,
       [scheduleId],
     );
     const startsAt = row!.starts_at.getTime();
-    const key = `${server.config.redisKeyPrefix}{s:${scheduleId}}:taken`;
-    const expiresAt = async () => Number(await server.redis.call('PEXPIRETIME', key));
+    const key = `${ctx.server.config.redisKeyPrefix}{s:${scheduleId}}:taken`;
+    const expiresAt = async () => Number(await ctx.server.redis.call('PEXPIRETIME', key));
 
     const held = await hold(fan, scheduleId, [a!.id]);
     expect(held.status).toBe(201);
-    expect(await server.redis.zcard(key)).toBe(1);
+    expect(await ctx.server.redis.zcard(key)).toBe(1);
     const afterHold = await expiresAt();
     expect(afterHold).toBeGreaterThan(startsAt);
     expect(afterHold).toBeLessThanOrEqual(startsAt + 2 * 3_600_000);
 
-    await api.post(`/reservations/${held.body.id}/payment`, undefined, { token: fan.token });
-    expect(await server.redis.zscore(key, String(a!.id))).toBe('inf'); // sold
+    await ctx.api.post(`/reservations/${held.body.id}/payment`, undefined, { token: fan.token });
+    expect(await ctx.server.redis.zscore(key, String(a!.id))).toBe('inf'); // sold
     expect(await expiresAt()).toBe(afterHold);
   });
 });
@@ -306,11 +303,14 @@ describe('refunds', () => {
       const [seat] = await seatsOf(fan, fixture.scheduleId);
       const held = await hold(fan, fixture.scheduleId, [seat!.id]);
       expect(
-        (await api.post(`/reservations/${held.body.id}/refund`, undefined, { token: fan.token }))
-          .body.error.code,
+        (
+          await ctx.api.post(`/reservations/${held.body.id}/refund`, undefined, {
+            token: fan.token,
+          })
+        ).body.error.code,
       ).toBe('NOT_REFUNDABLE');
-      await api.post(`/reservations/${held.body.id}/payment`, undefined, { token: fan.token });
-      const refund = await api.post(`/reservations/${held.body.id}/refund`, undefined, {
+      await ctx.api.post(`/reservations/${held.body.id}/payment`, undefined, { token: fan.token });
+      const refund = await ctx.api.post(`/reservations/${held.body.id}/refund`, undefined, {
         token: fan.token,
       });
       expect(refund.status).toBe(expected);
@@ -321,18 +321,18 @@ describe('refunds', () => {
           balance: 500_000,
         });
         const [row] = await sql(
-          db.url,
+          ctx.db.url,
           `select status from schedule_seats where schedule_id = $1 and seat_id = $2`,
           [fixture.scheduleId, seat!.id],
         );
         expect(row!.status).toBe('available');
         expect(
-          (await api.get(`/reservations/${held.body.id}`, { token: fan.token })).body.status,
+          (await ctx.api.get(`/reservations/${held.body.id}`, { token: fan.token })).body.status,
         ).toBe('refunded');
       } else {
         expect(refund.body.error.code).toBe('REFUND_WINDOW_CLOSED');
       }
     }
-    expect(await ledgerMismatches(server)).toEqual([]);
+    expect(await ledgerMismatches(ctx.server)).toEqual([]);
   });
 });

@@ -1,24 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/server.js';
-import { createTestDatabase, sql, type TestDatabase } from '../support/db.js';
-import { client, type Client } from '../support/http.js';
-import { ADMIN_TOKEN, flushPrefix, startTestServer } from '../support/server.js';
+import { describe, expect, it } from 'vitest';
+import { sql } from '../support/db.js';
+import { ADMIN_TOKEN, useTestServer } from '../support/server.js';
 
-let db: TestDatabase;
-let server: RunningServer;
-let api: Client;
+const ctx = useTestServer();
 const admin = { token: ADMIN_TOKEN };
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startTestServer(db.url);
-  api = client(server.url);
-});
-afterAll(async () => {
-  await server?.close();
-  if (server) await flushPrefix(server.config.redisKeyPrefix);
-  await db?.drop();
-});
 
 const DAY = 86_400_000;
 const inDays = (days: number) => new Date(Date.now() + days * DAY).toISOString();
@@ -27,7 +12,7 @@ let nameCounter = 0;
 const uniqueName = (base: string) => `${base} ${++nameCounter}`;
 
 async function createVenue(seats = 4): Promise<{ id: number; name: string }> {
-  const res = await api.post(
+  const res = await ctx.api.post(
     '/admin/venues',
     { name: uniqueName('Hall'), rows: [{ name: 'A', seats, grade: 'R' }] },
     admin,
@@ -37,7 +22,7 @@ async function createVenue(seats = 4): Promise<{ id: number; name: string }> {
 }
 
 async function createConcert(title = uniqueName('Concert')): Promise<{ id: number }> {
-  const res = await api.post(
+  const res = await ctx.api.post(
     '/admin/concerts',
     { title, artist: 'Artist', saleOpensAt: inDays(1) },
     admin,
@@ -54,11 +39,11 @@ describe('POST /admin/venues', () => {
       { label: 'VIP-2', grade: 'VIP' },
       { label: 'Z-9', grade: 'A' },
     ];
-    const res = await api.post('/admin/venues', { name, seats }, admin);
+    const res = await ctx.api.post('/admin/venues', { name, seats }, admin);
     expect(res.status).toBe(201);
     expect(res.body).toEqual({ id: expect.any(Number), name, seatCount: 3 });
     const stored = await sql(
-      db.url,
+      ctx.db.url,
       `select label, grade from seats where venue_id = $1 order by id`,
       [res.body.id],
     );
@@ -71,11 +56,11 @@ describe('POST /admin/venues', () => {
       { name: 'A', seats: 3, grade: 'VIP' },
       { name: 'B', seats: 2, grade: 'S' },
     ];
-    const res = await api.post('/admin/venues', { name, rows }, admin);
+    const res = await ctx.api.post('/admin/venues', { name, rows }, admin);
     expect(res.status).toBe(201);
     expect(res.body).toEqual({ id: expect.any(Number), name, seatCount: 5 });
     const stored = await sql<{ label: string; grade: string }>(
-      db.url,
+      ctx.db.url,
       `select label, grade from seats where venue_id = $1 order by id`,
       [res.body.id],
     );
@@ -90,20 +75,20 @@ describe('POST /admin/venues', () => {
 
   it('refuses a taken name with 409 VENUE_NAME_TAKEN and adds no seats', async () => {
     const venue = await createVenue(2);
-    const res = await api.post(
+    const res = await ctx.api.post(
       '/admin/venues',
       { name: venue.name, seats: [{ label: 'X-1', grade: 'A' }] },
       admin,
     );
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('VENUE_NAME_TAKEN');
-    const [row] = await sql(db.url, `select count(*)::int as n from seats where label = 'X-1'`);
+    const [row] = await sql(ctx.db.url, `select count(*)::int as n from seats where label = 'X-1'`);
     expect(row).toEqual({ n: 0 });
   });
 
   it('refuses duplicate labels (also from overlapping rows) with 400 VALIDATION_FAILED', async () => {
     const name = uniqueName('Dup Hall');
-    const fromSeats = await api.post(
+    const fromSeats = await ctx.api.post(
       '/admin/venues',
       {
         name,
@@ -119,7 +104,7 @@ describe('POST /admin/venues', () => {
       path: 'body.seats',
       message: expect.stringContaining('A-1'),
     });
-    const fromRows = await api.post(
+    const fromRows = await ctx.api.post(
       '/admin/venues',
       {
         name,
@@ -132,7 +117,7 @@ describe('POST /admin/venues', () => {
     );
     expect(fromRows.status).toBe(400);
     expect(fromRows.body.error.code).toBe('VALIDATION_FAILED');
-    const venues = await sql(db.url, `select id from venues where name = $1`, [name]);
+    const venues = await sql(ctx.db.url, `select id from venues where name = $1`, [name]);
     expect(venues).toEqual([]);
   });
 });
@@ -140,7 +125,7 @@ describe('POST /admin/venues', () => {
 describe('POST /admin/concerts and /admin/concerts/:id/schedules', () => {
   it('creates a concert', async () => {
     const saleOpensAt = '2030-05-01T10:00:00+09:00';
-    const res = await api.post(
+    const res = await ctx.api.post(
       '/admin/concerts',
       { title: 'Spring Tour', artist: 'IU', saleOpensAt },
       admin,
@@ -159,7 +144,7 @@ describe('POST /admin/concerts and /admin/concerts/:id/schedules', () => {
     const venue = await createVenue(7);
     const concert = await createConcert();
     const startsAt = inDays(30);
-    const res = await api.post(
+    const res = await ctx.api.post(
       `/admin/concerts/${concert.id}/schedules`,
       { venueId: venue.id, startsAt, prices },
       admin,
@@ -174,12 +159,12 @@ describe('POST /admin/concerts and /admin/concerts/:id/schedules', () => {
       totalSeats: 7,
     });
     const inventory = await sql<{ seat_id: number; status: string }>(
-      db.url,
+      ctx.db.url,
       `select ss.seat_id, ss.status from schedule_seats ss where ss.schedule_id = $1 order by ss.seat_id`,
       [res.body.id],
     );
     const seats = await sql<{ id: number }>(
-      db.url,
+      ctx.db.url,
       `select id from seats where venue_id = $1 order by id`,
       [venue.id],
     );
@@ -190,14 +175,14 @@ describe('POST /admin/concerts and /admin/concerts/:id/schedules', () => {
   it('answers 404 CONCERT_NOT_FOUND / VENUE_NOT_FOUND for unknown ids, writing nothing', async () => {
     const venue = await createVenue(1);
     const concert = await createConcert();
-    const unknownConcert = await api.post(
+    const unknownConcert = await ctx.api.post(
       '/admin/concerts/999999/schedules',
       { venueId: venue.id, startsAt: inDays(10), prices },
       admin,
     );
     expect(unknownConcert.status).toBe(404);
     expect(unknownConcert.body.error.code).toBe('CONCERT_NOT_FOUND');
-    const unknownVenue = await api.post(
+    const unknownVenue = await ctx.api.post(
       `/admin/concerts/${concert.id}/schedules`,
       { venueId: 999_999, startsAt: inDays(10), prices },
       admin,
@@ -205,14 +190,14 @@ describe('POST /admin/concerts and /admin/concerts/:id/schedules', () => {
     expect(unknownVenue.status).toBe(404);
     expect(unknownVenue.body.error.code).toBe('VENUE_NOT_FOUND');
     expect(
-      await sql(db.url, `select id from schedules where concert_id = $1`, [concert.id]),
+      await sql(ctx.db.url, `select id from schedules where concert_id = $1`, [concert.id]),
     ).toEqual([]);
   });
 
   it('refuses a schedule that starts in the past with 400', async () => {
     const venue = await createVenue(1);
     const concert = await createConcert();
-    const res = await api.post(
+    const res = await ctx.api.post(
       `/admin/concerts/${concert.id}/schedules`,
       { venueId: venue.id, startsAt: inDays(-1), prices },
       admin,
@@ -223,7 +208,7 @@ describe('POST /admin/concerts and /admin/concerts/:id/schedules', () => {
       details: { issues: [{ path: 'body.startsAt', message: expect.any(String) }] },
     });
     expect(
-      await sql(db.url, `select id from schedules where concert_id = $1`, [concert.id]),
+      await sql(ctx.db.url, `select id from schedules where concert_id = $1`, [concert.id]),
     ).toEqual([]);
   });
 
@@ -235,7 +220,7 @@ describe('POST /admin/concerts and /admin/concerts/:id/schedules', () => {
     '%s %s needs the admin token: 401 UNAUTHENTICATED without or with a wrong one',
     async (method, path, body) => {
       for (const token of [undefined, 'wrong-admin-token', `${ADMIN_TOKEN}x`]) {
-        const res = await api.request(method, path, body, { token });
+        const res = await ctx.api.request(method, path, body, { token });
         expect(res.status).toBe(401);
         expect(res.body.error.code).toBe('UNAUTHENTICATED');
       }
@@ -251,7 +236,7 @@ describe('GET /concerts', () => {
     const later = inDays(20);
     const sooner = inDays(10);
     for (const startsAt of [later, sooner]) {
-      const res = await api.post(
+      const res = await ctx.api.post(
         `/admin/concerts/${concert.id}/schedules`,
         { venueId: venue.id, startsAt, prices },
         admin,
@@ -260,13 +245,13 @@ describe('GET /concerts', () => {
     }
     // A schedule that has already started is not upcoming: put one in the past directly.
     await sql(
-      db.url,
+      ctx.db.url,
       `insert into schedules (concert_id, venue_id, starts_at, price_vip, price_r, price_s, price_a)
        values ($1, $2, now() - interval '1 day', 1, 1, 1, 1)`,
       [concert.id, venue.id],
     );
 
-    const res = await api.get('/concerts');
+    const res = await ctx.api.get('/concerts');
     expect(res.status).toBe(200);
     const listed = (res.body as { id: number }[]).find((c) => c.id === concert.id);
     expect(listed).toEqual({

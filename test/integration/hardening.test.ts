@@ -1,56 +1,44 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { io } from 'socket.io-client';
 import { WebSocket } from 'ws';
-import type { RunningServer } from '../../src/server.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { admittedFans } from '../support/booking.js';
 import { createConcert, setQueuePolicy } from '../support/fixtures.js';
-import { client, uniquePhone } from '../support/http.js';
-import { flushPrefix, startTestServer } from '../support/server.js';
+import { uniquePhone } from '../support/http.js';
+import { useTestServer } from '../support/server.js';
 import { connected, firstEvent, queueSocket } from '../support/sockets.js';
 import { bulkFans } from '../support/users.js';
 import { until } from '../support/wait.js';
 
 const ALLOWED = 'https://tickets.example.com';
-let db: TestDatabase;
-let server: RunningServer;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startTestServer(db.url, {
-    QUEUE_TICK_MS: '50',
-    LEADER_LEASE_MS: '600',
-    RATE_LIMIT_ENABLED: 'true',
-    CORS_ORIGINS: ALLOWED,
-    SOCKETS_PER_IP: '3',
-  });
-});
-afterAll(async () => {
-  await server?.close();
-  if (server) await flushPrefix(server.config.redisKeyPrefix);
-  await db?.drop();
+const ctx = useTestServer({
+  QUEUE_TICK_MS: '50',
+  LEADER_LEASE_MS: '600',
+  RATE_LIMIT_ENABLED: 'true',
+  CORS_ORIGINS: ALLOWED,
+  SOCKETS_PER_IP: '3',
 });
 
 describe('/metrics', () => {
   it('exposes queue sizes, admissions, notice latency, booking outcomes, sockets, leadership and HTTP latency by route', async () => {
-    const api = client(server.url);
-    const { concertId, scheduleIds } = await createConcert(api);
-    await setQueuePolicy(api, concertId, { paused: true });
-    const [fan] = await bulkFans(server, 1);
-    const joined = await api.post(`/concerts/${concertId}/queue`, undefined, { token: fan!.token });
-    const socket = await connected(queueSocket(server.url, joined.body.queueToken));
-    await setQueuePolicy(api, concertId, { paused: false });
+    const { concertId, scheduleIds } = await createConcert(ctx.api);
+    await setQueuePolicy(ctx.api, concertId, { paused: true });
+    const [fan] = await bulkFans(ctx.server, 1);
+    const joined = await ctx.api.post(`/concerts/${concertId}/queue`, undefined, {
+      token: fan!.token,
+    });
+    const socket = await connected(queueSocket(ctx.server.url, joined.body.queueToken));
+    await setQueuePolicy(ctx.api, concertId, { paused: false });
     await firstEvent(socket, 'queue:admitted');
     const auth = { token: fan!.token, headers: { 'x-queue-token': joined.body.queueToken } };
-    const seats = await api.get(`/schedules/${scheduleIds[0]}/seats`, auth);
-    const held = await api.post(
+    const seats = await ctx.api.get(`/schedules/${scheduleIds[0]}/seats`, auth);
+    const held = await ctx.api.post(
       '/reservations',
       { scheduleId: scheduleIds[0], seatIds: [seats.body[0].id] },
       auth,
     );
-    await api.get(`/reservations/${held.body.id}`, { token: fan!.token });
+    await ctx.api.get(`/reservations/${held.body.id}`, { token: fan!.token });
 
-    const res = await fetch(`${server.url}/metrics`);
+    const res = await fetch(`${ctx.server.url}/metrics`);
     expect(res.headers.get('content-type')).toContain('text/plain');
     const text = await res.text();
     socket.disconnect();
@@ -75,13 +63,12 @@ describe('/metrics', () => {
 
 describe('abuse limits', () => {
   it('answers 429 RATE_LIMITED with Retry-After past the per-user join limit', async () => {
-    const api = client(server.url);
-    const { concertId } = await createConcert(api);
-    const [fan] = await bulkFans(server, 1);
+    const { concertId } = await createConcert(ctx.api);
+    const [fan] = await bulkFans(ctx.server, 1);
     const answers = [];
     for (let i = 0; i < 12; i++)
       answers.push(
-        await api.post(`/concerts/${concertId}/queue`, undefined, { token: fan!.token }),
+        await ctx.api.post(`/concerts/${concertId}/queue`, undefined, { token: fan!.token }),
       );
     expect(answers.slice(0, 10).every((r) => r.status < 300)).toBe(true);
     const limited = answers[10]!;
@@ -91,20 +78,21 @@ describe('abuse limits', () => {
   });
 
   it('limits logins per phone and sign-ups per address', async () => {
-    const api = client(server.url);
     const phone = uniquePhone();
     expect(
-      (await api.post('/users', { name: 'Rate', phone, password: 'password123' })).status,
+      (await ctx.api.post('/users', { name: 'Rate', phone, password: 'password123' })).status,
     ).toBe(201);
     const logins = [];
     for (let i = 0; i < 11; i++)
-      logins.push((await api.post('/auth/login', { phone, password: 'wrong-password' })).status);
+      logins.push(
+        (await ctx.api.post('/auth/login', { phone, password: 'wrong-password' })).status,
+      );
     expect(logins.slice(0, 10).every((s) => s === 401)).toBe(true);
     expect(logins[10]).toBe(429);
     const signUps = [];
     for (let i = 0; i < 20; i++)
       signUps.push(
-        (await api.post('/users', { name: 'x', phone: uniquePhone(), password: 'password123' }))
+        (await ctx.api.post('/users', { name: 'x', phone: uniquePhone(), password: 'password123' }))
           .status,
       );
     // One sign-up above plus 19 here fill the 20-per-minute allowance of this address.
@@ -116,13 +104,13 @@ describe('abuse limits', () => {
     const tokens = await waitingTokens(4);
     await noConnections();
     const first = await Promise.all(
-      tokens.slice(0, 3).map((t) => connected(queueSocket(server.url, t))),
+      tokens.slice(0, 3).map((t) => connected(queueSocket(ctx.server.url, t))),
     );
-    const fourth = await connected(queueSocket(server.url, tokens[3]!)).catch((e: Error) => e);
+    const fourth = await connected(queueSocket(ctx.server.url, tokens[3]!)).catch((e: Error) => e);
     expect(fourth).toBeInstanceOf(Error);
     first[0]!.disconnect();
     await until(async () =>
-      connected(queueSocket(server.url, tokens[3]!)).then(
+      connected(queueSocket(ctx.server.url, tokens[3]!)).then(
         (s) => (s.disconnect(), true),
         () => false,
       ),
@@ -136,11 +124,11 @@ describe('abuse limits', () => {
     // The handshake's checks are asynchronous (token, Redis): here they take 300 ms, so every
     // handshake of the burst is under way before the first one completes.
     let slow = true;
-    server.gateway.io.of('/queue').use((_socket, next) => {
+    ctx.server.gateway.io.of('/queue').use((_socket, next) => {
       if (slow) setTimeout(next, 300);
       else next();
     });
-    const sockets = tokens.map((t) => queueSocket(server.url, t));
+    const sockets = tokens.map((t) => queueSocket(ctx.server.url, t));
     const outcomes = await Promise.all(
       sockets.map((s) =>
         connected(s).then(
@@ -157,7 +145,7 @@ describe('abuse limits', () => {
   it('counts raw engine.io connections that never join the namespace', async () => {
     const [token] = await waitingTokens(1);
     await noConnections();
-    const url = `${server.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`;
+    const url = `${ctx.server.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`;
     const raw = (): Promise<WebSocket> =>
       new Promise((resolve, reject) => {
         const ws = new WebSocket(url);
@@ -167,10 +155,10 @@ describe('abuse limits', () => {
       });
     const held = [await raw(), await raw(), await raw()];
     await expect(raw()).rejects.toThrow('HTTP 400');
-    await expect(connected(queueSocket(server.url, token!))).rejects.toBeInstanceOf(Error);
+    await expect(connected(queueSocket(ctx.server.url, token!))).rejects.toBeInstanceOf(Error);
     held[0]!.close();
     await until(async () =>
-      connected(queueSocket(server.url, token!)).then(
+      connected(queueSocket(ctx.server.url, token!)).then(
         (s) => (s.disconnect(), true),
         () => false,
       ),
@@ -181,13 +169,12 @@ describe('abuse limits', () => {
 
 /** Queue tokens of `count` fans waiting in a paused line. */
 async function waitingTokens(count: number): Promise<string[]> {
-  const api = client(server.url);
-  const { concertId } = await createConcert(api);
-  await setQueuePolicy(api, concertId, { paused: true });
+  const { concertId } = await createConcert(ctx.api);
+  await setQueuePolicy(ctx.api, concertId, { paused: true });
   const tokens: string[] = [];
-  for (const f of await bulkFans(server, count))
+  for (const f of await bulkFans(ctx.server, count))
     tokens.push(
-      (await api.post(`/concerts/${concertId}/queue`, undefined, { token: f.token })).body
+      (await ctx.api.post(`/concerts/${concertId}/queue`, undefined, { token: f.token })).body
         .queueToken,
     );
   return tokens;
@@ -195,15 +182,15 @@ async function waitingTokens(count: number): Promise<string[]> {
 
 /** Until the sockets of earlier tests have gone (the cap counts each until its TCP close). */
 async function noConnections(): Promise<void> {
-  await until(() => server.gateway.io.engine.clientsCount === 0, 5_000, 'no connections');
+  await until(() => ctx.server.gateway.io.engine.clientsCount === 0, 5_000, 'no connections');
 }
 
 describe('browser safety', () => {
   it('sends helmet headers, relaxing the CSP only for /docs', async () => {
-    const health = await fetch(`${server.url}/healthz`);
+    const health = await fetch(`${ctx.server.url}/healthz`);
     expect(health.headers.get('x-content-type-options')).toBe('nosniff');
     expect(health.headers.get('content-security-policy')).toContain("script-src 'self';");
-    const docs = await fetch(`${server.url}/docs/`);
+    const docs = await fetch(`${ctx.server.url}/docs/`);
     expect(docs.headers.get('content-security-policy')).toContain(
       "script-src 'self' 'unsafe-inline'",
     );
@@ -211,7 +198,7 @@ describe('browser safety', () => {
 
   it('allows the configured origins only, for HTTP and for sockets', async () => {
     const preflight = (origin: string) =>
-      fetch(`${server.url}/users`, {
+      fetch(`${ctx.server.url}/users`, {
         method: 'OPTIONS',
         headers: { origin, 'access-control-request-method': 'POST' },
       });
@@ -220,11 +207,10 @@ describe('browser safety', () => {
       (await preflight('https://evil.example')).headers.get('access-control-allow-origin'),
     ).toBeNull();
 
-    const api = client(server.url);
-    const { concertId } = await createConcert(api);
-    const [fan] = await admittedFans(server, concertId, 1, 0);
+    const { concertId } = await createConcert(ctx.api);
+    const [fan] = await admittedFans(ctx.server, concertId, 1, 0);
     const open = (origin: string) =>
-      io(`${server.url}/queue`, {
+      io(`${ctx.server.url}/queue`, {
         transports: ['websocket'],
         auth: { token: fan!.queueToken },
         extraHeaders: { origin },

@@ -1,38 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { requestHash } from '../../src/modules/idempotency/idempotency.service.js';
-import type { RunningServer } from '../../src/server.js';
 import { admittedFans } from '../support/booking.js';
-import { createTestDatabase, sql, type TestDatabase } from '../support/db.js';
+import { createTestDatabase, sql } from '../support/db.js';
 import { createConcert, setQueuePolicy } from '../support/fixtures.js';
-import { client, signUp, type Client } from '../support/http.js';
-import { flushPrefix, startTestServer } from '../support/server.js';
+import { client, signUp } from '../support/http.js';
+import { flushPrefix, startTestServer, useTestServer } from '../support/server.js';
 import { until } from '../support/wait.js';
 
-let db: TestDatabase;
-let server: RunningServer;
-let api: Client;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startTestServer(db.url);
-  api = client(server.url);
-});
-afterAll(async () => {
-  await server?.close();
-  if (server) await flushPrefix(server.config.redisKeyPrefix);
-  await db?.drop();
-});
+const ctx = useTestServer();
 
 const CHARGE_PATH = '/users/me/points/charge';
 
 const charge = (token: string, amount: number, key?: string) =>
-  api.post(CHARGE_PATH, { amount }, { token, headers: key ? { 'idempotency-key': key } : {} });
+  ctx.api.post(CHARGE_PATH, { amount }, { token, headers: key ? { 'idempotency-key': key } : {} });
 
 async function ledgerRows(userId: number): Promise<number> {
   const [row] = await sql<{ n: string }>(
-    db.url,
+    ctx.db.url,
     `select count(*) as n from point_ledger where user_id = $1`,
     [userId],
   );
@@ -41,7 +27,7 @@ async function ledgerRows(userId: number): Promise<number> {
 
 async function keyRows(userId: number, key: string) {
   return sql<{ status: string; response_status: number | null; response_body: unknown }>(
-    db.url,
+    ctx.db.url,
     `select status, response_status, response_body from idempotency_keys where user_id = $1 and key = $2`,
     [userId, key],
   );
@@ -51,7 +37,7 @@ async function keyRows(userId: number, key: string) {
 async function plantClaim(userId: number, key: string, amount: number, lockedFor: string) {
   const hash = requestHash({ method: 'POST', path: CHARGE_PATH, body: { amount } });
   await sql(
-    db.url,
+    ctx.db.url,
     `insert into idempotency_keys (user_id, key, request_hash, status, locked_until)
      values ($1, $2, $3, 'in_progress', now() + $4::interval)`,
     [userId, key, hash, lockedFor],
@@ -60,7 +46,7 @@ async function plantClaim(userId: number, key: string, amount: number, lockedFor
 
 describe('Idempotency-Key on POST /users/me/points/charge', () => {
   it('replays the first response for the same key and body; the charge happens once', async () => {
-    const fan = await signUp(api);
+    const fan = await signUp(ctx.api);
     const key = randomUUID();
     const first = await charge(fan.token, 5_000, key);
     const second = await charge(fan.token, 5_000, key);
@@ -78,7 +64,7 @@ describe('Idempotency-Key on POST /users/me/points/charge', () => {
   });
 
   it('10 concurrent requests with one key: one effect, every answer the same 200 (or 409 in use)', async () => {
-    const fan = await signUp(api);
+    const fan = await signUp(ctx.api);
     const key = randomUUID();
     const responses = await Promise.all(
       Array.from({ length: 10 }, () => charge(fan.token, 7_000, key)),
@@ -94,13 +80,13 @@ describe('Idempotency-Key on POST /users/me/points/charge', () => {
     // Exactly one of them did the work; the others replayed it.
     expect(ok.filter((r) => r.headers.get('idempotent-replayed') !== 'true')).toHaveLength(1);
     expect(await ledgerRows(fan.id)).toBe(1);
-    expect((await api.get('/users/me/points', { token: fan.token })).body).toEqual({
+    expect((await ctx.api.get('/users/me/points', { token: fan.token })).body).toEqual({
       balance: 7_000,
     });
   });
 
   it('refuses the same key with another body: 422 IDEMPOTENCY_KEY_REUSED, nothing charged', async () => {
-    const fan = await signUp(api);
+    const fan = await signUp(ctx.api);
     const key = randomUUID();
     expect((await charge(fan.token, 1_000, key)).status).toBe(200);
     const reused = await charge(fan.token, 2_000, key);
@@ -110,10 +96,10 @@ describe('Idempotency-Key on POST /users/me/points/charge', () => {
   });
 
   it('treats bodies with the same content as the same request (key order, no extra effect)', async () => {
-    const fan = await signUp(api);
+    const fan = await signUp(ctx.api);
     const key = randomUUID();
     const first = await charge(fan.token, 3_000, key);
-    const again = await api.post(CHARGE_PATH, undefined, {
+    const again = await ctx.api.post(CHARGE_PATH, undefined, {
       token: fan.token,
       raw: '{ "amount" : 3000 }',
       headers: { 'idempotency-key': key },
@@ -124,8 +110,8 @@ describe('Idempotency-Key on POST /users/me/points/charge', () => {
   });
 
   it('scopes keys per user: another fan may use the same key for their own charge', async () => {
-    const a = await signUp(api);
-    const b = await signUp(api);
+    const a = await signUp(ctx.api);
+    const b = await signUp(ctx.api);
     const key = randomUUID();
     expect((await charge(a.token, 4_000, key)).body).toEqual({ balance: 4_000 });
     const forB = await charge(b.token, 6_000, key);
@@ -137,7 +123,7 @@ describe('Idempotency-Key on POST /users/me/points/charge', () => {
   });
 
   it('answers 409 IDEMPOTENCY_KEY_IN_USE while a live claim holds the key, and charges nothing', async () => {
-    const fan = await signUp(api);
+    const fan = await signUp(ctx.api);
     const key = randomUUID();
     await plantClaim(fan.id, key, 8_000, '10 minutes');
 
@@ -149,7 +135,7 @@ describe('Idempotency-Key on POST /users/me/points/charge', () => {
   });
 
   it('takes over a claim whose lock expired (its holder died) and charges exactly once', async () => {
-    const fan = await signUp(api);
+    const fan = await signUp(ctx.api);
     const key = randomUUID();
     await plantClaim(fan.id, key, 9_000, '-1 minute');
 
@@ -164,7 +150,7 @@ describe('Idempotency-Key on POST /users/me/points/charge', () => {
   });
 
   it('releases the key after a failed attempt: the retry runs again and may carry a corrected body', async () => {
-    const fan = await signUp(api);
+    const fan = await signUp(ctx.api);
     const key = randomUUID();
     const failed = await charge(fan.token, 999, key);
     expect(failed.status).toBe(422);
@@ -184,7 +170,7 @@ describe('Idempotency-Key on POST /users/me/points/charge', () => {
   });
 
   it('releases the key when the cap refuses the charge, so a retry after spending can succeed', async () => {
-    const fan = await signUp(api);
+    const fan = await signUp(ctx.api);
     for (let i = 0; i < 10; i++) await charge(fan.token, 1_000_000);
     const key = randomUUID();
     const refused = await charge(fan.token, 1_000, key);
@@ -195,7 +181,7 @@ describe('Idempotency-Key on POST /users/me/points/charge', () => {
   });
 
   it('charges every time without a key (no accidental deduplication)', async () => {
-    const fan = await signUp(api);
+    const fan = await signUp(ctx.api);
     await charge(fan.token, 1_000);
     await charge(fan.token, 1_000);
     expect(await ledgerRows(fan.id)).toBe(2);
@@ -206,8 +192,8 @@ describe('Idempotency-Key on POST /users/me/points/charge', () => {
     ['too long', 'k'.repeat(256)],
     ['with spaces', 'two words'],
   ])('rejects an invalid Idempotency-Key (%s) with 400 and charges nothing', async (_, key) => {
-    const fan = await signUp(api);
-    const res = await api.post(
+    const fan = await signUp(ctx.api);
+    const res = await ctx.api.post(
       CHARGE_PATH,
       { amount: 1_000 },
       { token: fan.token, headers: { 'idempotency-key': key } },
@@ -221,14 +207,14 @@ describe('Idempotency-Key on POST /users/me/points/charge', () => {
 
 describe('Idempotency-Key on POST /reservations', () => {
   async function admittedFan() {
-    const { concertId, scheduleIds } = await createConcert(api, { seats: 10 });
-    await setQueuePolicy(api, concertId, { maxActive: 10, admitPerMinute: 60_000 });
-    const [fan] = await admittedFans(server, concertId, 1);
+    const { concertId, scheduleIds } = await createConcert(ctx.api, { seats: 10 });
+    await setQueuePolicy(ctx.api, concertId, { maxActive: 10, admitPerMinute: 60_000 });
+    const [fan] = await admittedFans(ctx.server, concertId, 1);
     const scheduleId = scheduleIds[0]!;
-    const seats = await api.get(`/schedules/${scheduleId}/seats`, fan!.auth);
+    const seats = await ctx.api.get(`/schedules/${scheduleId}/seats`, fan!.auth);
     const seatIds = (seats.body as { id: number }[]).map((s) => s.id);
     const hold = (key: string, ids: number[]) =>
-      api.post(
+      ctx.api.post(
         '/reservations',
         { scheduleId, seatIds: ids },
         { token: fan!.token, headers: { ...fan!.auth.headers, 'idempotency-key': key } },
@@ -238,7 +224,7 @@ describe('Idempotency-Key on POST /reservations', () => {
 
   async function reservationsOf(userId: number): Promise<number> {
     const [row] = await sql<{ n: string }>(
-      db.url,
+      ctx.db.url,
       `select count(*) as n from reservations where user_id = $1`,
       [userId],
     );
@@ -250,7 +236,7 @@ describe('Idempotency-Key on POST /reservations', () => {
     const [s1, s2] = seatIds;
     const key = randomUUID();
     // Keeps the first hold inside its transaction: it waits for the fan's wallet row, locked here.
-    const blocker = new pg.Client({ connectionString: db.url });
+    const blocker = new pg.Client({ connectionString: ctx.db.url });
     await blocker.connect();
     await blocker.query('begin');
     await blocker.query('select 1 from wallets where user_id = $1 for update', [fan.id]);
@@ -284,9 +270,9 @@ describe('Idempotency-Key on POST /reservations', () => {
     const key = randomUUID();
     const held = await hold(key, [seatIds[0]!]);
     expect(held.status).toBe(201);
-    const paid = await api.post(`/reservations/${held.body.id}/payment`, undefined, fan);
+    const paid = await ctx.api.post(`/reservations/${held.body.id}/payment`, undefined, fan);
     expect(paid.status).toBe(200);
-    expect((await api.get('/queue/status', { headers: fan.auth.headers })).status).toBe(410);
+    expect((await ctx.api.get('/queue/status', { headers: fan.auth.headers })).status).toBe(410);
 
     const retry = await hold(key, [seatIds[0]!]);
     expect(retry.status).toBe(201);

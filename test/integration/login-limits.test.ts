@@ -1,9 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LOGIN_FAILURE_RULES } from '../../src/infra/http/rate-limits.js';
-import type { RunningServer } from '../../src/server.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { client, uniquePhone, type Client, type HttpResponse } from '../support/http.js';
-import { flushPrefix, startTestServer } from '../support/server.js';
+import { uniquePhone, type HttpResponse } from '../support/http.js';
+import { useTestServer } from '../support/server.js';
 
 // Failed-login limits: guessing is stopped, but nobody can lock an owner out by guessing wrong
 // from somewhere else. Addresses are varied with X-Forwarded-For (the server trusts it from
@@ -15,20 +13,7 @@ const {
   loginFailsPerIp: ADDRESS,
   loginFailsPerPhone: PHONE,
 } = LOGIN_FAILURE_RULES;
-let db: TestDatabase;
-let server: RunningServer;
-let api: Client;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startTestServer(db.url, { RATE_LIMIT_ENABLED: 'true' });
-  api = client(server.url);
-});
-afterAll(async () => {
-  await server?.close();
-  if (server) await flushPrefix(server.config.redisKeyPrefix);
-  await db?.drop();
-});
+const ctx = useTestServer({ RATE_LIMIT_ENABLED: 'true' });
 
 let addresses = 0;
 /** A client address no other test has used. */
@@ -39,13 +24,17 @@ function freshAddress(): string {
 
 async function account(): Promise<string> {
   const phone = uniquePhone();
-  const res = await api.post('/users', { name: 'Owner', phone, password: PASSWORD });
+  const res = await ctx.api.post('/users', { name: 'Owner', phone, password: PASSWORD });
   expect(res.status).toBe(201);
   return phone;
 }
 
 function login(phone: string, password: string, address: string): Promise<HttpResponse> {
-  return api.post('/auth/login', { phone, password }, { headers: { 'x-forwarded-for': address } });
+  return ctx.api.post(
+    '/auth/login',
+    { phone, password },
+    { headers: { 'x-forwarded-for': address } },
+  );
 }
 
 /** `count` wrong passwords, `parallel` at a time; the statuses in order. */

@@ -1,16 +1,13 @@
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { BODY_LIMIT } from '../../src/app.js';
-import type { RunningServer } from '../../src/server.js';
-import { createTestDatabase, sql, type TestDatabase } from '../support/db.js';
-import { client, signUp, uniquePhone, type Client } from '../support/http.js';
-import { ADMIN_TOKEN, flushPrefix, startTestServer } from '../support/server.js';
+import { sql } from '../support/db.js';
+import { signUp, uniquePhone } from '../support/http.js';
+import { ADMIN_TOKEN, useTestServer } from '../support/server.js';
 
 // SPEC §3.7: bad input gets a clear 4xx in the error envelope, never a 500, never a partial write.
 
-let db: TestDatabase;
-let server: RunningServer;
-let api: Client;
+const ctx = useTestServer();
 let concertId: number;
 let venueId: number;
 const tokens: Record<string, string> = {};
@@ -22,25 +19,22 @@ const TABLES = `users wallets point_ledger idempotency_keys venues seats concert
 /** Row counts of every table of the application (new tables are picked up automatically). */
 async function rowCounts(): Promise<Record<string, number>> {
   const tables = await sql<{ name: string }>(
-    db.url,
+    ctx.db.url,
     `select table_name as name from information_schema.tables
      where table_schema = 'public' and table_type = 'BASE TABLE' and table_name <> 'mikro_orm_migrations'`,
   );
   const counts: Record<string, number> = {};
   for (const { name } of tables) {
-    const [row] = await sql<{ n: string }>(db.url, `select count(*) as n from "${name}"`);
+    const [row] = await sql<{ n: string }>(ctx.db.url, `select count(*) as n from "${name}"`);
     counts[name] = Number(row!.n);
   }
   return counts;
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startTestServer(db.url);
-  api = client(server.url);
-  const fan = await signUp(api);
-  await api.post('/users/me/points/charge', { amount: 5_000 }, { token: fan.token });
-  const secret = new TextEncoder().encode(server.config.authJwtSecret);
+  const fan = await signUp(ctx.api);
+  await ctx.api.post('/users/me/points/charge', { amount: 5_000 }, { token: fan.token });
+  const secret = new TextEncoder().encode(ctx.server.config.authJwtSecret);
   const jwt = (sub: string, exp: number | string = '1h', key = secret) =>
     new SignJWT({})
       .setProtectedHeader({ alg: 'HS256' })
@@ -63,14 +57,9 @@ beforeAll(async () => {
   });
   const admin = { token: ADMIN_TOKEN };
   const hall = { name: 'Probe Hall', rows: [{ name: 'A', seats: 3, grade: 'R' }] };
-  venueId = (await api.post('/admin/venues', hall, admin)).body.id;
+  venueId = (await ctx.api.post('/admin/venues', hall, admin)).body.id;
   const concert = { title: 'Probe', artist: 'P', saleOpensAt: '2030-01-01T00:00:00Z' };
-  concertId = (await api.post('/admin/concerts', concert, admin)).body.id;
-});
-afterAll(async () => {
-  await server?.close();
-  if (server) await flushPrefix(server.config.redisKeyPrefix);
-  await db?.drop();
+  concertId = (await ctx.api.post('/admin/concerts', concert, admin)).body.id;
 });
 
 interface Case {
@@ -300,7 +289,11 @@ describe('malformed input on every endpoint', () => {
     const path = c.path.replace(':concert', String(concertId)) + (c.query ?? '');
     const body = typeof c.body === 'function' ? (c.body as () => unknown)() : c.body;
     const token = c.as ? tokens[c.as] : undefined;
-    const res = await api.request(c.method, path, body, { token, raw: c.raw, headers: c.headers });
+    const res = await ctx.api.request(c.method, path, body, {
+      token,
+      raw: c.raw,
+      headers: c.headers,
+    });
     expect(res.status).toBe(c.status);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expectEnvelope(res.body, c.code);
@@ -320,20 +313,20 @@ describe('request size and parsing', () => {
 
   it(`answers 413 PAYLOAD_TOO_LARGE one byte over BODY_LIMIT (${BODY_LIMIT}), and reads a body at the limit`, async () => {
     expect(limitBytes).toBe(256 * 1024);
-    const over = await api.post('/users', undefined, { raw: bodyOfSize(limitBytes + 1) });
+    const over = await ctx.api.post('/users', undefined, { raw: bodyOfSize(limitBytes + 1) });
     expect(over.status).toBe(413);
     expectEnvelope(over.body, 'PAYLOAD_TOO_LARGE');
-    const at = await api.post('/users', undefined, { raw: bodyOfSize(limitBytes) });
+    const at = await ctx.api.post('/users', undefined, { raw: bodyOfSize(limitBytes) });
     expect(at.status).toBe(400);
     expectEnvelope(at.body, V);
     expect(at.body.error.details.issues[0].path).toBe('body.name');
   });
 
   it('answers 400 MALFORMED_JSON for unparsable JSON and 404 NOT_FOUND for an unknown route', async () => {
-    const bad = await api.post('/users', undefined, { raw: '{"name":' });
+    const bad = await ctx.api.post('/users', undefined, { raw: '{"name":' });
     expect(bad.status).toBe(400);
     expectEnvelope(bad.body, 'MALFORMED_JSON');
-    const unknown = await api.get('/no/such/route');
+    const unknown = await ctx.api.get('/no/such/route');
     expect(unknown.status).toBe(404);
     expectEnvelope(unknown.body, 'NOT_FOUND');
   });

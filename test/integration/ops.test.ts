@@ -1,46 +1,31 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CATALOGUE, isErrorCode } from '@lineup/client-sdk/contract';
-import type { RunningServer } from '../../src/server.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { client, type Client } from '../support/http.js';
-import { flushPrefix, startTestServer } from '../support/server.js';
+import { client } from '../support/http.js';
+import { startTestServer, useTestServer } from '../support/server.js';
 import { unusedPort } from '../support/tcp-proxy.js';
 
-let db: TestDatabase;
-let server: RunningServer;
-let api: Client;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startTestServer(db.url);
-  api = client(server.url);
-});
-afterAll(async () => {
-  await server?.close();
-  if (server) await flushPrefix(server.config.redisKeyPrefix);
-  await db?.drop();
-});
+const ctx = useTestServer();
 
 describe('GET /admin/stats', () => {
   it('collects garbage first only when asked and the process exposes gc', async () => {
-    const admin = { token: server.config.adminToken };
+    const admin = { token: ctx.server.config.adminToken };
     let collections = 0;
     const g = globalThis as { gc?: () => void };
     const had = g.gc;
     g.gc = () => void collections++; // the server runs in this process
     try {
-      const plain = await api.get('/admin/stats', admin);
+      const plain = await ctx.api.get('/admin/stats', admin);
       expect(plain.status).toBe(200);
       expect(plain.body.afterGc).toBe(false);
-      const collected = await api.get('/admin/stats?gc=true', admin);
+      const collected = await ctx.api.get('/admin/stats?gc=true', admin);
       expect(collected.body).toMatchObject({ afterGc: true, pid: process.pid });
       expect(collections).toBe(1);
-      const bad = await api.get('/admin/stats?gc=yes', admin);
+      const bad = await ctx.api.get('/admin/stats?gc=yes', admin);
       expect(bad.status).toBe(400);
       expect(bad.body.error.code).toBe('VALIDATION_FAILED');
       expect(collections).toBe(1);
       delete g.gc; // a process started without --expose-gc
-      const without = await api.get('/admin/stats?gc=true', admin);
+      const without = await ctx.api.get('/admin/stats?gc=true', admin);
       expect(without.body.afterGc).toBe(false);
     } finally {
       if (had) g.gc = had;
@@ -51,20 +36,20 @@ describe('GET /admin/stats', () => {
 
 describe('health', () => {
   it('GET /healthz answers 200 while the process is up', async () => {
-    const res = await api.get('/healthz');
+    const res = await ctx.api.get('/healthz');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'ok' });
   });
 
   it('GET /readyz answers 200 with both dependencies up', async () => {
-    const res = await api.get('/readyz');
+    const res = await ctx.api.get('/readyz');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'ready', checks: { postgres: 'up', redis: 'up' } });
   });
 
   it('GET /readyz answers 503 SERVICE_UNAVAILABLE when Redis is unreachable; the process stays up', async () => {
     const port = await unusedPort();
-    const degraded = await startTestServer(db.url, { REDIS_URL: `redis://127.0.0.1:${port}` });
+    const degraded = await startTestServer(ctx.db.url, { REDIS_URL: `redis://127.0.0.1:${port}` });
     try {
       const degradedApi = client(degraded.url);
       const ready = await degradedApi.get('/readyz');
@@ -113,7 +98,7 @@ describe('API documentation', () => {
     components?: Record<string, Record<string, unknown>>;
   };
   beforeAll(async () => {
-    const res = await api.get('/openapi.json');
+    const res = await ctx.api.get('/openapi.json');
     expect(res.status).toBe(200);
     doc = res.body;
   });
@@ -205,7 +190,7 @@ describe('API documentation', () => {
   });
 
   it('serves the Swagger UI at /docs', async () => {
-    const res = await fetch(`${server.url}/docs/`);
+    const res = await fetch(`${ctx.server.url}/docs/`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/html/);
     expect(await res.text()).toMatch(/swagger-ui/i);

@@ -1,34 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { requestHash } from '../../src/modules/idempotency/idempotency.service.js';
-import type { RunningServer } from '../../src/server.js';
 import { admittedFans, givePoints, ledgerMismatches } from '../support/booking.js';
-import { createTestDatabase, sql, type TestDatabase } from '../support/db.js';
+import { sql } from '../support/db.js';
 import { createConcert, setQueuePolicy } from '../support/fixtures.js';
-import { client, signUp, type Client, type HttpResponse } from '../support/http.js';
-import { flushPrefix, startTestServer } from '../support/server.js';
+import { signUp, type HttpResponse } from '../support/http.js';
+import { useTestServer } from '../support/server.js';
 
-let db: TestDatabase;
-let server: RunningServer;
-let api: Client;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startTestServer(db.url, { QUEUE_TICK_MS: '50', LEADER_LEASE_MS: '600' });
-  api = client(server.url);
-});
-afterAll(async () => {
-  await server?.close();
-  if (server) await flushPrefix(server.config.redisKeyPrefix);
-  await db?.drop();
-});
+const ctx = useTestServer({ QUEUE_TICK_MS: '50', LEADER_LEASE_MS: '600' });
 
 const WITHDRAW_PATH = '/users/me/points/withdraw';
 
 const withdraw = (token: string, amount: number, key?: string) =>
-  api.post(WITHDRAW_PATH, { amount }, { token, headers: key ? { 'idempotency-key': key } : {} });
+  ctx.api.post(
+    WITHDRAW_PATH,
+    { amount },
+    { token, headers: key ? { 'idempotency-key': key } : {} },
+  );
 const charge = (token: string, amount: number) =>
-  api.post('/users/me/points/charge', { amount }, { token });
+  ctx.api.post('/users/me/points/charge', { amount }, { token });
 
 interface LedgerRow {
   id: number;
@@ -40,7 +30,7 @@ interface LedgerRow {
 /** The fan's ledger in the order its rows were written (the wallet row lock's order). */
 async function ledger(userId: number): Promise<LedgerRow[]> {
   const rows = await sql<{ id: string; type: string; amount: string; balance_after: string }>(
-    db.url,
+    ctx.db.url,
     `select id, type, amount, balance_after from point_ledger where user_id = $1 order by id`,
     [userId],
   );
@@ -54,7 +44,7 @@ async function ledger(userId: number): Promise<LedgerRow[]> {
 
 async function walletBalance(userId: number): Promise<number> {
   const [row] = await sql<{ balance: string }>(
-    db.url,
+    ctx.db.url,
     `select balance from wallets where user_id = $1`,
     [userId],
   );
@@ -87,7 +77,7 @@ const statuses = (responses: HttpResponse[]) =>
 
 describe('POST /users/me/points/withdraw', () => {
   it('withdraws from 1,000 up to the whole balance; a withdrawal ledger row with the balance after it', async () => {
-    const fan = await signUp(api);
+    const fan = await signUp(ctx.api);
     await charge(fan.token, 50_000);
 
     const first = await withdraw(fan.token, 1_000);
@@ -95,9 +85,11 @@ describe('POST /users/me/points/withdraw', () => {
     expect(first.body).toEqual({ balance: 49_000 });
     const all = await withdraw(fan.token, 49_000);
     expect(all.body).toEqual({ balance: 0 });
-    expect((await api.get('/users/me/points', { token: fan.token })).body).toEqual({ balance: 0 });
+    expect((await ctx.api.get('/users/me/points', { token: fan.token })).body).toEqual({
+      balance: 0,
+    });
 
-    const history = await api.get('/users/me/points/history', { token: fan.token });
+    const history = await ctx.api.get('/users/me/points/history', { token: fan.token });
     expect(history.body.items).toEqual([
       {
         id: expect.any(Number),
@@ -114,7 +106,7 @@ describe('POST /users/me/points/withdraw', () => {
   });
 
   it('refuses more than the balance with 402 INSUFFICIENT_POINTS and writes nothing', async () => {
-    const fan = await signUp(api);
+    const fan = await signUp(ctx.api);
     await charge(fan.token, 5_000);
     for (const amount of [5_001, 1_000_000, 10_000_000]) {
       const res = await withdraw(fan.token, amount);
@@ -124,7 +116,7 @@ describe('POST /users/me/points/withdraw', () => {
         details: { amount, balance: 5_000 },
       });
     }
-    const empty = await signUp(api);
+    const empty = await signUp(ctx.api);
     expect((await withdraw(empty.token, 1_000)).body.error.code).toBe('INSUFFICIENT_POINTS');
     expect(await ledger(empty.id)).toEqual([]);
     expect((await ledger(fan.id)).map((r) => r.type)).toEqual(['charge']);
@@ -134,7 +126,7 @@ describe('POST /users/me/points/withdraw', () => {
   it.each([999, 0, -1_000, 10_000_001, Number.MAX_SAFE_INTEGER])(
     'refuses %d with 422 WITHDRAW_AMOUNT_OUT_OF_RANGE and writes nothing',
     async (amount) => {
-      const fan = await signUp(api);
+      const fan = await signUp(ctx.api);
       await charge(fan.token, 1_000_000);
       const res = await withdraw(fan.token, amount);
       expect(res.status).toBe(422);
@@ -154,16 +146,16 @@ describe('POST /users/me/points/withdraw', () => {
     ['an extra field', { amount: 1_000, to: 'elsewhere' }],
     ['beyond a safe integer', { amount: 2 ** 60 }],
   ])('answers 400 VALIDATION_FAILED for %s', async (_, body) => {
-    const fan = await signUp(api);
+    const fan = await signUp(ctx.api);
     await charge(fan.token, 10_000);
-    const res = await api.post(WITHDRAW_PATH, body, { token: fan.token });
+    const res = await ctx.api.post(WITHDRAW_PATH, body, { token: fan.token });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('VALIDATION_FAILED');
     expect(await walletBalance(fan.id)).toBe(10_000);
   });
 
   it('needs an access token', async () => {
-    const res = await api.post(WITHDRAW_PATH, { amount: 1_000 });
+    const res = await ctx.api.post(WITHDRAW_PATH, { amount: 1_000 });
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe('UNAUTHENTICATED');
   });
@@ -171,7 +163,7 @@ describe('POST /users/me/points/withdraw', () => {
 
 describe('Idempotency-Key on a withdrawal (as for a charge)', () => {
   it('replays the first answer for the same key and body; the withdrawal happens once', async () => {
-    const fan = await signUp(api);
+    const fan = await signUp(ctx.api);
     await charge(fan.token, 10_000);
     const key = randomUUID();
     const first = await withdraw(fan.token, 3_000, key);
@@ -185,14 +177,14 @@ describe('Idempotency-Key on a withdrawal (as for a charge)', () => {
   });
 
   it('refuses the same key with another body (422 IDEMPOTENCY_KEY_REUSED) or on the charge path', async () => {
-    const fan = await signUp(api);
+    const fan = await signUp(ctx.api);
     await charge(fan.token, 10_000);
     const key = randomUUID();
     expect((await withdraw(fan.token, 2_000, key)).status).toBe(200);
     const other = await withdraw(fan.token, 4_000, key);
     expect(other.status).toBe(422);
     expect(other.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
-    const asCharge = await api.post(
+    const asCharge = await ctx.api.post(
       '/users/me/points/charge',
       { amount: 2_000 },
       { token: fan.token, headers: { 'idempotency-key': key } },
@@ -202,13 +194,13 @@ describe('Idempotency-Key on a withdrawal (as for a charge)', () => {
   });
 
   it('answers 409 IDEMPOTENCY_KEY_IN_USE while the first request with the key is running', async () => {
-    const fan = await signUp(api);
+    const fan = await signUp(ctx.api);
     await charge(fan.token, 10_000);
     const key = randomUUID();
     // A claim as the first request leaves it while it runs.
     const hash = requestHash({ method: 'POST', path: WITHDRAW_PATH, body: { amount: 5_000 } });
     await sql(
-      db.url,
+      ctx.db.url,
       `insert into idempotency_keys (user_id, key, request_hash, status, locked_until)
        values ($1, $2, $3, 'in_progress', now() + interval '10 minutes')`,
       [fan.id, key, hash],
@@ -220,7 +212,7 @@ describe('Idempotency-Key on a withdrawal (as for a charge)', () => {
   });
 
   it('10 concurrent retries with one key withdraw once', async () => {
-    const fan = await signUp(api);
+    const fan = await signUp(ctx.api);
     await charge(fan.token, 10_000);
     const key = randomUUID();
     const responses = await Promise.all(
@@ -237,7 +229,7 @@ describe('Idempotency-Key on a withdrawal (as for a charge)', () => {
 
 describe('concurrent withdrawals on one wallet', () => {
   it('40 withdrawals of 3,000 from 100,000: exactly 33 succeed, the balance ends at 1,000', async () => {
-    const fan = await signUp(api);
+    const fan = await signUp(ctx.api);
     await charge(fan.token, 100_000);
     const responses = await Promise.all(
       Array.from({ length: 40 }, () => withdraw(fan.token, 3_000)),
@@ -260,24 +252,28 @@ describe('concurrent withdrawals on one wallet', () => {
     // withdrawals of 2,000,000 fit even if every payment goes first and no charge has landed
     // (B0 - P >= 3 x 2,000,000), a fourth never fits (B0 + C < 4 x 2,000,000), and every payment
     // fits whatever went before it (B0 - 3 x 2,000,000 >= P).
-    const { concertId, scheduleIds } = await createConcert(api, { seats: 10, schedules: 2 });
-    await setQueuePolicy(api, concertId, { maxActive: 10, admitPerMinute: 600_000 });
-    const [fan] = await admittedFans(server, concertId, 1, 0);
+    const { concertId, scheduleIds } = await createConcert(ctx.api, { seats: 10, schedules: 2 });
+    await setQueuePolicy(ctx.api, concertId, { maxActive: 10, admitPerMinute: 600_000 });
+    const [fan] = await admittedFans(ctx.server, concertId, 1, 0);
     const holdIds: number[] = [];
     for (const scheduleId of scheduleIds) {
-      const seats = (await api.get(`/schedules/${scheduleId}/seats`, fan!.auth)).body as {
+      const seats = (await ctx.api.get(`/schedules/${scheduleId}/seats`, fan!.auth)).body as {
         id: number;
         grade: string;
       }[];
       const vip = seats.filter((s) => s.grade === 'VIP').slice(0, 4);
       for (const seat of vip) {
-        const hold = await api.post('/reservations', { scheduleId, seatIds: [seat.id] }, fan!.auth);
+        const hold = await ctx.api.post(
+          '/reservations',
+          { scheduleId, seatIds: [seat.id] },
+          fan!.auth,
+        );
         expect(hold.status, JSON.stringify(hold.body)).toBe(201);
         expect(hold.body.amount).toBe(150_000);
         holdIds.push(hold.body.id as number);
       }
     }
-    await givePoints(server, [fan!.id], 7_500_000);
+    await givePoints(ctx.server, [fan!.id], 7_500_000);
 
     const token = fan!.token;
     const requests: Promise<[string, HttpResponse]>[] = [
@@ -288,7 +284,7 @@ describe('concurrent withdrawals on one wallet', () => {
         charge(token, 10_000).then((r): [string, HttpResponse] => ['charge', r]),
       ),
       ...holdIds.map((id) =>
-        api
+        ctx.api
           .post(`/reservations/${id}/payment`, undefined, { token })
           .then((r): [string, HttpResponse] => ['pay', r]),
       ),
@@ -306,6 +302,6 @@ describe('concurrent withdrawals on one wallet', () => {
     const count = (type: string) => rows.filter((r) => r.type === type).length;
     expect([count('withdrawal'), count('charge'), count('payment')]).toEqual([3, 21, 8]);
     expect(await walletBalance(fan!.id)).toBe(7_500_000 + 200_000 - 1_200_000 - 6_000_000);
-    expect(await ledgerMismatches(server)).toEqual([]);
+    expect(await ledgerMismatches(ctx.server)).toEqual([]);
   });
 });

@@ -1,23 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/server.js';
-import { createTestDatabase, sql, type TestDatabase } from '../support/db.js';
-import { client, signUp, type Client } from '../support/http.js';
-import { flushPrefix, startTestServer } from '../support/server.js';
+import { describe, expect, it } from 'vitest';
+import { sql } from '../support/db.js';
+import { signUp } from '../support/http.js';
+import { useTestServer } from '../support/server.js';
 
-let db: TestDatabase;
-let server: RunningServer;
-let api: Client;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startTestServer(db.url);
-  api = client(server.url);
-});
-afterAll(async () => {
-  await server?.close();
-  if (server) await flushPrefix(server.config.redisKeyPrefix);
-  await db?.drop();
-});
+const ctx = useTestServer();
 
 interface LedgerStats {
   rows: number;
@@ -29,7 +15,7 @@ interface LedgerStats {
 
 async function ledgerStats(userId: number): Promise<LedgerStats> {
   const [row] = await sql<Record<keyof LedgerStats, string>>(
-    db.url,
+    ctx.db.url,
     `select count(*) as rows, coalesce(sum(amount), 0) as sum,
             count(distinct balance_after) as distinct_after,
             coalesce(min(balance_after), 0) as min_after, coalesce(max(balance_after), 0) as max_after
@@ -47,7 +33,7 @@ async function ledgerStats(userId: number): Promise<LedgerStats> {
 
 async function walletBalance(userId: number): Promise<number> {
   const [row] = await sql<{ balance: string }>(
-    db.url,
+    ctx.db.url,
     `select balance from wallets where user_id = $1`,
     [userId],
   );
@@ -55,11 +41,11 @@ async function walletBalance(userId: number): Promise<number> {
 }
 
 const charge = (token: string, amount: number) =>
-  api.post('/users/me/points/charge', { amount }, { token });
+  ctx.api.post('/users/me/points/charge', { amount }, { token });
 
 describe('charging points', () => {
   it('200 concurrent charges all land: balance = ledger sum, one row per charge', async () => {
-    const fan = await signUp(api);
+    const fan = await signUp(ctx.api);
     const responses = await Promise.all(
       Array.from({ length: 200 }, () => charge(fan.token, 1_000)),
     );
@@ -69,7 +55,7 @@ describe('charging points', () => {
     // Each response saw a different balance: the changes were serialised, none was lost.
     expect(balances).toEqual(Array.from({ length: 200 }, (_, i) => (i + 1) * 1_000));
 
-    const final = await api.get('/users/me/points', { token: fan.token });
+    const final = await ctx.api.get('/users/me/points', { token: fan.token });
     expect(final.body).toEqual({ balance: 200_000 });
     expect(await walletBalance(fan.id)).toBe(200_000);
     expect(await ledgerStats(fan.id)).toEqual({
@@ -82,7 +68,7 @@ describe('charging points', () => {
   });
 
   it('concurrent charges that would cross the 10,000,000 cap: exactly the ones that fit succeed', async () => {
-    const fan = await signUp(api);
+    const fan = await signUp(ctx.api);
     for (let i = 0; i < 9; i++) expect((await charge(fan.token, 1_000_000)).status).toBe(200);
     expect((await charge(fan.token, 500_000)).body).toEqual({ balance: 9_500_000 });
 
@@ -115,7 +101,7 @@ describe('charging points', () => {
   it.each([999, 1_000_001, 0, -1_000, 2_000_000])(
     'refuses a charge of %d with 422 CHARGE_AMOUNT_OUT_OF_RANGE and writes nothing',
     async (amount) => {
-      const fan = await signUp(api);
+      const fan = await signUp(ctx.api);
       const res = await charge(fan.token, amount);
       expect(res.status).toBe(422);
       expect(res.body.error.code).toBe('CHARGE_AMOUNT_OUT_OF_RANGE');
@@ -125,13 +111,13 @@ describe('charging points', () => {
   );
 
   it('accepts the exact bounds 1,000 and 1,000,000', async () => {
-    const fan = await signUp(api);
+    const fan = await signUp(ctx.api);
     expect((await charge(fan.token, 1_000)).body).toEqual({ balance: 1_000 });
     expect((await charge(fan.token, 1_000_000)).body).toEqual({ balance: 1_001_000 });
   });
 
   it('needs an access token', async () => {
-    const res = await api.post('/users/me/points/charge', { amount: 1_000 });
+    const res = await ctx.api.post('/users/me/points/charge', { amount: 1_000 });
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe('UNAUTHENTICATED');
   });
@@ -139,11 +125,11 @@ describe('charging points', () => {
 
 describe('point history', () => {
   it('pages newest first; the cursor walks every row exactly once and ends with null', async () => {
-    const fan = await signUp(api);
+    const fan = await signUp(ctx.api);
     // 21 charges of distinct amounts (21 = 3 full pages of 7: the last page must still end).
     for (let i = 1; i <= 21; i++) await charge(fan.token, i * 1_000);
     const ledger = await sql<{ id: string }>(
-      db.url,
+      ctx.db.url,
       `select id from point_ledger where user_id = $1 order by id desc`,
       [fan.id],
     );
@@ -153,7 +139,7 @@ describe('point history', () => {
     let cursor: string | null = null;
     do {
       const query: string = cursor ? `?limit=7&cursor=${cursor}` : '?limit=7';
-      const page = await api.get(`/users/me/points/history${query}`, { token: fan.token });
+      const page = await ctx.api.get(`/users/me/points/history${query}`, { token: fan.token });
       expect(page.status).toBe(200);
       pageSizes.push(page.body.items.length);
       seen.push(...page.body.items.map((item: { id: number }) => item.id));
@@ -166,12 +152,12 @@ describe('point history', () => {
   });
 
   it('returns items in the SPEC shape, the default limit of 20, and nothing of other fans', async () => {
-    const fan = await signUp(api);
-    const other = await signUp(api);
+    const fan = await signUp(ctx.api);
+    const other = await signUp(ctx.api);
     await charge(other.token, 5_000);
     for (let i = 0; i < 22; i++) await charge(fan.token, 1_000);
 
-    const first = await api.get('/users/me/points/history', { token: fan.token });
+    const first = await ctx.api.get('/users/me/points/history', { token: fan.token });
     expect(first.body.items).toHaveLength(20);
     expect(first.body.items[0]).toEqual({
       id: expect.any(Number),
@@ -184,7 +170,7 @@ describe('point history', () => {
     const balancesAfter = first.body.items.map((i: { balanceAfter: number }) => i.balanceAfter);
     expect(balancesAfter).toEqual([...balancesAfter].sort((a, b) => b - a));
 
-    const rest = await api.get(`/users/me/points/history?cursor=${first.body.nextCursor}`, {
+    const rest = await ctx.api.get(`/users/me/points/history?cursor=${first.body.nextCursor}`, {
       token: fan.token,
     });
     expect(rest.body.items.map((i: { balanceAfter: number }) => i.balanceAfter)).toEqual([
@@ -192,7 +178,9 @@ describe('point history', () => {
     ]);
     expect(rest.body.nextCursor).toBeNull();
 
-    const empty = await api.get('/users/me/points/history', { token: (await signUp(api)).token });
+    const empty = await ctx.api.get('/users/me/points/history', {
+      token: (await signUp(ctx.api)).token,
+    });
     expect(empty.body).toEqual({ items: [], nextCursor: null });
   });
 });

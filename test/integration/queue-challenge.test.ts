@@ -1,38 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LineupClient, solveChallenge, zeroBits } from '@lineup/client-sdk';
-import type { RunningServer } from '../../src/server.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createConcert, setQueuePolicy } from '../support/fixtures.js';
-import { client, type Client } from '../support/http.js';
-import { ADMIN_TOKEN, flushPrefix, startTestServer } from '../support/server.js';
+import { ADMIN_TOKEN, useTestServer } from '../support/server.js';
 import { bulkFans, type TestFan } from '../support/users.js';
 
 // The join challenge (SPEC §2): per-concert challengeBits, a nonce bound to the user, single use,
 // limited in time; 428 CHALLENGE_REQUIRED / 403 CHALLENGE_FAILED; re-joins need none. Every
 // refusal changes nothing.
-let db: TestDatabase;
-let server: RunningServer;
-let api: Client;
+const ctx = useTestServer({ QUEUE_CHALLENGE_SECONDS: '3', QUEUE_TICK_MS: '100' });
 const admin = { token: ADMIN_TOKEN };
 const BITS = 10;
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startTestServer(db.url, { QUEUE_CHALLENGE_SECONDS: '3', QUEUE_TICK_MS: '100' });
-  api = client(server.url);
-});
-afterAll(async () => {
-  await server?.close();
-  if (server) await flushPrefix(server.config.redisKeyPrefix);
-  await db?.drop();
-});
-
 const join = (concertId: number, fan: TestFan, body?: unknown) =>
-  api.post(`/concerts/${concertId}/queue`, body, { token: fan.token });
+  ctx.api.post(`/concerts/${concertId}/queue`, body, { token: fan.token });
 const challengeFor = async (concertId: number, fan: TestFan) => {
-  const res = await api.get(`/concerts/${concertId}/queue/challenge`, { token: fan.token });
+  const res = await ctx.api.get(`/concerts/${concertId}/queue/challenge`, { token: fan.token });
   expect(res.status).toBe(200);
   return res.body as { nonce: string; bits: number; expiresAt: string };
 };
@@ -43,15 +27,15 @@ function badSolution(nonce: string, bits: number): string {
   for (let i = 0; ; i++) if (hashBits(nonce, `x${i}`) < bits) return `x${i}`;
 }
 async function lineSize(concertId: number): Promise<number> {
-  const stats = await api.get(`/admin/concerts/${concertId}/queue`, admin);
+  const stats = await ctx.api.get(`/admin/concerts/${concertId}/queue`, admin);
   return stats.body.waiting + stats.body.prequeue + stats.body.active;
 }
 
 describe('join challenge', () => {
   it('validates challengeBits 0..24 in the policy', async () => {
-    const { concertId } = await createConcert(api);
+    const { concertId } = await createConcert(ctx.api);
     for (const bad of [25, -1, 1.5, '8']) {
-      const res = await api.patch(
+      const res = await ctx.api.patch(
         `/admin/concerts/${concertId}/queue`,
         { challengeBits: bad },
         admin,
@@ -59,16 +43,20 @@ describe('join challenge', () => {
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('VALIDATION_FAILED');
     }
-    const ok = await api.patch(`/admin/concerts/${concertId}/queue`, { challengeBits: 24 }, admin);
+    const ok = await ctx.api.patch(
+      `/admin/concerts/${concertId}/queue`,
+      { challengeBits: 24 },
+      admin,
+    );
     expect(ok.body.policy.challengeBits).toBe(24);
-    const stats = await api.get(`/admin/concerts/${concertId}/queue`, admin);
+    const stats = await ctx.api.get(`/admin/concerts/${concertId}/queue`, admin);
     expect(stats.body.policy.challengeBits).toBe(24);
   });
 
   it('asks for a proof, accepts a solved nonce once, lets a fan in line re-join without one', async () => {
-    const { concertId } = await createConcert(api);
-    await setQueuePolicy(api, concertId, { challengeBits: BITS, paused: true });
-    const [fan, other] = await bulkFans(server, 2);
+    const { concertId } = await createConcert(ctx.api);
+    await setQueuePolicy(ctx.api, concertId, { challengeBits: BITS, paused: true });
+    const [fan, other] = await bulkFans(ctx.server, 2);
 
     const required = await join(concertId, fan!);
     expect(required.status).toBe(428);
@@ -139,7 +127,7 @@ describe('join challenge', () => {
     ).toBe(200);
 
     // Out of line, the used nonce is worth nothing: single use.
-    const left = await api.del('/queue', {
+    const left = await ctx.api.del('/queue', {
       headers: { 'x-queue-token': joined.body.queueToken },
     });
     expect(left.status).toBe(204);
@@ -149,7 +137,7 @@ describe('join challenge', () => {
     expect(await lineSize(concertId)).toBe(0);
 
     // A nonce of another concert does not open this one.
-    const { concertId: second } = await createConcert(api);
+    const { concertId: second } = await createConcert(ctx.api);
     const elsewhere = await challengeFor(second, fan!);
     const wrongConcert = await join(concertId, fan!, {
       challenge: { nonce: elsewhere.nonce, solution: await solveChallenge(elsewhere.nonce, BITS) },
@@ -159,9 +147,9 @@ describe('join challenge', () => {
   });
 
   it('refuses an expired nonce; concerts without a challenge need none', async () => {
-    const { concertId } = await createConcert(api);
-    await setQueuePolicy(api, concertId, { challengeBits: 4 });
-    const [fan, free] = await bulkFans(server, 2);
+    const { concertId } = await createConcert(ctx.api);
+    await setQueuePolicy(ctx.api, concertId, { challengeBits: 4 });
+    const [fan, free] = await bulkFans(ctx.server, 2);
     const challenge = await challengeFor(concertId, fan!);
     const solution = await solveChallenge(challenge.nonce, 4);
     await sleep(Date.parse(challenge.expiresAt) - Date.now() + 50);
@@ -170,25 +158,25 @@ describe('join challenge', () => {
     expect(late.body.error.details.reason).toBe('expired');
     expect(await lineSize(concertId)).toBe(0);
 
-    const { concertId: open } = await createConcert(api);
+    const { concertId: open } = await createConcert(ctx.api);
     expect((await challengeFor(open, free!)).bits).toBe(0);
     expect((await join(open, free!)).status).toBe(201);
   });
 
   it('answers 404 for an unknown concert and 401 without a user', async () => {
-    const [fan] = await bulkFans(server, 1);
-    const missing = await api.get('/concerts/99999999/queue/challenge', { token: fan!.token });
+    const [fan] = await bulkFans(ctx.server, 1);
+    const missing = await ctx.api.get('/concerts/99999999/queue/challenge', { token: fan!.token });
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe('CONCERT_NOT_FOUND');
-    const { concertId } = await createConcert(api);
-    expect((await api.get(`/concerts/${concertId}/queue/challenge`)).status).toBe(401);
+    const { concertId } = await createConcert(ctx.api);
+    expect((await ctx.api.get(`/concerts/${concertId}/queue/challenge`)).status).toBe(401);
   });
 
   it('the SDK solves the challenge when the server asks, reporting progress', async () => {
-    const { concertId } = await createConcert(api);
-    await setQueuePolicy(api, concertId, { challengeBits: BITS });
-    const [fan] = await bulkFans(server, 1);
-    const sdk = new LineupClient({ baseUrl: server.url, accessToken: fan!.token });
+    const { concertId } = await createConcert(ctx.api);
+    await setQueuePolicy(ctx.api, concertId, { challengeBits: BITS });
+    const [fan] = await bulkFans(ctx.server, 1);
+    const sdk = new LineupClient({ baseUrl: ctx.server.url, accessToken: fan!.token });
     const progress: number[] = [];
     const joined = await sdk.joinQueue(concertId, {
       onChallengeProgress: (tried) => progress.push(tried),
@@ -196,8 +184,8 @@ describe('join challenge', () => {
     expect(joined.created).toBe(true);
     expect(progress.length).toBeGreaterThan(0);
     // With solve: false the caller gets the 428 itself.
-    const [other] = await bulkFans(server, 1);
-    const sdk2 = new LineupClient({ baseUrl: server.url, accessToken: other!.token });
+    const [other] = await bulkFans(ctx.server, 1);
+    const sdk2 = new LineupClient({ baseUrl: ctx.server.url, accessToken: other!.token });
     await expect(sdk2.joinQueue(concertId, { solve: false })).rejects.toMatchObject({
       code: 'CHALLENGE_REQUIRED',
       status: 428,

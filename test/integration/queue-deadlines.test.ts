@@ -1,42 +1,29 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RunningServer } from '../../src/server.js';
 import type { QueueEvent } from '../../src/modules/queue/queue.events.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createConcert, setQueuePolicy } from '../support/fixtures.js';
-import { client, type Client } from '../support/http.js';
-import { flushPrefix, startTestServer } from '../support/server.js';
+import { useTestServer } from '../support/server.js';
 import { bulkFans, type TestFan } from '../support/users.js';
 import { until } from '../support/wait.js';
 
 // An admission's deadlines hold by themselves: with no leader sweeping (failover, or a stopped
 // leader that still holds its lease), the guard refuses a fan past activeIdleSeconds or
 // activeMaxSeconds. The leader here runs only when a test drives it.
-let db: TestDatabase;
-let server: RunningServer;
-let api: Client;
+const ctx = useTestServer({ LEADER_LEASE_MS: '500' }, { startLeader: false });
 const ended: Extract<QueueEvent, { type: 'ended' }>[] = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startTestServer(db.url, { LEADER_LEASE_MS: '500' }, { startLeader: false });
-  api = client(server.url);
-  server.services.queueEvents.subscribe((e) => e.type === 'ended' && ended.push(e));
-});
-afterAll(async () => {
-  await server?.close();
-  if (server) await flushPrefix(server.config.redisKeyPrefix);
-  await db?.drop();
+  ctx.server.services.queueEvents.subscribe((e) => e.type === 'ended' && ended.push(e));
 });
 
 /** Joins the fans and admits them with one tick; then no instance leads or sweeps the line. */
 async function admitThenLoseTheLeader(concertId: number, fans: TestFan[]) {
   const tokens: string[] = [];
   for (const fan of fans) {
-    const res = await api.post(`/concerts/${concertId}/queue`, undefined, { token: fan.token });
+    const res = await ctx.api.post(`/concerts/${concertId}/queue`, undefined, { token: fan.token });
     tokens.push(res.body.queueToken);
   }
-  const leader = server.services.queueLeader;
+  const leader = ctx.server.services.queueLeader;
   await until(async () => (await leader.maintainLease(), leader.isLeader), 5_000, 'the lease');
   await leader.tick();
   // Nothing renews the lease or ticks from here: the lease lapses, as after a leader's crash.
@@ -45,12 +32,12 @@ async function admitThenLoseTheLeader(concertId: number, fans: TestFan[]) {
 
 describe('with no leader running after admission', () => {
   it('the guard refuses an admission past its idle or its hard deadline (410 expired) and tells the fan', async () => {
-    const { concertId } = await createConcert(api);
-    await setQueuePolicy(api, concertId, { activeIdleSeconds: 1, activeMaxSeconds: 2 });
-    const [idler, booker] = await bulkFans(server, 2);
+    const { concertId } = await createConcert(ctx.api);
+    await setQueuePolicy(ctx.api, concertId, { activeIdleSeconds: 1, activeMaxSeconds: 2 });
+    const [idler, booker] = await bulkFans(ctx.server, 2);
     const [idleToken, bookerToken] = await admitThenLoseTheLeader(concertId, [idler!, booker!]);
     const schedules = (fan: TestFan, queueToken: string) =>
-      api.get(`/concerts/${concertId}/schedules`, {
+      ctx.api.get(`/concerts/${concertId}/schedules`, {
         token: fan.token,
         headers: { 'x-queue-token': queueToken },
       });
@@ -86,12 +73,12 @@ describe('with no leader running after admission', () => {
       expect(ended.filter((e) => e.userId === fan.id)).toEqual([
         { type: 'ended', concertId, userId: fan.id, reason: 'expired' },
       ]);
-    const status = await api.get('/queue/status', { headers: { 'x-queue-token': idleToken! } });
+    const status = await ctx.api.get('/queue/status', { headers: { 'x-queue-token': idleToken! } });
     expect(status.status).toBe(410);
-    expect((await server.services.queueStore.counts(concertId)).active).toBe(0);
+    expect((await ctx.server.services.queueStore.counts(concertId)).active).toBe(0);
 
     // Joining again makes a new place in line (the old admission is over).
-    const again = await api.post(`/concerts/${concertId}/queue`, undefined, {
+    const again = await ctx.api.post(`/concerts/${concertId}/queue`, undefined, {
       token: idler!.token,
     });
     expect(again.status).toBe(201);
@@ -99,18 +86,20 @@ describe('with no leader running after admission', () => {
   });
 
   it('a join of a fan whose admission is overdue ends it and makes a new place', async () => {
-    const { concertId } = await createConcert(api);
-    await setQueuePolicy(api, concertId, { activeIdleSeconds: 1 });
-    const [fan] = await bulkFans(server, 1);
+    const { concertId } = await createConcert(ctx.api);
+    await setQueuePolicy(ctx.api, concertId, { activeIdleSeconds: 1 });
+    const [fan] = await bulkFans(ctx.server, 1);
     const [token] = await admitThenLoseTheLeader(concertId, [fan!]);
     await sleep(1_200);
-    const again = await api.post(`/concerts/${concertId}/queue`, undefined, { token: fan!.token });
+    const again = await ctx.api.post(`/concerts/${concertId}/queue`, undefined, {
+      token: fan!.token,
+    });
     expect(again.status).toBe(201);
     expect(again.body).toMatchObject({ status: 'waiting', position: 1 });
     expect(ended.filter((e) => e.userId === fan!.id)).toEqual([
       { type: 'ended', concertId, userId: fan!.id, reason: 'expired' },
     ]);
-    const old = await api.get('/queue/status', { headers: { 'x-queue-token': token! } });
+    const old = await ctx.api.get('/queue/status', { headers: { 'x-queue-token': token! } });
     expect(old.status).toBe(410);
   });
 });

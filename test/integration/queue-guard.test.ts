@@ -1,46 +1,33 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { QueueTokens } from '../../src/modules/queue/queue-tokens.crypto.js';
 import { admittedFans } from '../support/booking.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createConcert, setQueuePolicy } from '../support/fixtures.js';
-import { client, type Client } from '../support/http.js';
-import { flushPrefix, startTestServer } from '../support/server.js';
+import { useTestServer } from '../support/server.js';
 import { bulkFans, type TestFan } from '../support/users.js';
 import { until } from '../support/wait.js';
 
-let db: TestDatabase;
-let server: RunningServer;
-let api: Client;
+const ctx = useTestServer({ QUEUE_TICK_MS: '50', LEADER_LEASE_MS: '600' });
 let concertId: number;
 let otherConcertId: number;
 let active: TestFan & { queueToken: string };
 let waiting: TestFan & { queueToken: string };
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startTestServer(db.url, { QUEUE_TICK_MS: '50', LEADER_LEASE_MS: '600' });
-  api = client(server.url);
-  ({ concertId } = await createConcert(api));
-  ({ concertId: otherConcertId } = await createConcert(api));
-  await setQueuePolicy(api, concertId, { maxActive: 1 });
-  const [a, b] = await bulkFans(server, 2);
-  const ja = await api.post(`/concerts/${concertId}/queue`, undefined, { token: a!.token });
-  const jb = await api.post(`/concerts/${concertId}/queue`, undefined, { token: b!.token });
+  ({ concertId } = await createConcert(ctx.api));
+  ({ concertId: otherConcertId } = await createConcert(ctx.api));
+  await setQueuePolicy(ctx.api, concertId, { maxActive: 1 });
+  const [a, b] = await bulkFans(ctx.server, 2);
+  const ja = await ctx.api.post(`/concerts/${concertId}/queue`, undefined, { token: a!.token });
+  const jb = await ctx.api.post(`/concerts/${concertId}/queue`, undefined, { token: b!.token });
   active = { ...a!, queueToken: ja.body.queueToken };
   waiting = { ...b!, queueToken: jb.body.queueToken };
   await until(async () => (await schedules(active)).status === 200);
 });
-afterAll(async () => {
-  await server?.close();
-  if (server) await flushPrefix(server.config.redisKeyPrefix);
-  await db?.drop();
-});
 
 function schedules(f: { token: string; queueToken?: string }, concert = concertId) {
   const headers: Record<string, string> = f.queueToken ? { 'x-queue-token': f.queueToken } : {};
-  return api.get(`/concerts/${concert}/schedules`, { token: f.token, headers });
+  return ctx.api.get(`/concerts/${concert}/schedules`, { token: f.token, headers });
 }
 
 describe('the [admitted] guard', () => {
@@ -78,7 +65,7 @@ describe('the [admitted] guard', () => {
     const stolen = await schedules({ token: waiting.token, queueToken: active.queueToken });
     expect(stolen.status).toBe(401);
     expect(stolen.body.error.code).toBe('QUEUE_TOKEN_INVALID');
-    const anonymous = await api.get(`/concerts/${concertId}/schedules`, {
+    const anonymous = await ctx.api.get(`/concerts/${concertId}/schedules`, {
       headers: { 'x-queue-token': active.queueToken },
     });
     expect(anonymous.status).toBe(401);
@@ -92,7 +79,7 @@ describe('the [admitted] guard', () => {
   });
 
   it('answers 410 ADMISSION_EXPIRED once the admission has ended', async () => {
-    await server.services.queue.endAdmission(active.id, concertId); // as booking does after payment
+    await ctx.server.services.queue.endAdmission(active.id, concertId); // as booking does after payment
     const res = await schedules(active);
     expect(res.status).toBe(410);
     expect(res.body.error).toMatchObject({
@@ -109,27 +96,31 @@ describe('queue status and leave', () => {
       concertId,
       eid: 1,
     });
-    expect((await api.get('/queue/status', { headers: { 'x-queue-token': forged } })).status).toBe(
+    expect(
+      (await ctx.api.get('/queue/status', { headers: { 'x-queue-token': forged } })).status,
+    ).toBe(401);
+    expect((await ctx.api.get('/queue/status')).body.error.code).toBe('QUEUE_TOKEN_INVALID');
+    expect((await ctx.api.del('/queue', { headers: { 'x-queue-token': forged } })).status).toBe(
       401,
     );
-    expect((await api.get('/queue/status')).body.error.code).toBe('QUEUE_TOKEN_INVALID');
-    expect((await api.del('/queue', { headers: { 'x-queue-token': forged } })).status).toBe(401);
-    const genuine = await new QueueTokens(server.config.queueTokenSecret).sign({
+    const genuine = await new QueueTokens(ctx.server.config.queueTokenSecret).sign({
       userId: 1,
       concertId: otherConcertId,
       eid: 7,
     });
-    const status = await api.get('/queue/status', { headers: { 'x-queue-token': genuine } });
+    const status = await ctx.api.get('/queue/status', { headers: { 'x-queue-token': genuine } });
     expect(status.status).toBe(404);
     expect(status.body.error.code).toBe('QUEUE_ENTRY_NOT_FOUND');
-    expect((await api.del('/queue', { headers: { 'x-queue-token': genuine } })).status).toBe(404);
+    expect((await ctx.api.del('/queue', { headers: { 'x-queue-token': genuine } })).status).toBe(
+      404,
+    );
   });
 });
 
 describe('operators', () => {
   it('see counts, policy and the leader, and change the policy of a running line', async () => {
     const admin = { token: 'test-admin-token' };
-    const res = await api.get(`/admin/concerts/${concertId}/queue`, admin);
+    const res = await ctx.api.get(`/admin/concerts/${concertId}/queue`, admin);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       waiting: expect.any(Number),
@@ -137,9 +128,9 @@ describe('operators', () => {
       active: expect.any(Number),
       admittedTotal: expect.any(Number),
       policy: { maxActive: 1, admitPerMinute: 600, maxWaiting: 10_000, paused: false },
-      leader: { instanceId: server.config.instanceId, since: expect.any(String) },
+      leader: { instanceId: ctx.server.config.instanceId, since: expect.any(String) },
     });
-    const patched = await api.patch(
+    const patched = await ctx.api.patch(
       `/admin/concerts/${concertId}/queue`,
       { paused: true, admitPerMinute: 120 },
       admin,
@@ -152,24 +143,24 @@ describe('operators', () => {
       { maxActive: 1.5 },
       { unknown: 1 },
     ]) {
-      const r = await api.patch(`/admin/concerts/${concertId}/queue`, bad, admin);
+      const r = await ctx.api.patch(`/admin/concerts/${concertId}/queue`, bad, admin);
       expect(r.status).toBe(400);
     }
-    expect((await api.get(`/admin/concerts/999999/queue`, admin)).status).toBe(404);
-    expect((await api.get(`/admin/concerts/${concertId}/queue`)).status).toBe(401);
+    expect((await ctx.api.get(`/admin/concerts/999999/queue`, admin)).status).toBe(404);
+    expect((await ctx.api.get(`/admin/concerts/${concertId}/queue`)).status).toBe(401);
   });
 });
 
 describe('refused booking requests', () => {
   it('are answered from memory and Redis: a burst of them sends PostgreSQL no query', async () => {
-    const fixture = await createConcert(api, { seats: 10 });
+    const fixture = await createConcert(ctx.api, { seats: 10 });
     const scheduleId = fixture.scheduleIds[0]!;
-    await setQueuePolicy(api, fixture.concertId, { maxActive: 10, admitPerMinute: 60_000 });
-    const [holder, buyer, refused, leaver] = await admittedFans(server, fixture.concertId, 4);
-    const seats = await api.get(`/schedules/${scheduleId}/seats`, holder!.auth);
+    await setQueuePolicy(ctx.api, fixture.concertId, { maxActive: 10, admitPerMinute: 60_000 });
+    const [holder, buyer, refused, leaver] = await admittedFans(ctx.server, fixture.concertId, 4);
+    const seats = await ctx.api.get(`/schedules/${scheduleId}/seats`, holder!.auth);
     const [s1, s2, s3] = (seats.body as { id: number }[]).map((s) => s.id);
     const hold = (fan: { token: string }, queueToken: string | undefined, seatIds: number[]) =>
-      api.post(
+      ctx.api.post(
         '/reservations',
         { scheduleId, seatIds },
         {
@@ -182,12 +173,12 @@ describe('refused booking requests', () => {
       );
     expect((await hold(holder!, holder!.queueToken, [s1!])).status).toBe(201);
     const bought = await hold(buyer!, buyer!.queueToken, [s2!]);
-    const paid = await api.post(`/reservations/${bought.body.id}/payment`, undefined, buyer!);
+    const paid = await ctx.api.post(`/reservations/${bought.body.id}/payment`, undefined, buyer!);
     expect(paid.status).toBe(200); // s2 sold; the buyer's admission ended
-    expect((await api.del('/queue', { headers: leaver!.auth.headers })).status).toBe(204);
-    await setQueuePolicy(api, fixture.concertId, { paused: true });
-    const [waiter] = await bulkFans(server, 1);
-    const joined = await api.post(`/concerts/${fixture.concertId}/queue`, undefined, waiter!);
+    expect((await ctx.api.del('/queue', { headers: leaver!.auth.headers })).status).toBe(204);
+    await setQueuePolicy(ctx.api, fixture.concertId, { paused: true });
+    const [waiter] = await bulkFans(ctx.server, 1);
+    const joined = await ctx.api.post(`/concerts/${fixture.concertId}/queue`, undefined, waiter!);
     expect(joined.body.status).toBe('waiting');
     const waiterAuth = {
       token: waiter!.token,
@@ -201,15 +192,15 @@ describe('refused booking requests', () => {
 
     // The leader's background work also queries PostgreSQL (booking chores; the queue leader's
     // line retirement reads sale windows every 30 ticks): only requests are observed here.
-    server.services.bookingChores.stop();
-    await server.services.queueLeader.stop();
-    const knex = server.orm.em.getConnection().getKnex();
+    ctx.server.services.bookingChores.stop();
+    await ctx.server.services.queueLeader.stop();
+    const knex = ctx.server.orm.em.getConnection().getKnex();
     const queries: string[] = [];
     const observe = (q: { sql: string }) => queries.push(q.sql);
     knex.on('query', observe);
     // The hot path's prepared statements (holds, payments, seat maps) bypass the ORM: watched too.
     const observePrepared = (name: string) => queries.push(`prepared ${name}`);
-    server.services.db.watchers.add(observePrepared);
+    ctx.server.services.db.watchers.add(observePrepared);
     try {
       const refusals: [Promise<{ status: number; body: any }>, number, string][] = [];
       for (let i = 0; i < 20; i++) {
@@ -222,10 +213,10 @@ describe('refused booking requests', () => {
           [hold(refused!, undefined, [s3!]), 401, 'QUEUE_TOKEN_INVALID'],
           [hold(refused!, forged, [s3!]), 401, 'QUEUE_TOKEN_INVALID'],
           [hold(refused!, joined.body.queueToken, [s3!]), 401, 'QUEUE_TOKEN_INVALID'], // not theirs
-          [api.get(`/schedules/${scheduleId}/seats`, waiterAuth), 403, 'NOT_ADMITTED'],
-          [api.get(`/schedules/${scheduleId}/seats`, buyer!.auth), 410, 'ADMISSION_EXPIRED'],
+          [ctx.api.get(`/schedules/${scheduleId}/seats`, waiterAuth), 403, 'NOT_ADMITTED'],
+          [ctx.api.get(`/schedules/${scheduleId}/seats`, buyer!.auth), 410, 'ADMISSION_EXPIRED'],
           [
-            api.get(`/schedules/${scheduleId}/seats`, { token: refused!.token }),
+            ctx.api.get(`/schedules/${scheduleId}/seats`, { token: refused!.token }),
             401,
             'QUEUE_TOKEN_INVALID',
           ],
@@ -239,12 +230,12 @@ describe('refused booking requests', () => {
       expect(queries).toEqual([]);
 
       // The observation is real: an admitted fan's seat map does query PostgreSQL.
-      expect((await api.get(`/schedules/${scheduleId}/seats`, refused!.auth)).status).toBe(200);
+      expect((await ctx.api.get(`/schedules/${scheduleId}/seats`, refused!.auth)).status).toBe(200);
       expect(queries.length).toBeGreaterThan(0);
     } finally {
       knex.off('query', observe);
-      server.services.db.watchers.delete(observePrepared);
-      server.services.bookingChores.start();
+      ctx.server.services.db.watchers.delete(observePrepared);
+      ctx.server.services.bookingChores.start();
     }
   });
 });

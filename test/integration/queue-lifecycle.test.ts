@@ -1,34 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RunningServer } from '../../src/server.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createConcert, setQueuePolicy } from '../support/fixtures.js';
-import { client, type Client } from '../support/http.js';
-import { flushPrefix, startTestServer } from '../support/server.js';
+import { useTestServer } from '../support/server.js';
 import { connected, firstEvent, queueSocket, seen } from '../support/sockets.js';
 import { bulkFans, type TestFan } from '../support/users.js';
 import { until } from '../support/wait.js';
 
 // Durations are shrunk through configuration (1 s idle/abandon, 50 ms ticks), not faked.
-let db: TestDatabase;
-let server: RunningServer;
-let api: Client;
+const ctx = useTestServer({
+  QUEUE_TICK_MS: '50',
+  LEADER_LEASE_MS: '600',
+  ABANDON_SECONDS: '1',
+});
 const admitted: number[] = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startTestServer(db.url, {
-    QUEUE_TICK_MS: '50',
-    LEADER_LEASE_MS: '600',
-    ABANDON_SECONDS: '1',
-  });
-  api = client(server.url);
-  server.services.queueEvents.subscribe((e) => e.type === 'admitted' && admitted.push(e.userId));
-});
-afterAll(async () => {
-  await server?.close();
-  if (server) await flushPrefix(server.config.redisKeyPrefix);
-  await db?.drop();
+  ctx.server.services.queueEvents.subscribe(
+    (e) => e.type === 'admitted' && admitted.push(e.userId),
+  );
 });
 
 interface Joined extends TestFan {
@@ -38,15 +27,15 @@ interface Joined extends TestFan {
 async function joinAll(concertId: number, fans: TestFan[]): Promise<Joined[]> {
   const out: Joined[] = [];
   for (const fan of fans) {
-    const res = await api.post(`/concerts/${concertId}/queue`, undefined, { token: fan.token });
+    const res = await ctx.api.post(`/concerts/${concertId}/queue`, undefined, { token: fan.token });
     out.push({ ...fan, queueToken: res.body.queueToken });
   }
   return out;
 }
 const status = (f: Joined) =>
-  api.get('/queue/status', { headers: { 'x-queue-token': f.queueToken } });
+  ctx.api.get('/queue/status', { headers: { 'x-queue-token': f.queueToken } });
 const guarded = (f: Joined, concertId: number) =>
-  api.get(`/concerts/${concertId}/schedules`, {
+  ctx.api.get(`/concerts/${concertId}/schedules`, {
     token: f.token,
     headers: { 'x-queue-token': f.queueToken },
   });
@@ -54,7 +43,7 @@ const guarded = (f: Joined, concertId: number) =>
 /** The endings published for a concert's fans from now on. */
 function recordEnded(concertId: number): { userId: number; reason: string }[] {
   const ended: { userId: number; reason: string }[] = [];
-  server.services.queueEvents.subscribe(
+  ctx.server.services.queueEvents.subscribe(
     (e) =>
       e.type === 'ended' &&
       e.concertId === concertId &&
@@ -77,9 +66,9 @@ function keepAlive(fans: Joined[]): () => void {
 
 describe('admission ends and the slot is refilled', () => {
   it('after the idle timeout', async () => {
-    const { concertId } = await createConcert(api);
-    await setQueuePolicy(api, concertId, { maxActive: 1, activeIdleSeconds: 1 });
-    const [a, b] = await joinAll(concertId, await bulkFans(server, 2));
+    const { concertId } = await createConcert(ctx.api);
+    await setQueuePolicy(ctx.api, concertId, { maxActive: 1, activeIdleSeconds: 1 });
+    const [a, b] = await joinAll(concertId, await bulkFans(ctx.server, 2));
     const stop = keepAlive([b!]);
     await until(async () => (await status(a!)).body.status === 'active');
     await until(
@@ -97,13 +86,13 @@ describe('admission ends and the slot is refilled', () => {
   });
 
   it('after the maximum time, even for a fan who keeps booking', async () => {
-    const { concertId } = await createConcert(api);
-    await setQueuePolicy(api, concertId, {
+    const { concertId } = await createConcert(ctx.api);
+    await setQueuePolicy(ctx.api, concertId, {
       maxActive: 1,
       activeIdleSeconds: 1,
       activeMaxSeconds: 2,
     });
-    const [a, b] = await joinAll(concertId, await bulkFans(server, 2));
+    const [a, b] = await joinAll(concertId, await bulkFans(ctx.server, 2));
     const stop = keepAlive([b!]);
     await until(async () => (await status(a!)).body.status === 'active');
     const admittedAt = Date.now();
@@ -117,15 +106,15 @@ describe('admission ends and the slot is refilled', () => {
   });
 
   it('when the fan leaves', async () => {
-    const { concertId } = await createConcert(api);
-    await setQueuePolicy(api, concertId, { maxActive: 1 });
-    const [a, b] = await joinAll(concertId, await bulkFans(server, 2));
+    const { concertId } = await createConcert(ctx.api);
+    await setQueuePolicy(ctx.api, concertId, { maxActive: 1 });
+    const [a, b] = await joinAll(concertId, await bulkFans(ctx.server, 2));
     const stop = keepAlive([b!]);
     await until(async () => (await status(a!)).body.status === 'active');
     expect((await status(b!)).body).toMatchObject({ status: 'waiting', position: 1 });
-    expect((await api.del('/queue', { headers: { 'x-queue-token': a!.queueToken } })).status).toBe(
-      204,
-    );
+    expect(
+      (await ctx.api.del('/queue', { headers: { 'x-queue-token': a!.queueToken } })).status,
+    ).toBe(204);
     await until(async () => (await status(b!)).body.status === 'active');
     stop();
     expect((await status(a!)).body.error.details.reason).toBe('left');
@@ -134,9 +123,9 @@ describe('admission ends and the slot is refilled', () => {
 
 describe('abandoned places', () => {
   it('are removed when nobody polls or connects, and never admitted', async () => {
-    const { concertId } = await createConcert(api);
-    await setQueuePolicy(api, concertId, { paused: true, maxActive: 10 });
-    const [silent1, alive, silent2] = await joinAll(concertId, await bulkFans(server, 3));
+    const { concertId } = await createConcert(ctx.api);
+    await setQueuePolicy(ctx.api, concertId, { paused: true, maxActive: 10 });
+    const [silent1, alive, silent2] = await joinAll(concertId, await bulkFans(ctx.server, 3));
     const stop = keepAlive([alive!]);
     await sleep(1_600);
     for (const f of [silent1!, silent2!]) {
@@ -145,7 +134,7 @@ describe('abandoned places', () => {
       expect(res.body.error.details.reason).toBe('removed');
     }
     expect((await status(alive!)).body).toMatchObject({ status: 'waiting', position: 1 });
-    await setQueuePolicy(api, concertId, { paused: false });
+    await setQueuePolicy(ctx.api, concertId, { paused: false });
     await until(async () => (await status(alive!)).body.status === 'active');
     stop();
     await sleep(200);
@@ -157,9 +146,9 @@ describe('abandoned places', () => {
 
 describe('admitted fans without a sign of life', () => {
   it('lose the admission after ABANDON_SECONDS with no socket and no request (expired), and the slot is refilled', async () => {
-    const { concertId } = await createConcert(api);
-    await setQueuePolicy(api, concertId, { maxActive: 1 }); // idle deadline: the default 300 s
-    const [gone, next] = await joinAll(concertId, await bulkFans(server, 2));
+    const { concertId } = await createConcert(ctx.api);
+    await setQueuePolicy(ctx.api, concertId, { maxActive: 1 }); // idle deadline: the default 300 s
+    const [gone, next] = await joinAll(concertId, await bulkFans(ctx.server, 2));
     const stop = keepAlive([next!]);
     const ended = recordEnded(concertId);
     try {
@@ -176,14 +165,14 @@ describe('admitted fans without a sign of life', () => {
   });
 
   it('keep it while a socket is connected (the booking page), with no request at all', async () => {
-    const { concertId } = await createConcert(api);
-    await setQueuePolicy(api, concertId, { maxActive: 1, paused: true });
-    const [onPage, next] = await joinAll(concertId, await bulkFans(server, 2));
+    const { concertId } = await createConcert(ctx.api);
+    await setQueuePolicy(ctx.api, concertId, { maxActive: 1, paused: true });
+    const [onPage, next] = await joinAll(concertId, await bulkFans(ctx.server, 2));
     const stop = keepAlive([next!]);
     const ended = recordEnded(concertId);
-    const socket = await connected(queueSocket(server.url, onPage!.queueToken));
+    const socket = await connected(queueSocket(ctx.server.url, onPage!.queueToken));
     try {
-      await setQueuePolicy(api, concertId, { paused: false });
+      await setQueuePolicy(ctx.api, concertId, { paused: false });
       await firstEvent(socket, 'queue:admitted');
       await sleep(3_000); // three times ABANDON_SECONDS
       expect(ended).not.toContainEqual(expect.objectContaining({ userId: onPage!.id }));
@@ -199,16 +188,18 @@ describe('admitted fans without a sign of life', () => {
 
 describe('leaving and joining again', () => {
   it('sends the fan to the back, with a new token; the old token is dead', async () => {
-    const { concertId } = await createConcert(api);
-    await setQueuePolicy(api, concertId, { paused: true });
-    const [a, b, c] = await joinAll(concertId, await bulkFans(server, 3));
+    const { concertId } = await createConcert(ctx.api);
+    await setQueuePolicy(ctx.api, concertId, { paused: true });
+    const [a, b, c] = await joinAll(concertId, await bulkFans(ctx.server, 3));
     const stop = keepAlive([a!, b!, c!]);
-    expect((await api.del('/queue', { headers: { 'x-queue-token': a!.queueToken } })).status).toBe(
-      204,
-    );
+    expect(
+      (await ctx.api.del('/queue', { headers: { 'x-queue-token': a!.queueToken } })).status,
+    ).toBe(204);
     // Positions are exact as of a tick (SPEC §5): b moves up at the next one.
     await until(async () => (await status(b!)).body.position === 1, 5_000, 'b moved up');
-    const again = await api.post(`/concerts/${concertId}/queue`, undefined, { token: a!.token });
+    const again = await ctx.api.post(`/concerts/${concertId}/queue`, undefined, {
+      token: a!.token,
+    });
     expect(again.status).toBe(201);
     expect(again.body.position).toBe(3);
     expect(again.body.queueToken).not.toBe(a!.queueToken);

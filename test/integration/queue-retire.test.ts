@@ -1,38 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import type { RunningServer } from '../../src/server.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { REDIS_URL } from '../support/env.js';
 import { createConcert, setQueuePolicy } from '../support/fixtures.js';
-import { client, type Client } from '../support/http.js';
-import { flushPrefix, startTestServer } from '../support/server.js';
+import { useTestServer } from '../support/server.js';
 import { connected, firstEvent, queueSocket } from '../support/sockets.js';
 import { bulkFans } from '../support/users.js';
 import { until } from '../support/wait.js';
 
 // After a concert (every schedule started) its line leaves the leader's work and Redis.
-let db: TestDatabase;
-let server: RunningServer;
-let api: Client;
+const ctx = useTestServer({ QUEUE_TICK_MS: '50', LEADER_LEASE_MS: '600' });
 let redis: Redis;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startTestServer(db.url, { QUEUE_TICK_MS: '50', LEADER_LEASE_MS: '600' });
-  api = client(server.url);
   redis = new Redis(REDIS_URL);
 });
 afterAll(async () => {
   redis?.disconnect();
-  await server?.close();
-  if (server) await flushPrefix(server.config.redisKeyPrefix);
-  await db?.drop();
 });
 
 /** Every Redis key of one concert's line (they share the hash tag), with its time to live. */
 async function keysOf(concertId: number): Promise<Map<string, number>> {
-  const tag = `${server.config.redisKeyPrefix}{c:${concertId}}:`;
+  const tag = `${ctx.server.config.redisKeyPrefix}{c:${concertId}}:`;
   const keys = new Map<string, number>();
   let cursor = '0';
   do {
@@ -46,24 +35,26 @@ async function keysOf(concertId: number): Promise<Map<string, number>> {
 describe('a concert whose schedules have all started', () => {
   it('leaves the leader’s work, its fans are told the line closed, and its Redis keys go', async () => {
     const startsAt = Date.now() + 4_000;
-    const { concertId } = await createConcert(api, { startsInDays: 4 / 86_400 });
-    const { concertId: running } = await createConcert(api); // another concert, still on sale
-    await setQueuePolicy(api, concertId, { maxActive: 1, paused: true });
-    const [admitted, waiting, other] = await bulkFans(server, 3);
+    const { concertId } = await createConcert(ctx.api, { startsInDays: 4 / 86_400 });
+    const { concertId: running } = await createConcert(ctx.api); // another concert, still on sale
+    await setQueuePolicy(ctx.api, concertId, { maxActive: 1, paused: true });
+    const [admitted, waiting, other] = await bulkFans(ctx.server, 3);
     const tokens: string[] = [];
     for (const fan of [admitted!, waiting!]) {
-      const res = await api.post(`/concerts/${concertId}/queue`, undefined, { token: fan.token });
+      const res = await ctx.api.post(`/concerts/${concertId}/queue`, undefined, {
+        token: fan.token,
+      });
       tokens.push(res.body.queueToken);
     }
-    await api.post(`/concerts/${running}/queue`, undefined, { token: other!.token });
-    const sockets = await Promise.all(tokens.map((t) => connected(queueSocket(server.url, t))));
-    await setQueuePolicy(api, concertId, { paused: false });
+    await ctx.api.post(`/concerts/${running}/queue`, undefined, { token: other!.token });
+    const sockets = await Promise.all(tokens.map((t) => connected(queueSocket(ctx.server.url, t))));
+    await setQueuePolicy(ctx.api, concertId, { paused: false });
     await firstEvent(sockets[0]!, 'queue:admitted');
     let ticks = 0;
-    server.services.queueEvents.subscribe(
+    ctx.server.services.queueEvents.subscribe(
       (e) => e.type === 'tick' && e.frame.concertId === concertId && ticks++,
     );
-    const registered = () => server.services.queueStore.concerts();
+    const registered = () => ctx.server.services.queueStore.concerts();
     expect(await registered()).toContain(concertId);
     expect((await keysOf(concertId)).has('waiting')).toBe(true);
 
@@ -84,10 +75,10 @@ describe('a concert whose schedules have all started', () => {
     for (const ttl of left.values()) expect(ttl).toBeGreaterThan(0);
     expect(left.get('ended')).toBeLessThanOrEqual(86_400);
 
-    const status = await api.get('/queue/status', { headers: { 'x-queue-token': tokens[1]! } });
+    const status = await ctx.api.get('/queue/status', { headers: { 'x-queue-token': tokens[1]! } });
     expect(status.status).toBe(410);
     expect(status.body.error.details.reason).toBe('closed');
-    const late = await api.post(`/concerts/${concertId}/queue`, undefined, {
+    const late = await ctx.api.post(`/concerts/${concertId}/queue`, undefined, {
       token: waiting!.token,
     });
     expect(late.status).toBe(409);

@@ -1,6 +1,6 @@
 // The operators' client (issue 18) against a real server: venues, concerts, schedules, queue stats,
 // policy, pause/resume and closing a line, with the server's refusals as typed LineupErrors.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AdminQueueStats,
   ConcertCreated,
@@ -12,30 +12,17 @@ import {
   ScheduleCreated,
   VenueCreated,
 } from '@lineup/client-sdk';
-import type { RunningServer } from '../../src/server.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { uniquePhone } from '../support/http.js';
-import { ADMIN_TOKEN, flushPrefix, startTestServer } from '../support/server.js';
+import { ADMIN_TOKEN, useTestServer } from '../support/server.js';
 import { until } from '../support/wait.js';
 
-let db: TestDatabase;
-let server: RunningServer;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startTestServer(db.url, { QUEUE_TICK_MS: '50', LEADER_LEASE_MS: '600' });
-});
-afterAll(async () => {
-  await server?.close();
-  if (server) await flushPrefix(server.config.redisKeyPrefix);
-  await db?.drop();
-});
+const ctx = useTestServer({ QUEUE_TICK_MS: '50', LEADER_LEASE_MS: '600' });
 
 const DAY = 86_400_000;
 
 describe('LineupAdmin', () => {
   it('creates a venue, a concert and a schedule; reads, changes, pauses and closes the line', async () => {
-    const admin = new LineupAdmin({ baseUrl: server.url, adminToken: ADMIN_TOKEN });
+    const admin = new LineupAdmin({ baseUrl: ctx.server.url, adminToken: ADMIN_TOKEN });
     const venue = VenueCreated.parse(
       await admin.createVenue({
         name: `Hall ${Math.random()}`,
@@ -64,19 +51,19 @@ describe('LineupAdmin', () => {
     const policy = await admin.updatePolicy(concert.id, { maxActive: 3 });
     expect(policy).toMatchObject({ maxActive: 3, paused: true });
 
-    const fan = new LineupClient({ baseUrl: server.url });
+    const fan = new LineupClient({ baseUrl: ctx.server.url });
     await fan.signUp({ name: 'Fan', phone: uniquePhone(), password: 'password123' });
     const { queueToken } = await fan.joinQueue(concert.id);
     const stats = AdminQueueStats.parse(await admin.queueStats(concert.id));
     expect(stats).toMatchObject({ waiting: 1, active: 0, policy: { maxActive: 3, paused: true } });
 
-    const room = new QueueConnection({ baseUrl: server.url, queueToken }).connect();
+    const room = new QueueConnection({ baseUrl: ctx.server.url, queueToken }).connect();
     try {
       await until(() => room.connected, 10_000, 'socket connected');
       const ended = new Promise((resolve) => room.once('ended', resolve));
       expect(await admin.closeQueue(concert.id)).toEqual({ ended: 1 });
       expect(await ended).toEqual({ concertId: concert.id, reason: 'closed' });
-      const late = new LineupClient({ baseUrl: server.url });
+      const late = new LineupClient({ baseUrl: ctx.server.url });
       await late.signUp({ name: 'Late', phone: uniquePhone(), password: 'password123' });
       const refused = await late.joinQueue(concert.id).catch((e: unknown) => e);
       expect(refused).toMatchObject({ code: 'SALE_ENDED', status: 409 });
@@ -88,13 +75,13 @@ describe('LineupAdmin', () => {
   });
 
   it('a wrong token is 401 UNAUTHENTICATED; bad input 400 with issues; unknown concert 404', async () => {
-    const wrong = new LineupAdmin({ baseUrl: server.url, adminToken: 'not-the-token' });
+    const wrong = new LineupAdmin({ baseUrl: ctx.server.url, adminToken: 'not-the-token' });
     const denied = await wrong.queueStats(1).catch((e: unknown) => e);
     expect(denied).toBeInstanceOf(LineupError);
     expect(denied).toMatchObject({ code: 'UNAUTHENTICATED', status: 401 });
     expect(String((denied as Error).message)).not.toContain('not-the-token');
 
-    const admin = new LineupAdmin({ baseUrl: server.url, adminToken: ADMIN_TOKEN });
+    const admin = new LineupAdmin({ baseUrl: ctx.server.url, adminToken: ADMIN_TOKEN });
     const invalid = await admin
       .createVenue({ name: 'x', rows: [{ name: 'A', seats: 0, grade: 'VIP' }] })
       .catch((e: unknown) => e);

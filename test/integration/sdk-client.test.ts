@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -17,40 +17,28 @@ import {
   type QueueStatus,
   type SeatsChanged,
 } from '@lineup/client-sdk';
-import type { RunningServer } from '../../src/server.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createConcert, setQueuePolicy, type ConcertFixture } from '../support/fixtures.js';
-import { client, uniquePhone, type Client } from '../support/http.js';
-import { flushPrefix, startCluster, startTestServer } from '../support/server.js';
+import { client, uniquePhone } from '../support/http.js';
+import { flushPrefix, startCluster, useTestServer } from '../support/server.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { until } from '../support/wait.js';
 
-let db: TestDatabase;
-let server: RunningServer;
-let api: Client;
+const ctx = useTestServer({ QUEUE_TICK_MS: '50', LEADER_LEASE_MS: '600' });
 let concert: ConcertFixture;
 const connections: QueueConnection[] = [];
 const proxies: TcpProxy[] = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startTestServer(db.url, { QUEUE_TICK_MS: '50', LEADER_LEASE_MS: '600' });
-  api = client(server.url);
-  concert = await createConcert(api, { seats: 20 });
+  concert = await createConcert(ctx.api, { seats: 20 });
 });
 afterEach(async () => {
   for (const c of connections.splice(0)) c.close();
   await Promise.all(proxies.splice(0).map((p) => p.close()));
 });
-afterAll(async () => {
-  await server?.close();
-  if (server) await flushPrefix(server.config.redisKeyPrefix);
-  await db?.drop();
-});
 
 /** A signed-up fan with their own client (the SDK keeps the token it got). */
 async function newFan(): Promise<{ sdk: LineupClient; phone: string; id: number }> {
-  const sdk = new LineupClient({ baseUrl: server.url });
+  const sdk = new LineupClient({ baseUrl: ctx.server.url });
   const phone = uniquePhone();
   const res = await sdk.signUp({ name: 'SDK Fan', phone, password: 'password123' });
   return { sdk, phone, id: res.user.id };
@@ -99,8 +87,8 @@ function watch(options: QueueConnectionOptions) {
 
 /** A paused concert with one fan in line: resume it to admit them. */
 async function fanWaiting() {
-  const fixture = await createConcert(api);
-  await setQueuePolicy(api, fixture.concertId, { paused: true });
+  const fixture = await createConcert(ctx.api);
+  await setQueuePolicy(ctx.api, fixture.concertId, { paused: true });
   const fan = await newFan();
   const joined = await fan.sdk.joinQueue(fixture.concertId);
   return { ...fixture, ...fan, queueToken: joined.queueToken };
@@ -128,7 +116,7 @@ describe('LineupClient against a real server', () => {
     expect(rest.items.map((i) => i.amount)).toEqual([10_000]);
     expect(rest.nextCursor).toBeNull();
 
-    const other = new LineupClient({ baseUrl: `${server.url}/` });
+    const other = new LineupClient({ baseUrl: `${ctx.server.url}/` });
     const login = await other.login({ phone: fan.phone, password: 'password123' });
     expect(login.expiresIn).toBeGreaterThan(0);
     expect(other.accessToken).toBe(login.accessToken);
@@ -165,7 +153,7 @@ describe('LineupClient against a real server', () => {
   it('throws LineupError with the SPEC code and status', async () => {
     const fan = await newFan();
     const taken = await failure(
-      new LineupClient({ baseUrl: server.url }).signUp({
+      new LineupClient({ baseUrl: ctx.server.url }).signUp({
         name: 'Again',
         phone: fan.phone,
         password: 'password123',
@@ -174,7 +162,10 @@ describe('LineupClient against a real server', () => {
     expect(taken).toMatchObject({ code: 'PHONE_TAKEN', status: 409 });
 
     const wrong = await failure(
-      new LineupClient({ baseUrl: server.url }).login({ phone: fan.phone, password: 'nope-nope' }),
+      new LineupClient({ baseUrl: ctx.server.url }).login({
+        phone: fan.phone,
+        password: 'nope-nope',
+      }),
     );
     expect(wrong).toMatchObject({ code: 'INVALID_CREDENTIALS', status: 401 });
 
@@ -261,7 +252,7 @@ describe('LineupClient against a real server', () => {
 
 describe('LineupClient booking calls', () => {
   it('hold, read, cancel, pay and refund, with answers that match the contract', async () => {
-    const { concertId, scheduleIds } = await createConcert(api, { seats: 40 });
+    const { concertId, scheduleIds } = await createConcert(ctx.api, { seats: 40 });
     const scheduleId = scheduleIds[0]!;
     const fan = await newFan();
     const { queueToken } = await fan.sdk.joinQueue(concertId);
@@ -334,7 +325,7 @@ describe('QueueConnection falls back to polling when the socket cannot connect',
   it('polls GET /queue/status, emits status, and admits exactly once', async () => {
     const fan = await fanWaiting();
     const { conn, events } = watch({
-      baseUrl: server.url,
+      baseUrl: ctx.server.url,
       socketUrl: await deadUrl(),
       queueToken: fan.queueToken,
       pollIntervalMs: 100,
@@ -353,7 +344,7 @@ describe('QueueConnection falls back to polling when the socket cannot connect',
     });
     expect(events.admitted).toEqual([]);
 
-    await setQueuePolicy(api, fan.concertId, { paused: false });
+    await setQueuePolicy(ctx.api, fan.concertId, { paused: false });
     const admitted = await admission;
     expect(admitted.concertId).toBe(fan.concertId);
     expect(Date.parse(admitted.activeUntil)).toBeGreaterThan(Date.now());
@@ -377,16 +368,16 @@ describe('QueueConnection falls back to polling when the socket cannot connect',
 
   it('ends with the reason from a 410 while polling', async () => {
     const fan = await fanWaiting();
-    await setQueuePolicy(api, fan.concertId, { paused: false });
+    await setQueuePolicy(ctx.api, fan.concertId, { paused: false });
     const { conn, events } = watch({
-      baseUrl: server.url,
+      baseUrl: ctx.server.url,
       socketUrl: await deadUrl(),
       queueToken: fan.queueToken,
       pollIntervalMs: 100,
       fallbackAfterMs: 200,
     });
     await conn.connect().waitForAdmission();
-    await server.services.queue.endAdmission(fan.id, fan.concertId); // as payment does
+    await ctx.server.services.queue.endAdmission(fan.id, fan.concertId); // as payment does
     await until(() => events.ended.length > 0, 5_000, 'ended');
     expect(events.ended).toEqual([{ concertId: fan.concertId, reason: 'completed' }]);
     expect(events.errors).toEqual([]);
@@ -395,7 +386,7 @@ describe('QueueConnection falls back to polling when the socket cannot connect',
 
   it('switches back to the socket once WebSocket upgrades get through', async () => {
     const fan = await fanWaiting();
-    const proxy = await startTcpProxy([new URL(server.url).host], { dropUpgrades: true });
+    const proxy = await startTcpProxy([new URL(ctx.server.url).host], { dropUpgrades: true });
     proxies.push(proxy);
     const { conn, events } = watch({
       baseUrl: proxy.url,
@@ -411,7 +402,7 @@ describe('QueueConnection falls back to polling when the socket cannot connect',
     expect(events.modes).toEqual(['polling', 'socket']);
     expect(conn.connected).toBe(true);
 
-    await setQueuePolicy(api, fan.concertId, { paused: false });
+    await setQueuePolicy(ctx.api, fan.concertId, { paused: false });
     await conn.waitForAdmission();
     await sleep(300);
     expect(events.admitted).toHaveLength(1);
@@ -423,7 +414,7 @@ describe('QueueConnection over the socket', () => {
   it('hears status and one admission, subscribes to seats, and leaves over the socket', async () => {
     const fan = await fanWaiting();
     const { conn, events } = watch({
-      baseUrl: server.url,
+      baseUrl: ctx.server.url,
       queueToken: fan.queueToken,
       fallbackAfterMs: 5_000,
     });
@@ -436,7 +427,7 @@ describe('QueueConnection over the socket', () => {
     const refused = await failure(conn.subscribeSeats(fan.scheduleIds[0]!));
     expect(refused.code).toBe('NOT_ADMITTED');
 
-    await setQueuePolicy(api, fan.concertId, { paused: false });
+    await setQueuePolicy(ctx.api, fan.concertId, { paused: false });
     const admitted = await conn.waitForAdmission();
     expect(admitted.concertId).toBe(fan.concertId);
     expect(await conn.subscribeSeats(fan.scheduleIds[0]!)).toEqual({
@@ -475,7 +466,7 @@ describe('QueueConnection over the socket', () => {
 
   it('stops with an error, and does not poll, when the handshake refuses the token', async () => {
     const { conn, events } = watch({
-      baseUrl: server.url,
+      baseUrl: ctx.server.url,
       queueToken: 'forged',
       fallbackAfterMs: 200,
     });
@@ -490,9 +481,9 @@ describe('QueueConnection over the socket', () => {
 
   it('reconnects after the server disconnects it, and keeps seat subscriptions', async () => {
     const fan = await fanWaiting();
-    await setQueuePolicy(api, fan.concertId, { paused: false });
+    await setQueuePolicy(ctx.api, fan.concertId, { paused: false });
     const { conn, events } = watch({
-      baseUrl: server.url,
+      baseUrl: ctx.server.url,
       queueToken: fan.queueToken,
       socket: { reconnectionDelay: 50, reconnectionDelayMax: 100 },
     });
@@ -501,7 +492,7 @@ describe('QueueConnection over the socket', () => {
     await until(() => events.status.length > 0, 5_000, 'status');
     const before = events.status.length;
 
-    server.gateway.io.of('/queue').disconnectSockets(); // 'io server disconnect'
+    ctx.server.gateway.io.of('/queue').disconnectSockets(); // 'io server disconnect'
     await until(() => !conn.connected, 5_000, 'disconnect');
     await until(() => conn.connected && events.status.length > before, 5_000, 'reconnect');
     expect(events.status.at(-1)?.status).toBe('active');
@@ -518,7 +509,10 @@ describe('QueueConnection over the socket', () => {
     expect(events.errors).toEqual([]);
   });
   it('moves to another instance when its instance shuts down, keeping its place', async () => {
-    const cluster = await startCluster(2, db.url, { QUEUE_TICK_MS: '50', LEADER_LEASE_MS: '600' });
+    const cluster = await startCluster(2, ctx.db.url, {
+      QUEUE_TICK_MS: '50',
+      LEADER_LEASE_MS: '600',
+    });
     const proxy = await startTcpProxy(cluster.map((s) => new URL(s.url).host));
     proxies.push(proxy);
     try {

@@ -2,50 +2,37 @@
 // AbortSignal/timeouts give ABORTED/TIMEOUT (never NETWORK_ERROR), statuses() as an async
 // iterator, leaving an entry that already ended resolves, forced polling, and safe retries of
 // the Idempotency-Key calls.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { LineupClient, LineupError, QueueConnection, type QueueStatus } from '@lineup/client-sdk';
 import { requestHash } from '../../src/modules/idempotency/idempotency.service.js';
-import type { RunningServer } from '../../src/server.js';
-import { createTestDatabase, sql, type TestDatabase } from '../support/db.js';
+import { sql } from '../support/db.js';
 import { createConcert, setQueuePolicy } from '../support/fixtures.js';
-import { client, uniquePhone, type Client } from '../support/http.js';
-import { flushPrefix, startTestServer } from '../support/server.js';
+import { uniquePhone } from '../support/http.js';
+import { useTestServer } from '../support/server.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { until } from '../support/wait.js';
 
-let db: TestDatabase;
-let server: RunningServer;
-let api: Client;
+const ctx = useTestServer({ QUEUE_TICK_MS: '50', LEADER_LEASE_MS: '600' });
 const connections: QueueConnection[] = [];
 const proxies: TcpProxy[] = [];
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startTestServer(db.url, { QUEUE_TICK_MS: '50', LEADER_LEASE_MS: '600' });
-  api = client(server.url);
-});
 afterEach(async () => {
   for (const c of connections.splice(0)) c.close();
   await Promise.all(proxies.splice(0).map((p) => p.close()));
 });
-afterAll(async () => {
-  await server?.close();
-  if (server) await flushPrefix(server.config.redisKeyPrefix);
-  await db?.drop();
-});
 
 async function newFan(options: Partial<ConstructorParameters<typeof LineupClient>[0]> = {}) {
-  const sdk = new LineupClient({ baseUrl: server.url, ...options });
+  const sdk = new LineupClient({ baseUrl: ctx.server.url, ...options });
   const res = await sdk.signUp({ name: 'Fan', phone: uniquePhone(), password: 'password123' });
   return { sdk, id: res.user.id };
 }
 
 /** A fan waiting in a paused line: resume the concert to admit them. */
 async function fanWaiting(seats = 20) {
-  const fixture = await createConcert(api, { seats });
-  await setQueuePolicy(api, fixture.concertId, { paused: true });
+  const fixture = await createConcert(ctx.api, { seats });
+  await setQueuePolicy(ctx.api, fixture.concertId, { paused: true });
   const fan = await newFan();
   const joined = await fan.sdk.joinQueue(fixture.concertId);
   return { ...fixture, ...fan, queueToken: joined.queueToken };
@@ -106,7 +93,7 @@ describe('close() and waitForAdmission()', () => {
     expect(conn.isClosed).toBe(false);
 
     const admitted = conn.waitForAdmission({ timeoutMs: 20_000 });
-    await setQueuePolicy(api, fan.concertId, { paused: false });
+    await setQueuePolicy(ctx.api, fan.concertId, { paused: false });
     await expect(admitted).resolves.toMatchObject({ concertId: fan.concertId });
     expect(conn.listenerCount('admitted')).toBe(0);
   });
@@ -119,7 +106,7 @@ describe('statuses() as an async iterator', () => {
     const seen: QueueStatus[] = [];
     const resumed = (async () => {
       await until(() => seen.length >= 2, 10_000, 'two statuses');
-      await setQueuePolicy(api, fan.concertId, { paused: false });
+      await setQueuePolicy(ctx.api, fan.concertId, { paused: false });
     })();
     for await (const s of conn.statuses()) {
       seen.push(s);
@@ -169,7 +156,7 @@ describe('statuses() as an async iterator', () => {
 describe('leaving an entry that already ended', () => {
   it('resolves after payment ended the admission (reason completed), over HTTP and the connection', async () => {
     const fan = await fanWaiting(20);
-    await setQueuePolicy(api, fan.concertId, { paused: false });
+    await setQueuePolicy(ctx.api, fan.concertId, { paused: false });
     const conn = track(fan.sdk.queueConnection(fan.queueToken).connect());
     await conn.waitForAdmission({ timeoutMs: 20_000 });
     const [seat] = await fan.sdk.seats(fan.scheduleIds[0]!, fan.queueToken, {
@@ -220,7 +207,7 @@ describe('socket refusals keep the status the server means', () => {
 describe('forcePolling', () => {
   it('never opens a socket: polls from connect(), admits, and leaves over HTTP', async () => {
     const fan = await fanWaiting();
-    const sockets = () => server.gateway.io.of('/queue').sockets.size;
+    const sockets = () => ctx.server.gateway.io.of('/queue').sockets.size;
     const before = sockets();
     const conn = track(
       fan.sdk.queueConnection(fan.queueToken, { forcePolling: true, pollIntervalMs: 100 }),
@@ -236,7 +223,7 @@ describe('forcePolling', () => {
     expect(await failure(conn.subscribeSeats(fan.scheduleIds[0]!))).toMatchObject({
       code: 'NOT_CONNECTED',
     });
-    await setQueuePolicy(api, fan.concertId, { paused: false });
+    await setQueuePolicy(ctx.api, fan.concertId, { paused: false });
     await conn.waitForAdmission({ timeoutMs: 20_000 });
     expect(await conn.leave()).toEqual({ left: true, reason: 'left' });
   });
@@ -272,7 +259,7 @@ describe('cancelling HTTP calls', () => {
 async function plantClaim(userId: number, key: string, amount: number, lockedFor: string) {
   const hash = requestHash({ method: 'POST', path: '/users/me/points/charge', body: { amount } });
   await sql(
-    db.url,
+    ctx.db.url,
     `insert into idempotency_keys (user_id, key, request_hash, status, locked_until)
      values ($1, $2, $3, 'in_progress', now() + $4::interval)`,
     [userId, key, hash, lockedFor],
@@ -281,7 +268,7 @@ async function plantClaim(userId: number, key: string, amount: number, lockedFor
 
 async function chargeRows(userId: number): Promise<number> {
   const rows = await sql<{ n: string }>(
-    db.url,
+    ctx.db.url,
     `select count(*) as n from point_ledger where user_id = $1 and type = 'charge'`,
     [userId],
   );
@@ -348,7 +335,7 @@ describe('safe retries with an Idempotency-Key', () => {
       accessToken: fan.sdk.accessToken,
       retry: { retries: 10, minDelayMs: 50, maxDelayMs: 200 },
     });
-    const target = new URL(server.url).host;
+    const target = new URL(ctx.server.url).host;
     setTimeout(() => proxy.backends.push(target), 300);
     expect(await viaProxy.charge(3_000)).toEqual({ balance: 3_000 });
     expect(await chargeRows(fan.id)).toBe(1);

@@ -1,9 +1,11 @@
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { startServer, type RunningServer, type StartOptions } from '../../src/server.js';
+import { createTestDatabase, type TestDatabase } from './db.js';
 import { REDIS_URL } from './env.js';
+import { client, type Client } from './http.js';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 
@@ -72,4 +74,36 @@ export async function flushPrefix(prefix: string): Promise<void> {
   } finally {
     redis.disconnect();
   }
+}
+
+/** What `useTestServer()` gives a test file; filled in by its `beforeAll`. */
+export interface TestServer {
+  /** The file's own database (a copy of the migrated template). */
+  db: TestDatabase;
+  server: RunningServer;
+  /** An HTTP client for `server.url`. */
+  api: Client;
+}
+
+/**
+ * The usual set-up of a test file: its own database, one instance on it with its own Redis key
+ * prefix, and a client, made before the file's tests (before its own `beforeAll` hooks registered
+ * after this call) and closed, flushed and dropped after them.
+ */
+export function useTestServer(
+  env: Record<string, string> = {},
+  options: StartOptions = {},
+): TestServer {
+  const ctx = {} as TestServer;
+  beforeAll(async () => {
+    ctx.db = await createTestDatabase();
+    ctx.server = await startTestServer(ctx.db.url, env, options);
+    ctx.api = client(ctx.server.url);
+  });
+  afterAll(async () => {
+    await ctx.server?.close();
+    if (ctx.server) await flushPrefix(ctx.server.config.redisKeyPrefix);
+    await ctx.db?.drop();
+  });
+  return ctx;
 }
