@@ -2,7 +2,7 @@ import http from 'k6/http';
 import ws from 'k6/ws';
 import { Counter, Trend } from 'k6/metrics';
 import { type Options } from 'k6/options';
-import { connectFrame, parseFrame, socketUrl } from './sio.ts';
+import { connectFrame, parseFrame, PONG, socketUrl } from '../lib/sio-framing.ts';
 import {
   countError,
   createConcert,
@@ -69,7 +69,7 @@ function waitForAdmission(url: string, queueToken: string): boolean {
     socket.on('message', (raw: string) => {
       const frame = parseFrame(raw);
       if (frame.kind === 'open') socket.send(connectFrame(queueToken));
-      else if (frame.kind === 'ping') socket.send('3');
+      else if (frame.kind === 'ping') socket.send(PONG);
       else if (frame.kind === 'refused') {
         countError(frame.code);
         socket.close();

@@ -1,16 +1,8 @@
 import ws from 'k6/ws';
 import { Counter, Trend } from 'k6/metrics';
 import { type Options } from 'k6/options';
-import {
-  admissionTime,
-  applyFrame,
-  connectFrame,
-  emitFrame,
-  parseFrame,
-  socketUrl,
-  type Place,
-  type Progress,
-} from './sio.ts';
+import { connectFrame, emitFrame, parseFrame, PONG, socketUrl } from '../lib/sio-framing.ts';
+import { admissionTime, applyFrame, type Place, type Progress } from './place.ts';
 import {
   countError,
   createConcert,
@@ -24,7 +16,7 @@ import {
 } from './lib.ts';
 
 // waiting-room: SOCKETS fans join a paused line and hold a WebSocket each (Engine.IO v4 /
-// Socket.IO v5 framing by hand, sio.ts). After RAMP_SECONDS an operator scenario lets the line
+// Socket.IO v5 framing by hand, ../lib/sio-framing.ts). After RAMP_SECONDS an operator scenario lets the line
 // admit (MAX_ACTIVE, ADMIT_PER_MINUTE); admitted fans leave at once. Each socket stays HOLD_SECONDS.
 //   queue_status_interval   time between two frames (queue:progress or queue:status) on one socket
 //   position_increases       computed positions (SPEC §5 arithmetic) that went up: must be 0
@@ -113,7 +105,7 @@ export default function (data: Concert): void {
     socket.on('message', (raw: string) => {
       const frame = parseFrame(raw);
       if (frame.kind === 'open') socket.send(connectFrame(joined.queueToken));
-      else if (frame.kind === 'ping') socket.send('3');
+      else if (frame.kind === 'ping') socket.send(PONG);
       else if (frame.kind === 'refused') {
         countError(frame.code);
         socket.close();

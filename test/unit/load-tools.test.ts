@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Histogram } from '../../load/lib/histogram.js';
-import {
-  admissionTime,
-  connectFrame,
-  emitFrame,
-  parseFrame,
-  socketUrl,
-} from '../../load/k6/sio.js';
+import { admissionTime, applyFrame, type Place } from '../../load/k6/place.js';
+import { connectFrame, emitFrame, parseFrame, socketUrl } from '../../load/lib/sio-framing.js';
 
 describe('load runner histogram', () => {
   it('percentiles within the HdrHistogram precision (2 significant digits), exact max, mergeable', () => {
@@ -34,7 +29,7 @@ describe('load runner histogram', () => {
   });
 });
 
-describe('k6 Engine.IO / Socket.IO framing', () => {
+describe('Engine.IO / Socket.IO framing (k6 scripts and LiteQueueSocket)', () => {
   it('builds the URL, the namespace connect and events with acks', () => {
     expect(socketUrl('http://127.0.0.1:3000/')).toBe(
       'ws://127.0.0.1:3000/socket.io/?EIO=4&transport=websocket',
@@ -66,6 +61,71 @@ describe('k6 Engine.IO / Socket.IO framing', () => {
       payload: { ok: true, data: null },
     });
     expect(parseFrame('41/queue,')).toEqual({ kind: 'disconnected' });
+  });
+
+  it('decodes a frame every socket of a line receives once, and a different one again', () => {
+    const raw = '42/queue,["queue:progress",{"tick":5,"admitted":1,"departed":[],"prequeue":0}]';
+    const first = parseFrame(raw);
+    expect(parseFrame(`${raw}`)).toBe(first); // the same string: the same decoded frame
+    const other = parseFrame(
+      '42/queue,["queue:progress",{"tick":6,"admitted":0,"departed":[],"prequeue":0}]',
+    );
+    expect(other).not.toBe(first);
+    expect(other).toMatchObject({ kind: 'event', payload: { tick: 6 } });
+  });
+
+  it('reads another namespace when asked, and leaves unknown frames alone', () => {
+    expect(parseFrame('42/admin,["x",1]', '/admin')).toEqual({
+      kind: 'event',
+      event: 'x',
+      payload: 1,
+    });
+    expect(parseFrame('6')).toEqual({ kind: 'other', raw: '6' });
+    expect(socketUrl('https://h', '/io/')).toBe('wss://h/io/?EIO=4&transport=websocket');
+  });
+});
+
+describe('k6 waiting-room arithmetic (SPEC §5)', () => {
+  const place = (p: Partial<Place> = {}): Place => ({
+    status: 'waiting',
+    position: 10,
+    ticket: 100,
+    tick: 4,
+    awaiting: false,
+    ...p,
+  });
+
+  it('moves a waiting fan up by the admitted and the departures ahead of its ticket', () => {
+    const p = place();
+    expect(applyFrame(p, { tick: 5, admitted: 2, departed: [50, 99, 100, 150], prequeue: 0 })).toBe(
+      'applied',
+    );
+    expect(p).toMatchObject({ position: 6, tick: 5 });
+  });
+
+  it("gives a pre-queue fan the frame's pre-queue figure", () => {
+    const p = place({ status: 'prequeue', ticket: null, position: 0 });
+    expect(applyFrame(p, { tick: 5, admitted: 0, departed: [], prequeue: 7 })).toBe('applied');
+    expect(p.position).toBe(7);
+  });
+
+  it('asks for a sync on a gap or at the head, awaits a status after departed: null, ignores old frames', () => {
+    expect(applyFrame(place(), { tick: 6, admitted: 0, departed: [], prequeue: 0 })).toBe('sync');
+    expect(
+      applyFrame(place({ position: 2 }), { tick: 5, admitted: 2, departed: [], prequeue: 0 }),
+    ).toBe('sync');
+    expect(applyFrame(place(), { tick: 5, admitted: 0, departed: null, prequeue: 0 })).toBe(
+      'await',
+    );
+    expect(applyFrame(place(), { tick: 4, admitted: 1, departed: [], prequeue: 0 })).toBe(
+      'ignored',
+    );
+    expect(
+      applyFrame(place({ awaiting: true }), { tick: 5, admitted: 1, departed: [], prequeue: 0 }),
+    ).toBe('ignored');
+    const unchanged = place();
+    applyFrame(unchanged, { tick: 6, admitted: 3, departed: [], prequeue: 0 });
+    expect(unchanged).toEqual(place());
   });
 
   it('admission time: admittedAt when sent, else activeUntil minus the idle allowance', () => {
