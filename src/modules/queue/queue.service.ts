@@ -20,6 +20,14 @@ import type { PolicyDefaults, QueuePolicy, QueueStore, StatusResult } from './qu
 
 export type { StatusResult };
 import { SaleWindowCache } from './sale-windows.cache.js';
+import {
+  estimateWaitSeconds,
+  retryAfterSeconds,
+  socketStatusView,
+  statusView,
+  type EntryFacts,
+  type SoldOutFacts,
+} from './queue.views.js';
 
 type Clock = () => Date;
 
@@ -31,11 +39,7 @@ export interface JoinRequest {
   challenge?: { nonce: string; solution: string };
 }
 
-/** SPEC §2 "Sold-out awareness", as every waiting fan sees it (status and progress frames). */
-export interface SoldOutFacts {
-  soldOut: boolean;
-  heldSeats: number;
-}
+export type { SoldOutFacts };
 /** What is reported while nothing computes sold-out awareness (issue 15 does). */
 const NOT_KNOWN_SOLD_OUT: SoldOutFacts = Object.freeze({ soldOut: false, heldSeats: 0 });
 
@@ -211,7 +215,7 @@ export class QueueService {
       details: {
         status: result.state === 'none' ? null : result.state,
         position: result.position ?? null,
-        estimatedWaitSeconds: estimate(result),
+        estimatedWaitSeconds: estimateWaitSeconds(result),
       },
     });
   }
@@ -410,23 +414,11 @@ export class QueueService {
 
   /** The socket's `queue:status` (SPEC §5): the view with the fan's ticket and the tick it is exact as of. */
   socketView(concertId: number, r: StatusResult): QueueSocketStatus {
-    return { ...this.view(concertId, r), ticket: r.ticket ?? null, tick: r.tick ?? 0 };
+    return socketStatusView(this.view(concertId, r), r);
   }
 
-  view(
-    concertId: number,
-    r: { state: string; position?: number; rate?: number; activeUntil?: number },
-  ): QueueStatus {
-    const status = r.state as QueueStatus['status'];
-    return {
-      concertId,
-      status,
-      position: status === 'active' ? null : (r.position ?? null),
-      estimatedWaitSeconds: estimate(r),
-      activeUntil:
-        status === 'active' && r.activeUntil ? new Date(r.activeUntil).toISOString() : null,
-      ...this.soldOutFacts(concertId),
-    };
+  view(concertId: number, r: EntryFacts): QueueStatus {
+    return statusView(concertId, r, this.soldOutFacts(concertId));
   }
 }
 
@@ -446,18 +438,4 @@ function holderOf(claims: QueueClaims, userId: number, concertId: number): void 
       },
     });
   }
-}
-
-/** position / measured admissions per second; null while the rate is unknown or not waiting. */
-function estimate(r: { state: string; position?: number; rate?: number }): number | null {
-  if (r.state !== 'waiting' || !r.position || !r.rate || r.rate <= 0) return null;
-  // The frames' arithmetic to the last bit (SPEC §5: ceil(p × 60 / ratePerMinute)), so a
-  // client's computed estimate equals this one.
-  return Math.ceil((r.position * 60) / (r.rate * 60));
-}
-
-/** When the line is full, suggest coming back once about 1% of it could have moved. */
-function retryAfterSeconds(rate: number | undefined): number {
-  if (!rate || rate <= 0) return 30;
-  return Math.min(300, Math.max(5, Math.ceil(100 / rate)));
 }
