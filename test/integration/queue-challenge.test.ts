@@ -163,13 +163,44 @@ describe('join challenge', () => {
     expect((await join(open, free!)).status).toBe(201);
   });
 
-  it('answers 404 for an unknown concert and 401 without a user', async () => {
+  it('answers 404 for an unknown concert, 400 for a malformed id, 401 without a user', async () => {
     const [fan] = await bulkFans(ctx.server, 1);
     const missing = await ctx.api.get('/concerts/99999999/queue/challenge', { token: fan!.token });
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe('CONCERT_NOT_FOUND');
+    for (const bad of ['abc', '0', '-1', '1.5']) {
+      const res = await ctx.api.get(`/concerts/${bad}/queue/challenge`, { token: fan!.token });
+      expect(res.status, bad).toBe(400);
+      expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    }
+    // A proof for a concert that does not exist opens nothing: 404, not a challenge verdict.
+    const { concertId: real } = await createConcert(ctx.api);
+    await setQueuePolicy(ctx.api, real, { challengeBits: 4 });
+    const challenge = await challengeFor(real, fan!);
+    const solution = await solveChallenge(challenge.nonce, 4);
+    const ghost = await join(99999999, fan!, { challenge: { nonce: challenge.nonce, solution } });
+    expect(ghost.status).toBe(404);
+    expect(ghost.body.error.code).toBe('CONCERT_NOT_FOUND');
+    // …and did not use up the nonce: its own concert still takes it.
+    expect(
+      (await join(real, fan!, { challenge: { nonce: challenge.nonce, solution } })).status,
+    ).toBe(201);
     const { concertId } = await createConcert(ctx.api);
     expect((await ctx.api.get(`/concerts/${concertId}/queue/challenge`)).status).toBe(401);
+  });
+
+  it('one solved nonce sent by two joins at once puts the fan in line once', async () => {
+    const { concertId } = await createConcert(ctx.api);
+    await setQueuePolicy(ctx.api, concertId, { challengeBits: 4, paused: true });
+    const [fan] = await bulkFans(ctx.server, 1);
+    const challenge = await challengeFor(concertId, fan!);
+    const body = {
+      challenge: { nonce: challenge.nonce, solution: await solveChallenge(challenge.nonce, 4) },
+    };
+    const answers = await Promise.all([join(concertId, fan!, body), join(concertId, fan!, body)]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 201]);
+    expect(answers[0]!.body.ref).toBe(answers[1]!.body.ref);
+    expect(await lineSize(concertId)).toBe(1);
   });
 
   it('the SDK solves the challenge when the server asks, reporting progress', async () => {
