@@ -179,7 +179,9 @@ export function createApp(deps: AppDeps): {
       defaults: () => queue.defaults,
       salesOver: (concertIds) => queue.salesOver(concertIds),
       fairness,
-      soldOutFacts: (concertId) => queue.soldOutFacts(concertId),
+      // Booking is built below (it needs the queue); the leader first ticks after start.
+      seatBudgets: (lines) =>
+        queue.seatBudgets(lines, (all) => booking.holds.seatsForAdmission(all)),
       history: admissionHistory,
       onChange: (leading) => metrics.leadership(leading),
     },

@@ -77,9 +77,14 @@ export class Admin {
     return (await this.call<{ id: number }>('POST', '/admin/venues', { name, rows })).id;
   }
 
-  /** A concert on sale since yesterday with `schedules` performances at one venue of `seats` seats. */
+  /**
+   * A concert on sale since yesterday with `schedules` performances at one venue of `seats` seats.
+   * `spareSeats`: one more performance, at a venue of that many seats, left out of `scheduleIds`:
+   * a line admits no more fans than seats on sale (SPEC §2 "Sold-out awareness"), so a storm of N
+   * fans on M < N seats needs N seats elsewhere in the concert to admit them all.
+   */
   async concert(
-    options: { seats?: number; schedules?: number; title?: string } = {},
+    options: { seats?: number; schedules?: number; title?: string; spareSeats?: number } = {},
   ): Promise<ConcertSetup> {
     const venueId = await this.venue(options.seats ?? 100);
     const concert = await this.call<{ id: number }>('POST', '/admin/concerts', {
@@ -95,6 +100,13 @@ export class Admin {
         prices: { VIP: 150_000, R: 120_000, S: 90_000, A: 60_000 },
       });
       scheduleIds.push(s.id);
+    }
+    if (options.spareSeats) {
+      await this.call('POST', `/admin/concerts/${concert.id}/schedules`, {
+        venueId: await this.venue(options.spareSeats),
+        startsAt: new Date(Date.now() + 60 * DAY).toISOString(),
+        prices: { VIP: 150_000, R: 120_000, S: 90_000, A: 60_000 },
+      });
     }
     return { concertId: concert.id, scheduleIds, venueId };
   }

@@ -38,6 +38,8 @@ export async function bestAvailableStorm(
   const { concertId, scheduleIds } = await ctx.admin.concert({
     seats: p.seats,
     schedules: 2,
+    // Seats for every fan elsewhere, so the line admits them all (SPEC §2 "Sold-out awareness").
+    spareSeats: p.fans,
     title: 'Best-available storm',
   });
   if (scheduleIds.length < 2) throw new Error('best-available-storm: needs two schedules');

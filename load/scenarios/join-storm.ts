@@ -31,7 +31,9 @@ export async function joinStormLine(
   given?: Fan[],
 ): Promise<{ result: ScenarioResult; concertId: number; joined: (JoinResult | undefined)[] }> {
   const startedAt = new Date().toISOString();
-  const { concertId } = await ctx.admin.concert({ seats: 50, title: 'Join storm' });
+  // The waiting room reuses this line: more seats than its maxActive, so seats never bound its
+  // admissions (a line admits no more fans than seats: SPEC §2 "Sold-out awareness").
+  const { concertId } = await ctx.admin.concert({ seats: 500, title: 'Join storm' });
   await ctx.admin.policy(concertId, { maxWaiting: p.fans + p.warmup + 10, paused: true });
   if (!given) ctx.log(`join-storm: creating ${p.fans + p.warmup} fans`);
   const fans = given ?? (await ctx.fans(p.fans + p.warmup));

@@ -36,6 +36,8 @@ export async function seatStorm(ctx: LoadContext, p: SeatStormParams): Promise<S
   const startedAt = new Date().toISOString();
   const { concertId, scheduleIds } = await ctx.admin.concert({
     seats: p.seats,
+    // Seats for every fan elsewhere, so the line admits them all (SPEC §2 "Sold-out awareness").
+    spareSeats: p.fans,
     title: 'Seat storm',
   });
   const scheduleId = scheduleIds[0]!;

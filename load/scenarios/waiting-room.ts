@@ -153,7 +153,8 @@ export async function waitingRoom(
       activeMaxSeconds: IDLE_SECONDS * 4,
     });
   } else {
-    ({ concertId } = await ctx.admin.concert({ seats: 50, title: 'Waiting room' }));
+    // More seats than maxActive: seats never bound admissions here (SPEC §2 "Sold-out awareness").
+    ({ concertId } = await ctx.admin.concert({ seats: 500, title: 'Waiting room' }));
     await ctx.admin.policy(concertId, {
       maxWaiting: max + 10,
       paused: true,

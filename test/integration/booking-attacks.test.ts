@@ -30,14 +30,18 @@ afterAll(async () => {
   await db?.drop();
 });
 
+/**
+ * `fans` admitted fans and the `seats` seats they go for. The venue has a seat for every fan (a line
+ * admits no more fans than seats: SPEC §2 "Sold-out awareness"); the scene is its first `seats`.
+ */
 async function scene(server: RunningServer, fans: number, seats: number, points = 1_000_000) {
   const api = client(server.url);
-  const { concertId, scheduleIds } = await createConcert(api, { seats });
+  const { concertId, scheduleIds } = await createConcert(api, { seats: Math.max(seats, fans) });
   await setQueuePolicy(api, concertId, { maxActive: fans, admitPerMinute: 600_000 });
   const admitted = await admittedFans(server, concertId, fans, points);
-  const seatIds = (await api.get(`/schedules/${scheduleIds[0]}/seats`, admitted[0]!.auth)).body.map(
-    (s: { id: number }) => s.id,
-  ) as number[];
+  const seatIds = (await api.get(`/schedules/${scheduleIds[0]}/seats`, admitted[0]!.auth)).body
+    .map((s: { id: number }) => s.id)
+    .slice(0, seats) as number[];
   return { api, scheduleId: scheduleIds[0]!, fans: admitted, seatIds };
 }
 

@@ -37,9 +37,10 @@ const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length
 describe('a randomized booking mix', () => {
   it('leaves every balance equal to its ledger, no seat sold twice, every sold seat in exactly one paid reservation', async () => {
     const admin = client(servers[0]!.url);
-    // One schedule inside the refund window, one outside it.
-    const refundable = await createConcert(admin, { seats: 40, startsInDays: 10 });
-    const late = await createConcert(admin, { seats: 40, startsInDays: 2 });
+    // One schedule inside the refund window, one outside it. A seat for every fan (a line admits
+    // no more fans than seats: SPEC §2 "Sold-out awareness"); the fans go for the first 40.
+    const refundable = await createConcert(admin, { seats: 100, startsInDays: 10 });
+    const late = await createConcert(admin, { seats: 100, startsInDays: 2 });
     for (const c of [refundable, late])
       await setQueuePolicy(admin, c.concertId, { maxActive: 100, admitPerMinute: 600_000 });
     const fans = await admittedFans(servers[0]!, refundable.concertId, 50, 300_000);
@@ -51,7 +52,7 @@ describe('a randomized booking mix', () => {
     for (const s of schedules) {
       const rows = await sql<{ seat_id: number }>(
         db.url,
-        `select seat_id from schedule_seats where schedule_id = $1`,
+        `select seat_id from schedule_seats where schedule_id = $1 order by seat_id limit 40`,
         [s.scheduleId],
       );
       seatsOf.set(

@@ -25,18 +25,22 @@ const SPEC_ANSWERS = new Set(['SEAT_UNAVAILABLE', 'SEAT_LIMIT_EXCEEDED']);
 const databaseWrites = () =>
   servers.reduce((n, s) => n + s.services.booking.counters.holdDatabaseWrites, 0);
 
+/**
+ * `fans` admitted fans fighting over `seats` seats. The venue has a seat for every fan (a line
+ * admits no more fans than seats: SPEC §2 "Sold-out awareness"); they all go for the first `seats`.
+ */
 async function setup(fans: number, seats: number) {
   const api = client(servers[0]!.url);
-  const { concertId, scheduleIds } = await createConcert(api, { seats });
+  const { concertId, scheduleIds } = await createConcert(api, { seats: Math.max(seats, fans) });
   await setQueuePolicy(api, concertId, {
     maxActive: fans,
     admitPerMinute: 600_000,
     maxWaiting: fans,
   });
   const admitted = await admittedFans(servers[0]!, concertId, fans, 0);
-  const seatIds = (await api.get(`/schedules/${scheduleIds[0]}/seats`, admitted[0]!.auth)).body.map(
-    (s: { id: number }) => s.id,
-  ) as number[];
+  const seatIds = (await api.get(`/schedules/${scheduleIds[0]}/seats`, admitted[0]!.auth)).body
+    .map((s: { id: number }) => s.id)
+    .slice(0, seats) as number[];
   return { scheduleId: scheduleIds[0]!, fans: admitted, seatIds };
 }
 

@@ -57,7 +57,11 @@ async function fairness(api: Client, concertId: number) {
 describe('provably fair pre-queue', () => {
   it('publishes a commitment, reveals seed and order only at the shuffle, and admits in that order', async () => {
     const opensAt = Date.now() + 6_000;
-    const { concertId } = await createConcert(apis[0]!, { saleOpensAt: new Date(opensAt) });
+    // A seat for each of the 40 fans: a line admits no more fans than seats (SPEC §2).
+    const { concertId } = await createConcert(apis[0]!, {
+      saleOpensAt: new Date(opensAt),
+      seats: 40,
+    });
     await setQueuePolicy(apis[0]!, concertId, {
       paused: true,
       maxActive: 1_000,

@@ -26,9 +26,11 @@ afterAll(async () => {
 
 describe('pre-queue', () => {
   it('shuffles early arrivals with a random permutation and puts all of them ahead of later arrivals', async () => {
-    // Room for 200 sequential joins before the sale opens on a loaded machine (2.5 s was not).
-    const opensAt = new Date(Date.now() + 6_000);
-    const { concertId } = await createConcert(api, { saleOpensAt: opensAt });
+    // Room for 200 sequential joins before the sale opens on a loaded machine (2.5 s was not, nor
+    // was 6 s at a load average of 17 on 2 cores).
+    const opensAt = new Date(Date.now() + 12_000);
+    // A seat for each of the 250 fans: a line admits no more fans than seats (SPEC §2).
+    const { concertId } = await createConcert(api, { saleOpensAt: opensAt, seats: 250 });
     // Admissions wait until the test has seen the shuffled line.
     await setQueuePolicy(api, concertId, {
       paused: true,

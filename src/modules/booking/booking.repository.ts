@@ -168,6 +168,58 @@ export class BookingRepository {
     );
   }
 
+  /**
+   * Per concert with a schedule on sale now (sale open, not started): its schedules, the seats
+   * available (lapsed holds included) and held (live holds) from the counters, and which of the
+   * given admitted fans hold a live hold on it. One statement, so one snapshot: a hold committed
+   * meanwhile is either in both the seats and the holders or in neither (the queue leader's
+   * sold-out awareness counts one against the other).
+   */
+  async seatsForAdmission(
+    em: EntityManager,
+    concertIds: number[],
+    userIds: number[],
+    now: Date,
+  ): Promise<
+    { concertId: number; schedules: number; available: number; held: number; holders: number[] }[]
+  > {
+    if (concertIds.length === 0) return [];
+    const rows = await em.execute<
+      {
+        concertId: number;
+        schedules: string;
+        available: string;
+        held: string;
+        holders: number[];
+      }[]
+    >(
+      `with seats as (
+         select s.concert_id, count(*) as schedules,
+                sum(s.available_seats + l.lapsed) as available, sum(s.held_seats - l.lapsed) as held
+         from schedules s join concerts c on c.id = s.concert_id
+         cross join lateral (select count(*) as lapsed from schedule_seats ss
+           where ss.schedule_id = s.id and ss.status = 'held' and ss.held_until <= ?) l
+         where s.concert_id = any(?::int[]) and c.sale_opens_at <= ? and s.starts_at > ?
+         group by s.concert_id),
+       holders as (
+         select concert_id, array_agg(distinct user_id) as users from reservations
+         where status = 'held' and expires_at > ? and concert_id = any(?::int[])
+           and user_id = any(?::int[])
+         group by concert_id)
+       select seats.concert_id as "concertId", seats.schedules, seats.available, seats.held,
+              coalesce(holders.users, '{}') as holders
+       from seats left join holders on holders.concert_id = seats.concert_id`,
+      [now, intArray(concertIds), now, now, now, intArray(concertIds), intArray(userIds)],
+    );
+    return rows.map((r) => ({
+      concertId: r.concertId,
+      schedules: Number(r.schedules),
+      available: Number(r.available),
+      held: Number(r.held),
+      holders: r.holders.map(Number),
+    }));
+  }
+
   private async withSeats(em: EntityManager, rows: ReservationRow[]): Promise<ReservationRow[]> {
     if (rows.length === 0) return [];
     const items = await em.execute<

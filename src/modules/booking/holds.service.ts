@@ -177,6 +177,19 @@ export class HoldsService {
     await this.announcements.afterCommit({ seats: expiredChanges(expired) });
   }
 
+  /**
+   * The seats on sale of these concerts and which of their admitted fans hold some, in one
+   * statement (the queue leader's sold-out awareness, once per tick for every line).
+   */
+  seatsForAdmission(lines: { concertId: number; active: number[] }[]) {
+    return this.repo.seatsForAdmission(
+      this.em(),
+      lines.map((l) => l.concertId),
+      [...new Set(lines.flatMap((l) => l.active))],
+      this.now(),
+    );
+  }
+
   /** SCHEDULE_CLOSED outside the sale window (checked again inside the statement). */
   private checkOnSale(schedule: { saleOpensAt: number; startsAt: number }): void {
     const now = this.now().getTime();

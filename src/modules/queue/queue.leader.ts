@@ -3,8 +3,14 @@ import type { FairnessService } from './fairness.service.js';
 import type { QueueProgress } from '@lineup/client-sdk/contract';
 import type { AdmissionHistory } from './admission-history.store.js';
 import type { QueueEventPublisher } from './queue.events.js';
-import type { SoldOutFacts } from './queue.service.js';
-import type { ConcertTick, Lease, PolicyDefaults, QueueStore, TickResult } from './queue.store.js';
+import type {
+  ConcertTick,
+  Lease,
+  PolicyDefaults,
+  QueueStore,
+  SeatBudget,
+  TickResult,
+} from './queue.store.js';
 
 export interface LeaderOptions {
   instanceId: string;
@@ -16,13 +22,21 @@ export interface LeaderOptions {
   salesOver: (concertIds: number[]) => Promise<number[]>;
   /** The provably fair pre-queue (fairness.service.ts): orders it, and records the reveal. */
   fairness: Pick<FairnessService, 'order' | 'recordReveal'>;
-  /** The line's sold-out facts for this tick's frame (QueueService.soldOutFacts). */
-  soldOutFacts: (concertId: number) => SoldOutFacts;
+  /**
+   * The seats that bound these lines' admissions this tick (QueueService.seatBudgets): one read
+   * of PostgreSQL per tick for all the lines, never per fan (SPEC §2 "Sold-out awareness").
+   */
+  seatBudgets: (
+    lines: { concertId: number; active: number[] }[],
+  ) => Promise<Map<number, SeatBudget>>;
   /** Admissions per line over the last minutes (the operators' chart). */
   history?: AdmissionHistory;
   /** Told whenever this instance gains or loses the lead (metrics). */
   onChange?: (leading: boolean) => void;
 }
+
+/** A line whose seats could not be read this tick admits nobody (admit-9.lua). */
+const UNKNOWN_SEATS: SeatBudget = { seats: 'unknown' };
 
 /** How often (in ticks) the leader looks for lines whose sale is over. */
 const RETIRE_EVERY_TICKS = 30;
@@ -135,12 +149,21 @@ export class QueueLeader {
    * Returns per-concert results (fenced = refused).
    */
   async runConcertTicks(lease: Lease): Promise<ConcertTick[]> {
-    const concerts = await this.store.concerts();
-    const results = await this.store.tick(
-      concerts,
+    const swept = await this.store.sweep(
+      await this.store.concerts(),
       lease,
-      this.options.defaults(),
       this.options.abandonSeconds,
+    );
+    const budgets = await this.seatBudgets(swept.filter((s) => !s.fenced));
+    const defaults = this.options.defaults();
+    const results = await Promise.all(
+      swept.map(async ({ active: _active, ...sweep }): Promise<ConcertTick> => {
+        const budget = budgets.get(sweep.concertId) ?? UNKNOWN_SEATS;
+        const admit = sweep.fenced
+          ? null
+          : await this.store.admit(sweep.concertId, lease, defaults, budget);
+        return { ...sweep, fenced: sweep.fenced || admit === null, admit };
+      }),
     );
     for (const result of results) {
       if (result.fenced) {
@@ -152,7 +175,8 @@ export class QueueLeader {
       if (admit?.needsShuffle) {
         shuffled = await this.shufflePrequeue(result.concertId, lease);
         if (shuffled) {
-          const again = await this.store.admit(result.concertId, lease, this.options.defaults());
+          const budget = budgets.get(result.concertId) ?? UNKNOWN_SEATS;
+          const again = await this.store.admit(result.concertId, lease, defaults, budget);
           if (again) admit = mergeTicks(admit, again);
         }
       }
@@ -160,6 +184,23 @@ export class QueueLeader {
       this.options.history?.add(result.concertId, admit?.admitted.length ?? 0);
     }
     return results;
+  }
+
+  /**
+   * The seats of every line of this tick, read once; unreadable (PostgreSQL down) means no line
+   * admits anyone this tick: admitting blind could send fans to a full seat map.
+   */
+  private async seatBudgets(
+    lines: { concertId: number; active: string[] }[],
+  ): Promise<Map<number, SeatBudget>> {
+    try {
+      return await this.options.seatBudgets(
+        lines.map((l) => ({ concertId: l.concertId, active: l.active.map(Number) })),
+      );
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'seats on sale not read: nobody admitted');
+      return new Map();
+    }
   }
 
   private async recordHistory(): Promise<void> {
@@ -250,7 +291,8 @@ export class QueueLeader {
       departed: applicable ? admit.departed : null,
       ratePerMinute: admit.ratePerSecond === null ? null : admit.ratePerSecond * 60,
       prequeue: admit.prequeue,
-      ...this.options.soldOutFacts(concertId),
+      soldOut: admit.soldOut,
+      heldSeats: admit.heldSeats,
     };
   }
 

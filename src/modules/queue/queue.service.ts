@@ -16,7 +16,13 @@ import type { JoinChallenges } from './join-challenges.crypto.js';
 import type { AdmissionHistory } from './admission-history.store.js';
 import type { QueueEventPublisher } from './queue.events.js';
 import type { QueueClaims, QueueTokens } from './queue-tokens.crypto.js';
-import type { PolicyDefaults, QueuePolicy, QueueStore, StatusResult } from './queue.store.js';
+import type {
+  PolicyDefaults,
+  QueuePolicy,
+  QueueStore,
+  SeatBudget,
+  StatusResult,
+} from './queue.store.js';
 
 export type { StatusResult };
 import { SaleWindowCache } from './sale-windows.cache.js';
@@ -26,10 +32,18 @@ import {
   socketStatusView,
   statusView,
   type EntryFacts,
-  type SoldOutFacts,
 } from './queue.views.js';
 
 type Clock = () => Date;
+
+/** A concert's seats on its schedules on sale, and which of its admitted fans hold some. */
+export interface SeatsOnSale {
+  concertId: number;
+  schedules: number;
+  available: number;
+  held: number;
+  holders: number[];
+}
 
 /** What a join request brings besides the user and the concert. */
 export interface JoinRequest {
@@ -38,10 +52,6 @@ export interface JoinRequest {
   /** A solved join challenge, when the concert asks for one. */
   challenge?: { nonce: string; solution: string };
 }
-
-export type { SoldOutFacts };
-/** What is reported while nothing computes sold-out awareness (issue 15 does). */
-const NOT_KNOWN_SOLD_OUT: SoldOutFacts = Object.freeze({ soldOut: false, heldSeats: 0 });
 
 // How long an instance trusts its copy of a concert's sale window (sale-windows.cache.ts).
 const SALE_WINDOW_CACHE_MS = 5_000;
@@ -329,12 +339,27 @@ export class QueueService {
   }
 
   /**
-   * The one place the line's sold-out facts come from: the leader's tick frames and every status
-   * read take them here. Sold-out awareness (issue 15) fills this in; until then no line is
-   * reported sold out and no seat as held.
+   * What bounds each line's admissions this tick (SPEC §2 "Sold-out awareness"), from `read`
+   * (booking's one statement for all the lines: seats on sale, and which admitted fans hold some).
+   * A line without a schedule on sale is not bounded by seats (nothing on sale can run out) and
+   * is never sold out.
    */
-  soldOutFacts(_concertId: number): SoldOutFacts {
-    return NOT_KNOWN_SOLD_OUT;
+  async seatBudgets(
+    lines: { concertId: number; active: number[] }[],
+    read: (lines: { concertId: number; active: number[] }[]) => Promise<SeatsOnSale[]>,
+  ): Promise<Map<number, SeatBudget>> {
+    if (lines.length === 0) return new Map();
+    const budgets = new Map<number, SeatBudget>(lines.map((l) => [l.concertId, { seats: 'none' }]));
+    for (const s of await read(lines)) {
+      if (s.schedules === 0) continue;
+      budgets.set(s.concertId, {
+        seats: 'counted',
+        available: s.available,
+        held: s.held,
+        holders: s.holders,
+      });
+    }
+    return budgets;
   }
 
   /** The concerts whose lines the leader runs. */
@@ -418,7 +443,7 @@ export class QueueService {
   }
 
   view(concertId: number, r: EntryFacts): QueueStatus {
-    return statusView(concertId, r, this.soldOutFacts(concertId));
+    return statusView(concertId, r, { soldOut: r.soldOut ?? false, heldSeats: r.heldSeats ?? 0 });
   }
 }
 

@@ -52,6 +52,9 @@ export interface JoinResult {
   activeUntil?: number;
   /** The fan's admission was past its deadline: this join ended it (and made a new entry). */
   expiredNow?: boolean;
+  /** A live entry: the line's sold-out facts as of the last tick (SPEC §2). */
+  soldOut?: boolean;
+  heldSeats?: number;
 }
 
 export interface StatusResult {
@@ -66,6 +69,9 @@ export interface StatusResult {
   ticket?: number;
   /** The admission was past its deadline: this read ended it (state 'ended', reason 'expired'). */
   expiredNow?: boolean;
+  /** A live entry: the line's sold-out facts as of the last tick (SPEC §2). */
+  soldOut?: boolean;
+  heldSeats?: number;
 }
 
 export interface TickResult {
@@ -81,6 +87,28 @@ export interface TickResult {
   prequeue: number;
   active: number;
   ratePerSecond: number | null;
+  /** SPEC §2 "Sold-out awareness", as this tick left them (kept in `meta` for status reads). */
+  soldOut: boolean;
+  heldSeats: number;
+}
+
+/**
+ * What bounds a tick's admissions by seats (admit-9.lua): the concert's seats on sale and which
+ * admitted fans hold some; `none` when no schedule is on sale, `unknown` when they could not be read.
+ */
+export type SeatBudget =
+  | { seats: 'counted'; available: number; held: number; holders: number[] }
+  | { seats: 'none' }
+  | { seats: 'unknown' };
+
+/** A concert's sweep of a tick (expired and abandoned fans), before its admission. */
+export interface ConcertSweep {
+  concertId: number;
+  fenced: boolean;
+  expired: string[];
+  removed: string[];
+  /** The admitted fans after the sweep (at most maxActive): whose holds the leader looks up. */
+  active: string[];
 }
 
 export interface ConcertTick {
@@ -303,16 +331,12 @@ export class QueueStore {
   // ---- leader work, all fenced by the lease ----
 
   /**
-   * One tick: per concert, copy the lease (token + expiry) into its slot, expire admissions,
-   * remove abandoned fans, then admit — one pipeline per concert (a concert's keys share a slot,
-   * so this also holds on Redis Cluster), all concerts in parallel.
+   * A tick's first half: per concert, copy the lease (token + expiry) into its slot, expire
+   * admissions, remove abandoned fans and read who is admitted — one pipeline per concert (a
+   * concert's keys share a slot, so this also holds on Redis Cluster), all concerts in parallel.
+   * The leader then reads the seats on sale and admits (`admit`).
    */
-  async tick(
-    concertIds: number[],
-    lease: Lease,
-    defaults: PolicyDefaults,
-    abandonSeconds: number,
-  ): Promise<ConcertTick[]> {
+  async sweep(concertIds: number[], lease: Lease, abandonSeconds: number): Promise<ConcertSweep[]> {
     // Clean-up TTL only: validity is checked against the expiry inside the copy.
     const copyTtlMs = Math.max(1, lease.expiresAt - Date.now()) + 60_000;
     return Promise.all(
@@ -348,35 +372,39 @@ export class QueueStore {
           abandonSeconds,
           SWEEP_LIMIT,
         );
-        this.call(pipeline, 'admit', ...this.admitArgs(concertId, lease.token, defaults));
+        pipeline.zrange(k.active, 0, -1);
         const replies = (await pipeline.exec()) ?? [];
-        const [, expire, abandon, admit] = replies.map(([err, value]) => {
+        const [, expire, abandon, active] = replies.map(([err, value]) => {
           if (err) throw err;
-          return typeof value === 'number'
-            ? null
-            : (JSON.parse(value as string) as Record<string, unknown>);
-        });
+          return typeof value === 'string' ? (JSON.parse(value) as Record<string, unknown>) : value;
+        }) as [unknown, Record<string, unknown>, Record<string, unknown>, string[]];
         return {
           concertId,
-          fenced: Boolean(expire?.fenced || abandon?.fenced || admit?.fenced),
+          fenced: Boolean(expire?.fenced || abandon?.fenced),
           // Past a deadline, or gone without a sign of life (both end as 'expired').
           expired: [...list<string>(expire?.expired), ...list<string>(abandon?.expired)],
           removed: list<string>(abandon?.removed),
-          admit: admit && !admit.fenced ? normaliseTick(admit) : null,
+          active,
         };
       }),
     );
   }
 
-  /** Admission only (after a shuffle landed mid-tick). */
+  /** A tick's admission for one concert, bounded by its seats (admit-9.lua); null if fenced. */
   async admit(
     concertId: number,
     lease: Lease,
     defaults: PolicyDefaults,
+    budget: SeatBudget,
   ): Promise<TickResult | null> {
+    const seats =
+      budget.seats === 'counted'
+        ? ['counted', budget.available, budget.held, ...budget.holders]
+        : [budget.seats, 0, 0];
     const out = await this.json<Record<string, unknown>>(
       'admit',
       ...this.admitArgs(concertId, lease.token, defaults),
+      ...seats,
     );
     return out.fenced ? null : normaliseTick(out);
   }
@@ -506,5 +534,7 @@ function normaliseTick(raw: Record<string, unknown>): TickResult {
     prequeue: Number(raw.prequeue),
     active: Number(raw.active),
     ratePerSecond: typeof raw.ratePerSecond === 'number' ? raw.ratePerSecond : null,
+    soldOut: raw.soldOut === true,
+    heldSeats: Number(raw.heldSeats ?? 0),
   };
 }

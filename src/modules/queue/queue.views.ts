@@ -16,6 +16,9 @@ export interface EntryFacts {
   ticket?: number;
   /** The line's tick the answer is exact as of. */
   tick?: number;
+  /** A live entry: the line's sold-out facts as of the last tick (admit-9.lua keeps them in meta). */
+  soldOut?: boolean;
+  heldSeats?: number;
 }
 
 /** SPEC §2 "Sold-out awareness", as every waiting fan sees it (status and progress frames). */

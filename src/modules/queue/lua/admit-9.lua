@@ -1,8 +1,15 @@
 --[[
   Leader only. One admission tick for one concert: admits the head of the line, as many as
-  min(free slots under maxActive, what the admitPerMinute token bucket allows), and measures
-  the admission rate (EWMA) for wait estimates. Also drains `departures` so the caller can tell
-  every instance which tickets left the line since the last tick (ascending).
+  min(free slots under maxActive, what the admitPerMinute token bucket allows, seats left for new
+  fans), and measures the admission rate (EWMA) for wait estimates. Also drains `departures` so
+  the caller can tell every instance which tickets left the line since the last tick (ascending).
+
+  Seats left for new fans (SPEC §2 "Sold-out awareness"): every admitted fan who holds nothing yet
+  claims one available seat (it can buy at least one), an admitted fan who holds seats needs none
+  (it can buy those), so room = max(0, available - (active - admitted fans holding)). The active
+  set never has more fans holding nothing than there are available seats, and seats that come back
+  (an expired, canceled or refunded hold) admit at most that many fans. The line's facts (soldOut =
+  no seat available on a schedule on sale, heldSeats) are kept in `meta` for every status read.
 
   Input:
     KEYS[1] lease      this concert's copy of the leader lease
@@ -17,9 +24,14 @@
     ARGV[1] leader lease token
     ARGV[2..5] defaults: maxActive, admitPerMinute, activeIdleSeconds, activeMaxSeconds
     ARGV[6] most departures listed (more: `departed` is false and fans re-read their places)
+    ARGV[7] seats: 'counted' (ARGV[8..] apply) | 'none' (no schedule on sale: seats bound nothing)
+            | 'unknown' (PostgreSQL unreadable: nobody is admitted, the last facts stand)
+    ARGV[8] seats available on the concert's schedules on sale (lapsed holds included)
+    ARGV[9] seats held (live holds)
+    ARGV[10..] admitted fans PostgreSQL saw holding seats of this concert (checked against `active`)
 
   Output: JSON {fenced} or {tick, at (Redis time, ms), needsShuffle, admitted = [[user, ticket, activeUntil], ...],
-          departed = [ticket, ...] | false, waiting, prequeue, active, ratePerSecond}
+          departed = [ticket, ...] | false, waiting, prequeue, active, ratePerSecond, soldOut, heldSeats}
 ]]
 -- @include "now"
 -- @include "fence"
@@ -64,11 +76,31 @@ local bucket = tonumber(redis.call('HGET', meta, 'bucket') or capacity)
 local bucketAt = tonumber(redis.call('HGET', meta, 'bucketAt') or now)
 bucket = math.min(capacity, bucket + (now - bucketAt) * perMinute / 60000)
 
+-- Seats left for new fans (see the header), and the facts every waiting fan is told.
+local seats, room = ARGV[7], math.huge
+local soldOut, heldSeats
+if seats == 'counted' then
+  local available = tonumber(ARGV[8])
+  local holding = 0
+  for i = 10, #ARGV do
+    if redis.call('ZSCORE', active, ARGV[i]) then holding = holding + 1 end
+  end
+  room = math.max(0, available - (redis.call('ZCARD', active) - holding))
+  soldOut, heldSeats = available <= 0, tonumber(ARGV[9])
+elseif seats == 'none' then
+  soldOut, heldSeats = false, 0
+else
+  room = 0
+  local last = redis.call('HMGET', meta, 'soldOut', 'heldSeats')
+  soldOut, heldSeats = last[1] == '1', tonumber(last[2] or '0')
+end
+redis.call('HSET', meta, 'soldOut', soldOut and '1' or '0', 'heldSeats', heldSeats)
+
 local waitingCount = redis.call('ZCARD', waiting)
 local admitted = {}
 if shuffled and not paused and waitingCount > 0 then
   local free = maxActive - redis.call('ZCARD', active)
-  local n = math.min(free, math.floor(bucket), waitingCount)
+  local n = math.min(free, math.floor(bucket), waitingCount, room)
   if n > 0 then
     local popped = redis.call('ZPOPMIN', waiting, n)
     for i = 1, #popped, 2 do
@@ -86,11 +118,11 @@ if shuffled and not paused and waitingCount > 0 then
 end
 redis.call('HSET', meta, 'bucket', bucket, 'bucketAt', now)
 
--- Admission rate: an EWMA over ticks that had fans waiting and were not paused (an idle or
--- paused line says nothing about how fast the line moves).
+-- Admission rate: an EWMA over ticks that had fans waiting, were not paused and had seats for
+-- them (an idle, paused or sold-out line says nothing about how fast the line moves).
 local ewma = redis.call('HGET', meta, 'ewma')
 local ewmaAt = tonumber(redis.call('HGET', meta, 'ewmaAt') or now)
-if shuffled and not paused and waitingCount > 0 and now > ewmaAt then
+if shuffled and not paused and waitingCount > 0 and room > 0 and now > ewmaAt then
   local sample = #admitted * 1000 / (now - ewmaAt)
   if ewma then ewma = 0.7 * tonumber(ewma) + 0.3 * sample elseif #admitted > 0 then ewma = sample end
   if ewma then redis.call('HSET', meta, 'ewma', ewma) end
@@ -108,4 +140,6 @@ return cjson.encode({
   prequeue = redis.call('ZCARD', prequeue),
   active = redis.call('ZCARD', active),
   ratePerSecond = ewma and tonumber(ewma) or cjson.null,
+  soldOut = soldOut,
+  heldSeats = heldSeats,
 })

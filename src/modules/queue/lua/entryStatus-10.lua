@@ -15,13 +15,15 @@
   Output: JSON {state = prequeue|waiting|active|ended|none, position, rate, activeUntil, reason,
           tick, ticket, expiredNow}: a live entry's answer is exact as of admission tick `tick`;
           `ticket` is a waiting fan's order key in the line; `expiredNow` says this call ended an
-          overdue admission.
+          overdue admission. A live entry also has soldOut and heldSeats (the line's facts as of
+          the last tick, see admit-9).
 ]]
 -- @include "now"
 -- @include "policy"
 -- @include "waitingPosition"
 -- @include "endEntry"
 -- @include "overdue"
+-- @include "lineFacts"
 
 local meta, policy, prequeue, waiting, active, activeMax, eidKey, ended, seen, departures =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
@@ -57,13 +59,13 @@ if idle then
       idle = extended
     end
   end
-  return cjson.encode({ state = 'active', activeUntil = math.min(idle, hard), tick = tick })
+  return withLineFacts(meta, { state = 'active', activeUntil = math.min(idle, hard), tick = tick })
 end
 
 redis.call('ZADD', seen, 'XX', now, user)
 if redis.call('ZSCORE', prequeue, user) then
-  return cjson.encode({ state = 'prequeue', position = redis.call('ZCARD', prequeue), tick = tick })
+  return withLineFacts(meta, { state = 'prequeue', position = redis.call('ZCARD', prequeue), tick = tick })
 end
 local position, ticket = waitingPosition(meta, prequeue, waiting, departures, user)
-return cjson.encode({ state = 'waiting', position = position,
+return withLineFacts(meta, { state = 'waiting', position = position,
     rate = tonumber(redis.call('HGET', meta, 'ewma')), tick = tick, ticket = ticket })

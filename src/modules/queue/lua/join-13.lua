@@ -38,7 +38,8 @@
 
   Output: JSON {created, state = prequeue|waiting|active|full|closed (retired or closed)|limited
           |challengeRequired|challengeFailed (with bits, reason),
-          eid, position, rate, activeUntil, expiredNow (an overdue admission of this fan ended), retryAfterMs (limited)}
+          eid, position, rate, activeUntil, expiredNow (an overdue admission of this fan ended), retryAfterMs (limited),
+          soldOut, heldSeats (a live entry: the line's facts as of the last tick, see admit-9)}
           (rate: measured admissions per second, absent until known; position exact as of the
           last tick, see waitingPosition)
 ]]
@@ -48,6 +49,7 @@
 -- @include "endEntry"
 -- @include "overdue"
 -- @include "rateLimit"
+-- @include "lineFacts"
 
 local meta, policy, prequeue, waiting, active, activeMax, eidKey, ended, seen, departures =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
@@ -73,17 +75,17 @@ if idle then
     eid = nil
   else
     redis.call('ZADD', seen, now, user)
-    return cjson.encode({ created = false, state = 'active', eid = tonumber(eid),
+    return withLineFacts(meta, { created = false, state = 'active', eid = tonumber(eid),
       activeUntil = math.min(idle, hard) })
   end
 end
 if eid then
   redis.call('ZADD', seen, 'XX', now, user)
   if redis.call('ZSCORE', prequeue, user) then
-    return cjson.encode({ created = false, state = 'prequeue', eid = tonumber(eid),
+    return withLineFacts(meta, { created = false, state = 'prequeue', eid = tonumber(eid),
       position = redis.call('ZCARD', prequeue) })
   end
-  return cjson.encode({ created = false, state = 'waiting', eid = tonumber(eid),
+  return withLineFacts(meta, { created = false, state = 'waiting', eid = tonumber(eid),
     position = waitingPosition(meta, prequeue, waiting, departures, user),
     rate = tonumber(redis.call('HGET', meta, 'ewma')) })
 end
@@ -117,10 +119,10 @@ redis.call('ZADD', seen, now, user)
 local saleOpensAt = tonumber(redis.call('HGET', meta, 'saleOpensAt'))
 if now < saleOpensAt and redis.call('HGET', meta, 'shuffled') ~= '1' then
   redis.call('ZADD', prequeue, newEid, user)
-  return cjson.encode({ created = true, state = 'prequeue', eid = newEid,
+  return withLineFacts(meta, { created = true, state = 'prequeue', eid = newEid,
     position = redis.call('ZCARD', prequeue), expiredNow = expiredNow })
 end
 redis.call('ZADD', waiting, tonumber(ARGV[4]) + newEid, user)
-return cjson.encode({ created = true, state = 'waiting', eid = newEid,
+return withLineFacts(meta, { created = true, state = 'waiting', eid = newEid,
   position = waitingPosition(meta, prequeue, waiting, departures, user),
   rate = tonumber(redis.call('HGET', meta, 'ewma')), expiredNow = expiredNow })
