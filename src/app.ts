@@ -211,7 +211,7 @@ export function createApp(deps: AppDeps): {
     trustProxy: app.get('trust proxy fn') as (addr: string, hop: number) => boolean,
     onAdmissionNotice: (at) => metrics.admissionNoticed(at),
   });
-  const seatEvents = new SeatEvents(gateway);
+  const seatEvents = new SeatEvents(gateway, config.booking.seatChangesWindowMs);
   const seatLocks = new SeatLockStore(deps.redis, config.redisKeyPrefix, {
     ttlMs: 10_000,
     enabled: true,

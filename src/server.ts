@@ -86,7 +86,9 @@ export async function startServer(
       logger.info('shutting down: finishing in-flight requests');
       services.bookingChores.stop();
       await services.queueLeader.stop({ release: true });
-      // Sockets are closed first, so their clients reconnect to another instance at once.
+      // Sockets are closed first, so their clients reconnect to another instance at once; seat
+      // changes still in their coalescing window go out before.
+      services.seatEvents.flush();
       await gateway.close();
       draining = true;
       for (const res of unanswered) if (!res.headersSent) res.setHeader('Connection', 'close');

@@ -52,6 +52,8 @@ const envSchema = z
     // How often the leader compares Redis' seat filter with PostgreSQL (SPEC §3.6: a seat
     // PostgreSQL says is available is refused by Redis for a few seconds at most).
     SEAT_RECONCILE_MS: int(2000, 10),
+    // A schedule's seat changes within this window go out as one seats:changed frame.
+    SEAT_CHANGES_WINDOW_MS: int(50, 0),
     // How long an Idempotency-Key and its answer are kept (SPEC §3.3: at least 24 h).
     IDEMPOTENCY_RETENTION_SECONDS: int(86_400, 1),
     LEADER_LEASE_MS: int(3000, 100),
@@ -149,6 +151,8 @@ export interface Config {
     maxSeatsPerUser: number;
     /** Leader: how often Redis' seat filter is checked against PostgreSQL. */
     reconcileMs: number;
+    /** A schedule's seat changes within this window go out as one seats:changed frame (0: each). */
+    seatChangesWindowMs: number;
   };
   idempotency: {
     /** Keys older than this are purged by the leader. */
@@ -220,6 +224,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       holdSeconds: env.HOLD_SECONDS,
       maxSeatsPerUser: env.MAX_SEATS_PER_USER,
       reconcileMs: env.SEAT_RECONCILE_MS,
+      seatChangesWindowMs: env.SEAT_CHANGES_WINDOW_MS,
     },
     idempotency: { retentionSeconds: env.IDEMPOTENCY_RETENTION_SECONDS },
     points: { ...POINTS },

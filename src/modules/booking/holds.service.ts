@@ -117,6 +117,7 @@ export class HoldsService {
               changes,
               availability: { version, availableSeats },
               heldUntil: Date.parse(held.body.expiresAt),
+              lock,
             },
           ];
           return held.body;

@@ -5,7 +5,7 @@ import type { SeatEventPublisher } from '../realtime/seat.events.js';
 import type { Availability } from './booking.statements.js';
 import type { SeatFilterRepository } from './seat-filter.repository.js';
 import type { ScheduleFactsCache } from './schedule-facts.cache.js';
-import type { SeatLockStore } from './seat-locks.store.js';
+import type { SeatLock, SeatLockStore } from './seat-locks.store.js';
 
 export type SeatChange = { seatId: number; status: 'available' | 'held' | 'sold' };
 
@@ -17,6 +17,8 @@ export interface SeatChanges {
   availability: Availability;
   /** For held seats: the hold's deadline (ms), until which the filter refuses them. */
   heldUntil?: number;
+  /** The committing request's seat locks: released in the filter update's round trip. */
+  lock?: SeatLock;
 }
 
 /** A fan's admission that a commit ended (a payment, the failed payment that released a hold). */
@@ -57,22 +59,25 @@ export class SeatAnnouncements {
   ) {}
 
   async afterCommit(effects: AfterCommit): Promise<void> {
-    for (const seats of effects.seats ?? []) {
-      if (seats.changes.length === 0) continue;
-      await this.filter(seats);
-      const { scheduleId, changes, availability } = seats;
-      this.seatEvents.seatsChanged({ scheduleId, ...availability, changes });
-    }
-    for (const end of effects.admissionEnds ?? []) {
-      await this.queue
-        .endAdmission(end.userId, end.concertId, end.reason, end.entryId)
-        .catch((err: Error) => {
-          this.logger.warn(
-            { err: err.message, userId: end.userId },
-            'could not end admission after commit',
-          );
-        });
-    }
+    // Independent keys (a schedule's filter, a fan's admission): sent together, one round trip.
+    await Promise.all([
+      ...(effects.seats ?? []).map(async (seats) => {
+        if (seats.changes.length === 0) return;
+        await this.filter(seats);
+        const { scheduleId, changes, availability } = seats;
+        this.seatEvents.seatsChanged({ scheduleId, ...availability, changes });
+      }),
+      ...(effects.admissionEnds ?? []).map((end) =>
+        this.queue
+          .endAdmission(end.userId, end.concertId, end.reason, end.entryId)
+          .catch((err: Error) => {
+            this.logger.warn(
+              { err: err.message, userId: end.userId },
+              'could not end admission after commit',
+            );
+          }),
+      ),
+    ]);
   }
 
   /**
@@ -104,21 +109,24 @@ export class SeatAnnouncements {
     return removed;
   }
 
-  private async filter({ scheduleId, changes, heldUntil }: SeatChanges): Promise<void> {
+  private async filter({ scheduleId, changes, heldUntil, lock }: SeatChanges): Promise<void> {
     // The last change of a seat wins (a lapsed hold freed, then held again in one commit).
     const last = new Map(changes.map((c) => [c.seatId, c.status]));
     const ids = (status: SeatChange['status']) =>
       [...last].filter(([, s]) => s === status).map(([seatId]) => seatId);
     try {
-      await this.locks.markFree(scheduleId, ids('available'));
       const held = ids('held');
       const sold = ids('sold');
-      if (held.length + sold.length > 0) {
-        const { startsAt } = await this.schedules.get(scheduleId);
-        const until = startsAt + TAKEN_SET_GRACE_MS;
-        if (held.length > 0) await this.locks.markTaken(scheduleId, held, heldUntil!, until);
-        if (sold.length > 0) await this.locks.markTaken(scheduleId, sold, Infinity, until);
-      }
+      // The set outlives its schedule's start: read only when something is marked taken.
+      const setExpiresAtMs =
+        held.length + sold.length > 0
+          ? (await this.schedules.get(scheduleId)).startsAt + TAKEN_SET_GRACE_MS
+          : 0;
+      await this.locks.settle(
+        scheduleId,
+        { free: ids('available'), held, heldUntil: heldUntil ?? 0, sold, setExpiresAtMs },
+        lock,
+      );
     } catch (err) {
       // Committed already; the leader's reconcile repairs the filter from PostgreSQL.
       this.logger.warn(

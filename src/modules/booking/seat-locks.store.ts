@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { defineScripts, INFRA_LUA_DIR, type RedisClient } from '../../infra/redis/scripts.js';
+import { defineScripts, type RedisClient } from '../../infra/redis/scripts.js';
 
 const BOOKING_LUA_DIR = new URL('./lua/', import.meta.url).pathname;
 
@@ -18,12 +18,45 @@ export interface SeatLock {
   busy: number[];
   /** The owner tags of the locks found on busy seats (see `acquire`). */
   holders: string[];
+  /** Releases the locks (once; `settle` may have released them already). */
   release(): Promise<void>;
 }
 
+/** What a commit changed in a schedule's seats, for the "taken" filter (see `settle`). */
+export interface TakenChanges {
+  free: number[];
+  held: number[];
+  /** The held seats' deadline (ms). */
+  heldUntil: number;
+  sold: number[];
+  /** When the taken set may go (ms since the epoch). */
+  setExpiresAtMs: number;
+}
+
+/** The locks one request took: released by `settle` with its commit's filter update, or alone. */
+class RequestLock implements SeatLock {
+  readonly busy: number[] = [];
+  readonly holders: string[] = [];
+  released = false;
+
+  constructor(
+    private readonly store: SeatLockStore,
+    readonly scheduleId: number,
+    readonly token: string,
+    readonly seatIds: number[],
+  ) {}
+
+  async release(): Promise<void> {
+    // settle marks the lock released once Redis did it (a failure leaves it to expire).
+    await this.store.settle(this.scheduleId, null, this).catch(() => undefined);
+  }
+}
+
 /**
- * Per-seat Redis locks in front of the booking transaction: `SET NX PX` with a random token,
- * taken in seat order, released with compare-and-delete after commit. They only keep a stampede
+ * Per-seat Redis locks in front of the booking transaction: fields of one hash per schedule, each
+ * with a random token and its own deadline, taken all or none by one script (lockSeats) and
+ * released by compare-and-delete after commit, in the same script that updates the filter
+ * (settleSeats): one round trip each. They only keep a stampede
  * off PostgreSQL — correctness never depends on them (SPEC §3.1): a lock that expires early or
  * is lost lets a request through to the conditional UPDATE, which still refuses it.
  *
@@ -36,7 +69,7 @@ export interface SeatLock {
  */
 export class SeatLockStore {
   private readonly scripts: Record<
-    'compareAndDelete' | 'forgetTaken',
+    'forgetTaken' | 'lockSeats' | 'settleSeats',
     (...args: (string | number)[]) => Promise<unknown>
   >;
 
@@ -45,14 +78,11 @@ export class SeatLockStore {
     private readonly prefix: string,
     readonly options: SeatLockOptions,
   ) {
-    this.scripts = {
-      ...defineScripts<'compareAndDelete'>(redis, INFRA_LUA_DIR),
-      ...defineScripts<'forgetTaken'>(redis, BOOKING_LUA_DIR),
-    };
+    this.scripts = defineScripts(redis, BOOKING_LUA_DIR);
   }
 
-  private key(scheduleId: number, seatId: number): string {
-    return `${this.prefix}{s:${scheduleId}}:lock:${seatId}`;
+  private locksKey(scheduleId: number): string {
+    return `${this.prefix}{s:${scheduleId}}:lock:seats`;
   }
 
   private takenKey(scheduleId: number): string {
@@ -60,29 +90,32 @@ export class SeatLockStore {
   }
 
   /**
-   * Notes seats as held until `untilMs` (or sold: Infinity). The set lives until `setExpiresAtMs`
-   * (after its schedule started, when no hold can be made any more).
+   * After a commit: notes its seats in the filter (held until `heldUntil`, sold for good, free
+   * again) and releases `lock` (when given, and not released yet), in one round trip. The set
+   * lives until `setExpiresAtMs` (after its schedule started, when no hold can be made any more).
    */
-  async markTaken(
+  async settle(
     scheduleId: number,
-    seatIds: number[],
-    untilMs: number,
-    setExpiresAtMs: number,
+    changes: TakenChanges | null,
+    lock?: SeatLock | null,
   ): Promise<void> {
-    if (!this.options.enabled || seatIds.length === 0) return;
-    const key = this.takenKey(scheduleId);
-    const score = Number.isFinite(untilMs) ? untilMs : '+inf';
-    const replies = await this.redis
-      .multi()
-      .zadd(key, ...seatIds.flatMap((id) => [score, id]))
-      .pexpireat(key, Math.round(setExpiresAtMs))
-      .exec();
-    for (const [err] of replies ?? []) if (err) throw err;
-  }
-
-  async markFree(scheduleId: number, seatIds: number[]): Promise<void> {
-    if (!this.options.enabled || seatIds.length === 0) return;
-    await this.redis.zrem(this.takenKey(scheduleId), ...seatIds);
+    if (!this.options.enabled) return;
+    const mine = lock instanceof RequestLock && !lock.released ? lock : null;
+    const args: (string | number)[] = [];
+    for (const id of changes?.free ?? []) args.push('free', id);
+    for (const id of changes?.held ?? []) args.push('held', id);
+    for (const id of changes?.sold ?? []) args.push('sold', id);
+    for (const id of mine?.seatIds ?? []) args.push('unlock', id);
+    if (args.length === 0) return;
+    await this.scripts.settleSeats(
+      this.takenKey(scheduleId),
+      this.locksKey(scheduleId),
+      mine?.token ?? '',
+      Math.round(changes?.heldUntil ?? 0),
+      Math.round(changes?.setExpiresAtMs ?? 0),
+      ...args,
+    );
+    if (mine) mine.released = true;
   }
 
   /** Entries that refuse a seat right now: seat id and score (as Redis writes it). */
@@ -108,45 +141,23 @@ export class SeatLockStore {
   }
 
   /**
-   * Locks the seats (all or none). `owner` is written into the locks (a request's Idempotency-Key
-   * tag), so a request refused by them can tell that its own retry holds them.
+   * Locks the seats (all or none) unless one is busy (taken or locked). `owner` is written into
+   * the locks (a request's Idempotency-Key tag), so a request refused by them can tell that its own
+   * retry holds them. A refused request holds no lock.
    */
   async acquire(scheduleId: number, seatIds: number[], owner = ''): Promise<SeatLock> {
     if (!this.options.enabled) return { busy: [], holders: [], release: async () => undefined };
     const token = `${randomBytes(12).toString('hex')}/${owner}`;
     const sorted = [...seatIds].sort((a, b) => a - b);
-    const now = Date.now();
-    const pipeline = this.redis.pipeline();
-    pipeline.zmscore(this.takenKey(scheduleId), ...sorted);
-    // NX GET (Redis >= 7): sets the lock if free (answers nil), else answers the holder's token.
-    for (const seatId of sorted) {
-      pipeline.set(this.key(scheduleId, seatId), token, 'PX', this.options.ttlMs, 'NX', 'GET');
-    }
-    const replies = (await pipeline.exec()) ?? [];
-    const takenUntil = (replies[0]?.[1] ?? []) as (string | null)[];
-    const heldBy = sorted.map((_, i) => (replies[i + 1]?.[1] ?? null) as string | null);
-    const locked = sorted.filter((_, i) => heldBy[i] === null && !replies[i + 1]?.[0]);
-    const release = async () => {
-      await Promise.all(
-        locked.map((seatId) => this.scripts.compareAndDelete(this.key(scheduleId, seatId), token)),
-      ).catch(() => undefined);
-    };
-    const failed = replies.find(([err]) => err)?.[0];
-    if (failed || replies.length !== sorted.length + 1) {
-      await release();
-      throw failed ?? new Error('seat locks: incomplete pipeline reply');
-    }
-    const busy = sorted.filter((_, i) => {
-      const until = takenUntil[i];
-      return heldBy[i] !== null || (until != null && scoreMs(until) > now);
-    });
-    const holders = heldBy.flatMap((t) => (t === null ? [] : [t.slice(t.indexOf('/') + 1)]));
-    if (busy.length > 0) await release();
-    return { busy, holders, release };
+    const [busy, tokens] = (await this.scripts.lockSeats(
+      this.takenKey(scheduleId),
+      this.locksKey(scheduleId),
+      token,
+      this.options.ttlMs,
+      ...sorted,
+    )) as [number[], string[]];
+    const holders = tokens.map((t) => t.slice(t.indexOf('/') + 1));
+    if (busy.length > 0) return { busy, holders, release: async () => undefined };
+    return new RequestLock(this, scheduleId, token, sorted);
   }
-}
-
-/** A score as Redis writes it: a sold seat's is "inf", which Number() would read as NaN. */
-function scoreMs(score: string): number {
-  return score === 'inf' ? Infinity : Number(score);
 }

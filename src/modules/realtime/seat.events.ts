@@ -1,4 +1,5 @@
 import type { SeatsChanged } from '@lineup/client-sdk/contract';
+import { SeatChangeBatches } from './seat-change-batches.events.js';
 
 /** How booking announces seat changes; the gateway delivers them to subscribed sockets. */
 export interface SeatEventPublisher {
@@ -9,17 +10,26 @@ export interface SeatEventPublisher {
 export const noSeatEvents: SeatEventPublisher = { seatsChanged: () => undefined };
 
 /**
- * Seat changes to the realtime gateway (given at construction by the composition root), and to
- * anyone who subscribes to watch them (tests).
+ * Seat changes to the realtime gateway (given at construction by the composition root), coalesced
+ * per schedule over `windowMs` (see SeatChangeBatches; 0 sends each at once), and to anyone who
+ * subscribes to watch them (tests: each commit's changes, as announced).
  */
 export class SeatEvents implements SeatEventPublisher {
   private readonly watchers: ((payload: SeatsChanged) => void)[] = [];
+  private readonly batches: SeatChangeBatches;
 
-  constructor(private readonly gateway: SeatEventPublisher) {}
+  constructor(gateway: SeatEventPublisher, windowMs = 0) {
+    this.batches = new SeatChangeBatches(gateway, windowMs);
+  }
 
   seatsChanged(payload: SeatsChanged): void {
-    this.gateway.seatsChanged(payload);
+    this.batches.seatsChanged(payload);
     for (const watch of this.watchers) watch(payload);
+  }
+
+  /** Sends the changes still waiting for their window (before the gateway closes). */
+  flush(): void {
+    this.batches.flushAll();
   }
 
   /** Watches every change this instance announces. */

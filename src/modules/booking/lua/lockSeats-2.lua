@@ -1,0 +1,41 @@
+--[[
+  Locks a hold's seats, all or none, in one round trip: a seat is busy when the schedule's
+  "taken" filter refuses it (held until later, or sold) or another request's lock on it is live.
+  A request refused here leaves nothing behind (no lock to release). Locks are fields of one hash
+  per schedule, each carrying its own deadline (Redis server time), so a holder that crashed
+  stops blocking its seats at that deadline; the hash itself expires after the last lock's.
+
+  Input:
+    KEYS[1] the schedule's taken set (seat id -> held until, ms, or inf when sold)
+    KEYS[2] the schedule's seat locks (seat id -> "<deadline ms>|<token>")
+    ARGV[1] this request's token ("<random>/<owner tag>")
+    ARGV[2] lock lifetime (ms)
+    ARGV[3..] seat ids, in seat order
+
+  Output: {busy seat ids, tokens of the live locks found on them}; both empty = all locked
+]]
+-- @include "now"
+local now = nowMs()
+local busy, holders = {}, {}
+for i = 3, #ARGV do
+  local seat = ARGV[i]
+  local refused = false
+  local takenUntil = redis.call('ZSCORE', KEYS[1], seat)
+  if takenUntil and (takenUntil == 'inf' or tonumber(takenUntil) > now) then refused = true end
+  local lock = redis.call('HGET', KEYS[2], seat)
+  if lock then
+    local sep = string.find(lock, '|', 1, true)
+    if tonumber(string.sub(lock, 1, sep - 1)) > now then
+      refused = true
+      holders[#holders + 1] = string.sub(lock, sep + 1)
+    end
+  end
+  if refused then busy[#busy + 1] = tonumber(seat) end
+end
+if #busy == 0 then
+  local ttl = tonumber(ARGV[2])
+  local value = (now + ttl) .. '|' .. ARGV[1]
+  for i = 3, #ARGV do redis.call('HSET', KEYS[2], ARGV[i], value) end
+  redis.call('PEXPIRE', KEYS[2], ttl)
+end
+return {busy, holders}
