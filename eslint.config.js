@@ -88,6 +88,7 @@ export default tseslint.config(
       'src/modules/*/*.store.ts',
       'src/modules/realtime/adapter-clients.gateway.ts',
       'src/modules/realtime/realtime.gateway.ts',
+      'src/modules/realtime/socket-server.gateway.ts',
       'src/modules/ops/ops.routes.ts',
     ],
     rules: { 'no-restricted-imports': ['error', { patterns: [OTHER_MODULES_STORES] }] },

@@ -10,13 +10,29 @@ import type { IncomingMessage } from 'node:http';
  */
 export class ConnectionsPerAddress {
   private readonly counts = new Map<string, number>();
-  /** TCP sockets already counted (a handshake request is counted once). */
-  private readonly counted = new WeakSet<object>();
+  /** TCP sockets already counted (a handshake request is counted once), with their address. */
+  private readonly counted = new WeakMap<object, string>();
+  /**
+   * The `close` listener of every counted TCP socket: one function (Node calls it with the socket
+   * as `this`), not a closure and a `once` wrapper per connection.
+   */
+  private readonly release: (this: object) => void;
 
   constructor(
     private readonly cap: number,
     private readonly addressOf: (req: IncomingMessage) => string,
-  ) {}
+  ) {
+    const counts = this.counts;
+    const counted = this.counted;
+    this.release = function (this: object) {
+      const address = counted.get(this);
+      if (address === undefined) return;
+      counted.delete(this);
+      const left = (counts.get(address) ?? 1) - 1;
+      if (left > 0) counts.set(address, left);
+      else counts.delete(address);
+    };
+  }
 
   /** Counts the request's connection; false (not counted) when its address is at the cap. */
   take(req: IncomingMessage): boolean {
@@ -27,12 +43,8 @@ export class ConnectionsPerAddress {
     const count = this.counts.get(address) ?? 0;
     if (count >= this.cap) return false;
     this.counts.set(address, count + 1);
-    this.counted.add(socket);
-    socket.once('close', () => {
-      const left = (this.counts.get(address) ?? 1) - 1;
-      if (left > 0) this.counts.set(address, left);
-      else this.counts.delete(address);
-    });
+    this.counted.set(socket, address);
+    socket.on('close', this.release);
     return true;
   }
 }

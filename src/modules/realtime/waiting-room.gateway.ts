@@ -15,9 +15,8 @@ interface FanData {
 
 /**
  * Keeps this instance's waiting sockets informed (SPEC §5): each `queue:progress` frame, the same
- * for every waiting fan of a concert, is broadcast to the concert's room once — socket.io encodes
- * it once and writes the same pre-framed WebSocket message to each socket, so the per-socket work
- * is one write and no Redis call. Frames that cannot be applied (`departed: null`) are followed by
+ * for every waiting fan of a concert, is encoded once and written to each socket of the concert's
+ * room (frame-writer.gateway.ts), so the per-socket work is one write and no Redis call. Frames that cannot be applied (`departed: null`) are followed by
  * each local fan's own `queue:status`, read in batches. A line whose ticks stop (leader failover)
  * still hears its last frame every push interval: clients ignore a tick they already have.
  */
@@ -27,6 +26,8 @@ export class WaitingRoom {
 
   constructor(
     private readonly nsp: Namespace,
+    /** Writes a frame, encoded once, to every local socket of a room (frame-writer.gateway.ts). */
+    private readonly writeProgress: (room: string, frame: QueueProgress) => void,
     private readonly queue: QueueService,
     private readonly logger: Logger,
     private readonly pushIntervalMs: number,
@@ -41,7 +42,7 @@ export class WaitingRoom {
   onFrame(frame: QueueProgress): void {
     if (frame.tick <= this.lastTick(frame.concertId)) return;
     this.last.set(frame.concertId, { frame, at: Date.now() });
-    this.nsp.local.to(waitingRoom(frame.concertId)).emit('queue:progress', frame);
+    this.writeProgress(waitingRoom(frame.concertId), frame);
     if (frame.departed === null) void this.sendStatuses(frame.concertId);
   }
 
@@ -55,7 +56,7 @@ export class WaitingRoom {
       if (!this.nsp.adapter.rooms.has(room)) this.last.delete(concertId);
       else {
         entry.at = Date.now();
-        this.nsp.local.to(room).emit('queue:progress', entry.frame);
+        this.writeProgress(room, entry.frame);
       }
     }
   }

@@ -1,0 +1,106 @@
+import type { Namespace, Server, Socket } from 'socket.io';
+import type WebSocket from 'ws';
+import type {
+  ClientToServerEvents,
+  QueueProgress,
+  ServerToClientEvents,
+} from '@lineup/client-sdk/contract';
+import type { QueueEvent } from '../queue/queue.events.js';
+import type { QueueClaims } from '../queue/queue-tokens.crypto.js';
+import type { StatusResult } from '../queue/queue.service.js';
+
+/** A fan's admission or ending, told by the instance that learned of it to every instance. */
+export type FanEvent = Extract<QueueEvent, { type: 'admitted' | 'ended' | 'endedMany' }>;
+export interface InterServerEvents {
+  'queue:progress': (frame: QueueProgress) => void;
+  'queue:fan': (event: FanEvent) => void;
+}
+export interface SocketData {
+  claims: QueueClaims;
+  token: string;
+  /** The fan's entry read by the handshake, until the connection handler has used it. */
+  entry: StatusResult | null;
+  /** Endings heard by this socket (a seats:subscribe racing with one is undone). */
+  endings: number;
+  /** The connection's ws WebSocket (frame-writer.gateway.ts), null on another transport. */
+  ws: WebSocket | null;
+}
+export type FanServer = Server<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  InterServerEvents,
+  SocketData
+>;
+export type FanNamespace = Namespace<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  InterServerEvents,
+  SocketData
+>;
+export type FanSocket = Socket<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  InterServerEvents,
+  SocketData
+>;
+
+/**
+ * This instance's sockets by concert and fan: where an admission or an ending finds the fan's
+ * sockets. It replaces a socket.io room per fan, which cost every socket a room name string, a
+ * Set of one id in the adapter's room map and an entry in its socket-to-rooms Set (~250 bytes);
+ * here a fan with one socket is one Map entry keyed by its user id (a small integer) whose value
+ * is the socket itself (an array only for a fan with several tabs). An entry goes when its
+ * socket disconnects, through one listener function shared by every socket.
+ */
+export class FanSockets {
+  private readonly byConcert = new Map<number, Map<number, FanSocket | FanSocket[]>>();
+  /** The `disconnect` listener of every socket (socket.io calls it with the socket as `this`). */
+  private readonly onDisconnect: (this: FanSocket) => void;
+
+  constructor() {
+    const remove = (socket: FanSocket) => this.remove(socket);
+    this.onDisconnect = function (this: FanSocket) {
+      remove(this);
+    };
+  }
+
+  add(socket: FanSocket): void {
+    const { concertId, userId } = socket.data.claims;
+    let fans = this.byConcert.get(concertId);
+    if (!fans) this.byConcert.set(concertId, (fans = new Map()));
+    const held = fans.get(userId);
+    if (held === undefined) fans.set(userId, socket);
+    else if (Array.isArray(held)) held.push(socket);
+    else fans.set(userId, [held, socket]);
+    socket.on('disconnect', this.onDisconnect);
+  }
+
+  /** The fan's sockets on this instance (a copy: callers may make them leave or disconnect). */
+  of(concertId: number, userId: number): FanSocket[] {
+    const held = this.byConcert.get(concertId)?.get(userId);
+    if (held === undefined) return [];
+    return Array.isArray(held) ? [...held] : [held];
+  }
+
+  private remove(socket: FanSocket): void {
+    const { concertId, userId } = socket.data.claims;
+    const fans = this.byConcert.get(concertId);
+    const held = fans?.get(userId);
+    if (!fans || held === undefined) return;
+    if (held === socket) fans.delete(userId);
+    else if (Array.isArray(held)) {
+      const left = held.filter((s) => s !== socket);
+      if (left.length === 0) fans.delete(userId);
+      else fans.set(userId, left.length === 1 ? left[0]! : left);
+    }
+    if (fans.size === 0) this.byConcert.delete(concertId);
+  }
+
+  /** Sockets indexed (tests: the index empties as sockets go). */
+  get size(): number {
+    let n = 0;
+    for (const fans of this.byConcert.values())
+      for (const held of fans.values()) n += Array.isArray(held) ? held.length : 1;
+    return n;
+  }
+}
