@@ -158,6 +158,11 @@ describe('sold-out awareness', () => {
       'a sold-out frame',
     );
     expect(seen(socket, 'queue:progress').at(-1)).toMatchObject({ soldOut: true, heldSeats: 1 });
+    const metrics = await (await fetch(`${servers[1]!.url}/metrics`)).text();
+    expect(metrics).toMatch(new RegExp(`lineup_queue_sold_out\\{concert="${concertId}"[^}]*\\} 1`));
+    expect(metrics).toMatch(
+      new RegExp(`lineup_queue_held_seats\\{concert="${concertId}"[^}]*\\} 1`),
+    );
 
     // A lapsed hold (nobody expired it: the tick counts it as available): A leaves the line, its
     // hold runs out, one seat comes back and exactly one fan (E) is admitted.

@@ -47,6 +47,22 @@ describe('applyProgress (SPEC §5 arithmetic)', () => {
 });
 
 describe('ProgressTracker', () => {
+  it("carries a waiting fan's sold-out facts from the frames into its statuses, both ways", () => {
+    const t = new ProgressTracker();
+    t.onStatus(status());
+    // Sold out: nobody admitted, the fan's place unchanged, the facts told.
+    expect(t.onFrame(frame({ soldOut: true, heldSeats: 3 })).statuses[0]).toMatchObject({
+      position: 10,
+      soldOut: true,
+      heldSeats: 3,
+    });
+    // Seats came back: one fan admitted, the facts cleared.
+    expect(t.onFrame(frame({ tick: 7, admitted: 1 })).statuses[0]).toMatchObject({
+      position: 9,
+      soldOut: false,
+      heldSeats: 0,
+    });
+  });
   it('applies consecutive frames, ignores repeats and older ones', () => {
     const t = new ProgressTracker();
     expect(t.onStatus(status()).statuses).toHaveLength(1);

@@ -74,6 +74,14 @@ export const en = {
   opensIn: (clock: string) => `Opens in ${clock}`,
   fairnessLink: 'How the pre-queue was shuffled (check it yourself)',
   leaveQueue: 'Leave the line',
+  soldOutTitle: 'All seats are taken right now',
+  soldOutText: (held: number) =>
+    held > 0
+      ? `Every seat is sold or held by fans who are paying. ${held.toLocaleString('en')} held ${plural(held, 'seat', 'seats')} may come back if ${plural(held, 'its holder does', 'their holders do')} not pay; if ${plural(held, 'it does', 'they do')}, fans in line are let in, one per returned seat.`
+      : 'Every seat is sold. Seats come back only if someone cancels or gets a refund; then fans in line are let in, one per returned seat.',
+  soldOutKeepWaiting: 'Keep waiting',
+  soldOutLeave: 'Leave the line',
+  soldOutStaying: 'You are still in line. If seats come back, you move on from here.',
   leftQueue: 'You left the line.',
   polling: 'Live updates are slow on this network; checking your place every few seconds.',
   announcePosition: (n: number, eta: string) => `You are number ${n} in line. Wait: ${eta}.`,

@@ -71,6 +71,14 @@ export const ko: Messages = {
   opensIn: (clock) => `${clock} 후 시작`,
   fairnessLink: '사전 대기열 추첨 방식 (직접 검증하기)',
   leaveQueue: '대기열 나가기',
+  soldOutTitle: '지금은 모든 좌석이 찼습니다',
+  soldOutText: (held) =>
+    held > 0
+      ? `모든 좌석이 판매되었거나 결제 중인 팬이 선점하고 있습니다. 선점된 좌석 ${held.toLocaleString('ko')}석은 결제되지 않으면 다시 나올 수 있으며, 그러면 돌아온 좌석 수만큼 대기 중인 팬이 입장합니다.`
+      : '모든 좌석이 판매되었습니다. 취소나 환불로 좌석이 돌아올 때만, 돌아온 좌석 수만큼 대기 중인 팬이 입장합니다.',
+  soldOutKeepWaiting: '계속 기다리기',
+  soldOutLeave: '대기열 나가기',
+  soldOutStaying: '대기열에 그대로 있습니다. 좌석이 돌아오면 여기서 이어집니다.',
   leftQueue: '대기열에서 나왔습니다.',
   polling: '네트워크 상태로 실시간 연결이 느립니다. 몇 초마다 순번을 확인합니다.',
   announcePosition: (n, eta) => `대기 순번 ${n}번, 예상 대기 ${eta}.`,

@@ -117,6 +117,27 @@ export class Metrics {
         },
       });
     }
+    // SPEC §2 "Sold-out awareness": lines admitting nobody because every seat is held or sold.
+    new Gauge({
+      name: 'lineup_queue_sold_out',
+      help: 'Per concert: 1 while no seat on sale is available (the line admits nobody)',
+      labelNames: ['concert'],
+      registers,
+      async collect() {
+        for (const [id, counts] of await queueCounts())
+          this.set({ concert: String(id) }, counts.soldOut ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'lineup_queue_held_seats',
+      help: 'Per concert: seats held (not sold) on its schedules on sale, which may come back',
+      labelNames: ['concert'],
+      registers,
+      async collect() {
+        for (const [id, counts] of await queueCounts())
+          this.set({ concert: String(id) }, counts.heldSeats);
+      },
+    });
     const closed = new Counter({
       name: 'lineup_queue_closed_places_total',
       help: 'Waiting and pre-queue places ended by operators closing a line (on this instance)',

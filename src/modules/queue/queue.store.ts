@@ -469,6 +469,9 @@ export class QueueStore {
     ratePerSecond: number | null;
     saleOpensAt: number | null;
     closed: boolean;
+    /** The line's sold-out facts as of the last tick (SPEC §2). */
+    soldOut: boolean;
+    heldSeats: number;
   }> {
     const k = this.keys.concert(concertId);
     const replies = (await this.redis
@@ -476,12 +479,14 @@ export class QueueStore {
       .zcard(k.waiting)
       .zcard(k.prequeue)
       .zcard(k.active)
-      .hmget(k.meta, 'admittedTotal', 'ewma', 'saleOpensAt', 'closed')
+      .hmget(k.meta, 'admittedTotal', 'ewma', 'saleOpensAt', 'closed', 'soldOut', 'heldSeats')
       .exec())!.map(([err, v]) => {
       if (err) throw err;
       return v;
     });
-    const [admittedTotal, ewma, saleOpensAt, closed] = replies[3] as (string | null)[];
+    const [admittedTotal, ewma, saleOpensAt, closed, soldOut, heldSeats] = replies[3] as (
+      string | null
+    )[];
     return {
       waiting: Number(replies[0]),
       prequeue: Number(replies[1]),
@@ -490,6 +495,8 @@ export class QueueStore {
       ratePerSecond: ewma ? Number(ewma) : null,
       saleOpensAt: saleOpensAt ? Number(saleOpensAt) : null,
       closed: closed === '1',
+      soldOut: soldOut === '1',
+      heldSeats: Number(heldSeats ?? 0),
     };
   }
 

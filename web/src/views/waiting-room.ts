@@ -18,6 +18,10 @@ export class RoomView implements View {
   private lastAnnounce = 0;
   private pendingAnnounce: ReturnType<typeof setTimeout> | undefined;
   private announced: number | null = null;
+  /** The fan chose to keep waiting while sold out: the choice is not offered again (until it recurs). */
+  private keepWaiting = false;
+  /** What the sold-out panel shows now: it is redrawn only when that changes (focus stays put). */
+  private soldOutShown = '';
   // Elements updated in place while waiting (no re-render, so nothing jumps under the reader).
   private parts:
     | {
@@ -29,6 +33,7 @@ export class RoomView implements View {
         mode: HTMLElement;
         fairness: HTMLElement;
         facts: HTMLElement;
+        soldOut: HTMLElement;
       }
     | undefined;
 
@@ -61,6 +66,13 @@ export class RoomView implements View {
       eta: h('dd', { 'data-testid': 'queue-eta' }),
       facts: h('dl', { class: 'facts' }),
       progress: h('progress', { id: 'queue-progress', max: '100' }),
+      // SPEC §2 "Sold-out awareness": said in plain words, with the choice to stay or go.
+      soldOut: h('div', {
+        class: 'sold-out',
+        role: 'status',
+        hidden: true,
+        'data-testid': 'sold-out',
+      }),
       opens: h('div', { class: 'prequeue', 'data-testid': 'prequeue' }),
       mode: h('p', { class: 'muted small' }),
       // The provably fair pre-queue's public record (SPEC §2): seed and order once the sale opens.
@@ -77,6 +89,7 @@ export class RoomView implements View {
       ),
     };
     this.parts = parts;
+    this.soldOutShown = 'not drawn';
     this.stopClock = everySecond(() => this.tickOpens());
     parts.facts.append(h('dt', null, t.estimatedWait), parts.eta);
     const view = h(
@@ -88,6 +101,7 @@ export class RoomView implements View {
         'div',
         { class: 'card queue-card' },
         parts.opens,
+        parts.soldOut,
         parts.position,
         parts.ahead,
         h('label', { for: 'queue-progress', class: 'small' }, t.progress),
@@ -142,10 +156,61 @@ export class RoomView implements View {
     const start = this.room.startPosition;
     if (pre || start === null || s.position === null) parts.progress.removeAttribute('value');
     else parts.progress.value = Math.round(((start - s.position + 1) / (start + 1)) * 100);
+    this.showSoldOut(s.soldOut && !pre, s.heldSeats);
     parts.mode.textContent = this.room.mode === 'polling' ? t.polling : '';
     parts.fairness.hidden = pre; // before the sale the record holds only the commitment
     document.title = this.title();
     if (!pre && s.position !== this.announced) this.announcePosition();
+  }
+
+  /** While sold out: what happened, how many held seats may come back, and stay or leave. */
+  private showSoldOut(soldOut: boolean, held: number): void {
+    const el = this.parts?.soldOut;
+    if (!el) return;
+    if (!soldOut) this.keepWaiting = false;
+    const shown = soldOut ? `${held}:${this.keepWaiting}` : '';
+    if (shown === this.soldOutShown) return;
+    this.soldOutShown = shown;
+    el.hidden = !soldOut;
+    if (!soldOut) {
+      fill(el);
+      return;
+    }
+    const t = m();
+    el.hidden = false;
+    fill(
+      el,
+      h('h2', null, t.soldOutTitle),
+      h('p', { 'data-testid': 'sold-out-text' }, t.soldOutText(held)),
+      this.keepWaiting
+        ? h('p', { class: 'muted' }, t.soldOutStaying)
+        : h(
+            'div',
+            { class: 'actions' },
+            h(
+              'button',
+              {
+                type: 'button',
+                'data-testid': 'sold-out-keep-waiting',
+                onclick: () => {
+                  this.keepWaiting = true;
+                  this.update();
+                },
+              },
+              t.soldOutKeepWaiting,
+            ),
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'secondary',
+                'data-testid': 'sold-out-leave',
+                onclick: () => this.leave(),
+              },
+              t.soldOutLeave,
+            ),
+          ),
+    );
   }
 
   private tickOpens(): void {
