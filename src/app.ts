@@ -44,26 +44,16 @@ import { QueueStore } from './modules/queue/queue.store.js';
 import { QueueTokens } from './modules/queue/queue-tokens.crypto.js';
 import { SeatEvents } from './modules/realtime/seat.events.js';
 import { RealtimeGateway } from './modules/realtime/realtime.gateway.js';
-import { BookingRepository } from './modules/booking/booking.repository.js';
 import { bookingRoutes } from './modules/booking/booking.routes.js';
-import { BookingService } from './modules/booking/booking.service.js';
-import { BestAvailableService } from './modules/booking/best-available.service.js';
-import { LeaderChores } from './modules/booking/chores.leader.js';
-import { ScheduleFactsCache } from './modules/booking/schedule-facts.cache.js';
-import { BookingStatements } from './modules/booking/booking.statements.js';
-import { HoldsService } from './modules/booking/holds.service.js';
-import { PaymentsService } from './modules/booking/payments.service.js';
-import { RefundsService } from './modules/booking/refunds.service.js';
-import { ReservationsService } from './modules/booking/reservations.service.js';
-import { SeatAnnouncements } from './modules/booking/seat-announcements.events.js';
-import { SeatFilterRepository } from './modules/booking/seat-filter.repository.js';
-import { SeatMapCache } from './modules/booking/seat-map.cache.js';
-import { PreparedStatements } from './infra/db/prepared.js';
-import { SeatLockStore, type SeatLockOptions } from './modules/booking/seat-locks.store.js';
 import { PointsRepository } from './modules/points/points.repository.js';
 import { pointsRoutes } from './modules/points/points.routes.js';
 import { PointsService } from './modules/points/points.service.js';
 import { webRoutes } from './modules/web/web.routes.js';
+import type { BookingService } from './modules/booking/booking.service.js';
+import type { LeaderChores } from './modules/booking/chores.leader.js';
+import type { SeatLockOptions } from './modules/booking/seat-locks.store.js';
+import type { PreparedStatements } from './infra/db/prepared.js';
+import { composeBooking } from './app-booking.js';
 
 export interface AppDeps {
   config: Config;
@@ -212,72 +202,12 @@ export function createApp(deps: AppDeps): {
     onAdmissionNotice: (at) => metrics.admissionNoticed(at),
   });
   const seatEvents = new SeatEvents(gateway, config.booking.seatChangesWindowMs);
-  const seatLocks = new SeatLockStore(deps.redis, config.redisKeyPrefix, {
-    ttlMs: 10_000,
-    enabled: true,
-    ...deps.seatLocks,
+  const { booking, bookingChores, db } = composeBooking({
+    ...deps,
+    ...{ em, clock, idempotency, queue, points, seatEvents },
+    bookingOutcome: (o) => metrics.bookingOutcome(o),
+    isLeader: () => queueLeader.isLeader,
   });
-  const bookingRepo = new BookingRepository();
-  const db = new PreparedStatements(orm);
-  const statements = new BookingStatements(db);
-  const schedules = new ScheduleFactsCache((id) => bookingRepo.scheduleFacts(em(), id));
-  const announcements = new SeatAnnouncements(
-    em,
-    new SeatFilterRepository(),
-    seatLocks,
-    schedules,
-    seatEvents,
-    queue,
-    logger,
-  );
-  const holds = new HoldsService(
-    em,
-    bookingRepo,
-    statements,
-    seatLocks,
-    idempotency,
-    queue,
-    schedules,
-    announcements,
-    config.booking,
-    clock,
-  );
-  const reservations = new ReservationsService(
-    em,
-    bookingRepo,
-    schedules,
-    new SeatMapCache(statements),
-  );
-  const booking = new BookingService(
-    holds,
-    new PaymentsService(statements, idempotency, announcements),
-    new RefundsService(em, bookingRepo, points, announcements, clock),
-    reservations,
-    new BestAvailableService(holds, reservations, queue, config.booking),
-    (o) => metrics.bookingOutcome(o),
-  );
-  const bookingChores = new LeaderChores(
-    [
-      {
-        name: 'expire holds',
-        everyMs: Math.min(5_000, Math.max(250, config.booking.holdSeconds * 250)),
-        run: () => holds.sweepExpiredHolds(),
-      },
-      {
-        name: 'repair seat filter',
-        everyMs: config.booking.reconcileMs,
-        run: () => announcements.reconcile(),
-      },
-      {
-        name: 'purge idempotency keys',
-        // A quarter of the retention, at most once a minute: a key lives its retention plus that.
-        everyMs: Math.min(60_000, Math.max(250, retentionSeconds * 250)),
-        run: () => idempotency.purgeExpired(),
-      },
-    ],
-    () => queueLeader.isLeader,
-    logger,
-  );
   const services: AppServices = {
     tokens,
     accounts: new AccountsService(

@@ -13,9 +13,7 @@ import type {
 } from './contract/booking.js';
 import type { ConcertListItem } from './contract/catalogue.js';
 import type { BalanceResponse, HistoryResponse } from './contract/points.js';
-import { QUEUE_TOKEN_HEADER } from './contract/names.js';
-import { solveChallenge, type SolveOptions } from './challenge.js';
-import { LineupError } from './errors.js';
+import { solvingChallenge } from './client-join.js';
 import type {
   JoinChallenge,
   JoinResponse,
@@ -23,76 +21,22 @@ import type {
   QueueStatus,
   ScheduleAvailability,
 } from './contract/queue.js';
-import { Deadline, type CallOptions } from './cancel.js';
-import { globalFetch, joinUrl, request, type FetchLike } from './http.js';
+import type { CallOptions } from './cancel.js';
+import { globalFetch, type FetchLike } from './http.js';
+import type {
+  HistoryOptions,
+  IdempotencyOptions,
+  JoinOptions,
+  JoinResult,
+  LineupClientOptions,
+  SeatsOptions,
+} from './client-options.js';
+import { query, send, type RequestSpec } from './client-transport.js';
 import { QueueConnection } from './queue-connection.js';
 import { leftAlready } from './queue-helpers.js';
 import type { LeaveResult, QueueConnectionOptions } from './queue-types.js';
-import { newIdempotencyKey, withRetries, type RetrySetting } from './retry.js';
 
 export type { FetchLike } from './http.js';
-
-export interface LineupClientOptions {
-  /** Where the API is served, e.g. `https://tickets.example.com` (no trailing path needed). */
-  baseUrl: string;
-  /** A token from an earlier `signUp`/`login`; those two set it themselves. */
-  accessToken?: string;
-  fetch?: FetchLike;
-  /** A time limit for every call that gives none of its own (ms; default: none). */
-  timeoutMs?: number;
-  /**
-   * Retries of charge, hold, payment and withdrawal (the calls with an Idempotency-Key) on
-   * NETWORK_ERROR, 503 and IDEMPOTENCY_KEY_IN_USE, with the same key. Off by default; `true` = 3
-   * retries, backoff from 200 ms to 5 s with full jitter, at least `Retry-After`.
-   */
-  retry?: RetrySetting;
-}
-
-export interface IdempotencyOptions extends CallOptions {
-  /**
-   * Send the same key when you retry the same request: the server then replays the first answer
-   * instead of charging, holding or paying twice (kept at least 24 h, scoped to the user). When
-   * you give none, the SDK makes one per call (and reuses it for its own retries).
-   */
-  idempotencyKey?: string;
-  /** This call's retries (overrides the client's `retry`). */
-  retry?: RetrySetting;
-}
-
-export interface HistoryOptions extends CallOptions {
-  /** `nextCursor` of the previous page. */
-  cursor?: string;
-  /** 1..100, default 20. */
-  limit?: number;
-}
-
-export interface JoinOptions extends CallOptions {
-  /** A challenge already solved (otherwise the SDK solves one when the server asks: 428). */
-  challenge?: { nonce: string; solution: string };
-  /** false: answer 428 CHALLENGE_REQUIRED to the caller instead of solving. */
-  solve?: boolean;
-  /** How to solve (default: `solveChallenge`, in this thread; the page passes a Web Worker). */
-  solver?: (nonce: string, bits: number, options: SolveOptions) => Promise<string>;
-  /** Progress of the solver: hashes tried and the expected total (for a progress line). */
-  onChallengeProgress?: (tried: number, expected: number) => void;
-}
-
-export type JoinResult = JoinResponse & {
-  /** True when this call put the fan in line (201), false when they already were (200). */
-  created: boolean;
-};
-
-interface RequestSpec {
-  method: 'GET' | 'POST' | 'DELETE';
-  path: string;
-  body?: unknown;
-  /** Send the access token (default true). */
-  auth?: boolean;
-  queueToken?: string;
-  /** Makes the call idempotent: sends this key (or a fresh one) and allows retries. */
-  idempotent?: IdempotencyOptions;
-  options?: CallOptions;
-}
 
 /**
  * Typed calls for every fan endpoint of the Lineup HTTP API (SPEC §4). Failures throw
@@ -204,26 +148,11 @@ export class LineupClient {
         body: challenge ? { challenge } : undefined,
         options,
       });
-    let answer: { status: number; body: JoinResponse };
-    try {
-      answer = await join(options.challenge);
-    } catch (err) {
-      // The concert prices joins with a proof of work (SPEC §2): fetch a challenge, solve it, and
-      // join once more with it. A fan already in line never gets here (re-joins need none).
-      if (
-        !(err instanceof LineupError) ||
-        err.code !== 'CHALLENGE_REQUIRED' ||
-        options.solve === false
-      )
-        throw err;
-      const challenge = await this.queueChallenge(concertId, options);
-      const solve = options.solver ?? solveChallenge;
-      const solution = await solve(challenge.nonce, challenge.bits, {
-        onProgress: options.onChallengeProgress,
-        signal: options.signal,
-      });
-      answer = await join({ nonce: challenge.nonce, solution });
-    }
+    const answer = await solvingChallenge(
+      join,
+      () => this.queueChallenge(concertId, options),
+      options,
+    );
     return { ...answer.body, created: answer.status === 201 };
   }
 
@@ -359,45 +288,8 @@ export class LineupClient {
     return (await this.send<T>(spec)).body;
   }
 
-  private async send<T>(spec: RequestSpec): Promise<{ status: number; body: T }> {
-    const callOptions = spec.idempotent ?? spec.options ?? {};
-    const deadline = new Deadline(`${spec.method} ${spec.path.split('?')[0]}`, {
-      signal: callOptions.signal,
-      timeoutMs: callOptions.timeoutMs ?? this.defaults.timeoutMs,
-    });
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (spec.auth !== false && this.token) headers.authorization = `Bearer ${this.token}`;
-    if (spec.queueToken !== undefined) headers[QUEUE_TOKEN_HEADER] = spec.queueToken;
-    // One key for every attempt of this call: a retry replays, it never repeats the effect.
-    if (spec.idempotent)
-      headers['Idempotency-Key'] = spec.idempotent.idempotencyKey ?? newIdempotencyKey();
-    let payload: string | undefined;
-    if (spec.body !== undefined) {
-      payload = JSON.stringify(spec.body);
-      headers['content-type'] = 'application/json';
-    }
-    const url = joinUrl(this.baseUrl, spec.path);
-    const attempt = () =>
-      request<T>(this.fetchImpl, url, { method: spec.method, headers, body: payload }, deadline);
-    try {
-      if (!spec.idempotent) return await attempt();
-      return await withRetries(attempt, spec.idempotent.retry ?? this.defaults.retry, deadline);
-    } finally {
-      deadline.dispose();
-    }
+  private send<T>(spec: RequestSpec): Promise<{ status: number; body: T }> {
+    const { baseUrl, token, fetchImpl, defaults } = this;
+    return send<T>({ baseUrl, token, fetchImpl, defaults }, spec);
   }
-}
-
-export interface SeatsOptions extends CallOptions {
-  /** `available`: only the seats that can be held now. */
-  status?: 'available';
-}
-
-function query(params: object): string {
-  const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(params) as [string, unknown][]) {
-    if (value !== undefined) search.set(key, String(value));
-  }
-  const text = search.toString();
-  return text ? `?${text}` : '';
 }

@@ -10,7 +10,7 @@ export type {
   JoinResult,
   LineupClientOptions,
   SeatsOptions,
-} from './client.js';
+} from './client-options.js';
 export { LineupAdmin } from './admin.js';
 export type {
   ConcertCreatedResponse,

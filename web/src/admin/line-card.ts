@@ -9,9 +9,8 @@ import {
   type QueuePolicyPatch,
 } from '@lineup/client-sdk';
 import { fill, h } from '../dom.js';
-import { dateTime, showTime, timeOfDay } from '../i18n.js';
 import type { AdminApi } from './admin-api.js';
-import { rateChart } from './chart.js';
+import { liveNumbers } from './line-live.js';
 import { am } from './messages.js';
 
 export interface Notices {
@@ -105,77 +104,7 @@ export class LineCard {
     this.data = data;
     const t = am();
     const q = data.queue;
-    const opens = Date.parse(data.saleOpensAt);
-    const state = q.closed
-      ? 'closed'
-      : data.soldOut
-        ? 'soldout'
-        : q.policy.paused
-          ? 'paused'
-          : opens > Date.now()
-            ? 'prequeue'
-            : 'admitting';
-    const stateText = {
-      closed: t.stateClosed,
-      soldout: t.stateSoldOut,
-      paused: t.statePaused,
-      prequeue: t.stateOpensAt(dateTime(data.saleOpensAt)),
-      admitting: t.stateAdmitting,
-    };
-    const tile = (key: string, label: string, value: string, extra?: string) =>
-      h(
-        'div',
-        { class: `tile tile-${key}` },
-        h('span', { class: 'tile-label' }, label),
-        h('strong', { class: 'tile-value', 'data-testid': key }, value),
-        extra && h('span', { class: 'tile-extra' }, extra),
-      );
-    const n = (v: number) => v.toLocaleString();
-    const rate = q.admissionRatePerMinute;
-    fill(
-      this.live,
-      h('p', { class: `state state-${state}`, 'data-testid': 'line-state' }, stateText[state]),
-      h(
-        'div',
-        { class: 'tiles' },
-        tile('waiting', t.waiting, n(q.waiting)),
-        tile('prequeue', t.prequeue, n(q.prequeue)),
-        tile('active', t.active, n(q.active), `/ ${n(q.policy.maxActive)}`),
-        tile(
-          'rate',
-          t.rate,
-          rate === null ? '—' : n(Math.round(rate)),
-          rate === null ? t.rateUnknown : `/ ${n(q.policy.admitPerMinute)}`,
-        ),
-        tile('admitted', t.admittedTotal, n(q.admittedTotal)),
-      ),
-      rateChart(q.admissionHistory, q.policy.admitPerMinute),
-      h(
-        'p',
-        { class: 'leader', 'data-testid': 'leader' },
-        q.leader ? t.leader(q.leader.instanceId, timeOfDay(q.leader.since)) : t.noLeader,
-      ),
-      h(
-        'div',
-        { class: 'seats' },
-        h('h4', null, t.seats),
-        data.schedules.length === 0
-          ? h('p', { class: 'muted' }, t.noSchedules)
-          : data.schedules.map((s) =>
-              h(
-                'div',
-                { class: 'schedule-seats', 'data-schedule-id': s.id },
-                h('span', null, `${showTime(s.startsAt)} · ${s.venue.name}`),
-                seatBar(s.availableSeats, s.heldSeats, s.soldSeats, s.totalSeats),
-                h(
-                  'span',
-                  { class: 'muted' },
-                  t.seatsLine(s.availableSeats, s.heldSeats, s.soldSeats, s.totalSeats),
-                ),
-              ),
-            ),
-      ),
-    );
+    fill(this.live, ...liveNumbers(data));
     this.closeArea.hidden = q.closed;
     this.pauseButton.textContent = q.policy.paused ? t.resume : t.pause;
     this.pauseButton.dataset.paused = String(q.policy.paused);
@@ -313,21 +242,4 @@ export class LineCard {
     }
     this.renderCloseButton();
   }
-}
-
-/** Available, held and sold as one stacked bar (widths in percent). */
-function seatBar(available: number, held: number, sold: number, total: number): HTMLElement {
-  // Widths through the CSSOM, which a Content-Security-Policy on style attributes does not cover.
-  const part = (cls: string, n: number) => {
-    const el = h('span', { class: cls });
-    el.style.width = `${total > 0 ? (n / total) * 100 : 0}%`;
-    return el;
-  };
-  return h(
-    'div',
-    { class: 'seat-bar', 'aria-hidden': 'true' },
-    part('sold', sold),
-    part('held', held),
-    part('available', available),
-  );
 }
