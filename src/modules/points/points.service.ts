@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../../config/index.js';
 import { AppError } from '../../infra/app-error.js';
 import type { BalanceResponse, HistoryResponse } from '@lineup/client-sdk/contract';
+import type { LedgerType } from './points.entities.js';
 import type { PointsRepository } from './points.repository.js';
 
 export class PointsService {
@@ -24,18 +25,16 @@ export class PointsService {
         details: { min: this.limits.chargeMin, max: this.limits.chargeMax },
       });
     }
-    const balance = await this.repo.applyChange(tx, {
-      userId,
-      delta: amount,
-      cap: this.limits.balanceCap,
-      type: 'charge',
-    });
+    const balance = await this.change(tx, userId, amount, 'charge');
     if (balance === null) {
-      const current = await this.repo.balance(tx, userId);
-      if (current === null) throw new AppError('USER_NOT_FOUND');
-      throw new AppError('BALANCE_LIMIT_EXCEEDED', {
-        details: { balance: current, cap: this.limits.balanceCap },
-      });
+      throw await this.refusal(
+        tx,
+        userId,
+        (current) =>
+          new AppError('BALANCE_LIMIT_EXCEEDED', {
+            details: { balance: current, cap: this.limits.balanceCap },
+          }),
+      );
     }
     return { balance };
   }
@@ -52,19 +51,17 @@ export class PointsService {
         details: { min: this.limits.withdrawMin, max: this.limits.balanceCap },
       });
     }
-    const balance = await this.repo.applyChange(tx, {
-      userId,
-      delta: -amount,
-      cap: this.limits.balanceCap,
-      type: 'withdrawal',
-    });
+    const balance = await this.change(tx, userId, -amount, 'withdrawal');
     if (balance === null) {
-      const current = await this.repo.balance(tx, userId);
-      if (current === null) throw new AppError('USER_NOT_FOUND');
-      throw new AppError('INSUFFICIENT_POINTS', {
-        message: 'Not enough points to withdraw this amount.',
-        details: { amount, balance: current },
-      });
+      throw await this.refusal(
+        tx,
+        userId,
+        (current) =>
+          new AppError('INSUFFICIENT_POINTS', {
+            message: 'Not enough points to withdraw this amount.',
+            details: { amount, balance: current },
+          }),
+      );
     }
     return { balance };
   }
@@ -79,13 +76,7 @@ export class PointsService {
     amount: number,
     reservationId: number,
   ): Promise<number | null> {
-    return this.repo.applyChange(tx, {
-      userId,
-      delta: -amount,
-      cap: this.limits.balanceCap,
-      type: 'payment',
-      reservationId,
-    });
+    return this.change(tx, userId, -amount, 'payment', reservationId);
   }
 
   /** Credits a refund; null if it would cross the cap (the caller decides what that means). */
@@ -95,13 +86,34 @@ export class PointsService {
     amount: number,
     reservationId: number,
   ): Promise<number | null> {
+    return this.change(tx, userId, amount, 'refund', reservationId);
+  }
+
+  /** One wallet change: the repository's conditional update under the cap; null when refused. */
+  private change(
+    tx: EntityManager,
+    userId: number,
+    delta: number,
+    type: LedgerType,
+    reservationId?: number,
+  ): Promise<number | null> {
     return this.repo.applyChange(tx, {
       userId,
-      delta: amount,
+      delta,
       cap: this.limits.balanceCap,
-      type: 'refund',
+      type,
       reservationId,
     });
+  }
+
+  /** Why a change was refused: 404 when the user is gone, else `because(the balance now)`. */
+  private async refusal(
+    tx: EntityManager,
+    userId: number,
+    because: (balance: number) => AppError,
+  ): Promise<AppError> {
+    const current = await this.repo.balance(tx, userId);
+    return current === null ? new AppError('USER_NOT_FOUND') : because(current);
   }
 
   async history(
