@@ -1,4 +1,7 @@
-// A tiny typed event emitter (no dependency on Node's `events`, so it runs in browsers).
+// A tiny typed event emitter (no dependency on Node's `events`, so it runs in browsers). Not mitt or
+// eventemitter3: `on` here returns its own unsubscribe and each event's listener is typed from one
+// interface, which both would need wrapping for; the SDK keeps its runtime dependencies to
+// socket.io-client, zod and @noble/hashes.
 
 /** Event name -> listener signature (an interface works, it needs no index signature). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- listeners of any signature

@@ -1,6 +1,8 @@
 // Safe retries of the calls that carry an Idempotency-Key (charge, hold, payment, withdrawal):
 // the server replays the first answer for the same key, so sending again cannot charge, hold or pay
-// twice. Opt-in, bounded, exponential backoff with full jitter; Retry-After is honoured.
+// twice. Opt-in, bounded, exponential backoff with full jitter; Retry-After is honoured. Not
+// p-retry: its hooks would carry as much code (which codes retry, the Retry-After floor, the
+// call's one Deadline for every attempt and every wait) and it would ship in every page bundle.
 import type { Deadline } from './cancel.js';
 import { LineupError, NETWORK_ERROR } from './errors.js';
 

@@ -12,6 +12,7 @@ export interface PoolResult {
 /**
  * Runs `work` over `items` with at most `concurrency` in flight: a closed loop, "as fast as the
  * system answers". Bounded in count (the items) and in time (no item starts after `deadlineMs`).
+ * Not p-limit / p-map: neither stops starting items at a deadline nor says how many started.
  */
 export async function runPool<T>(
   items: readonly T[],

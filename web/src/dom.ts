@@ -1,4 +1,6 @@
-// A tiny DOM builder: h('button', { class: 'primary', onclick: go }, 'Pay').
+// A tiny DOM builder: h('button', { class: 'primary', onclick: go }, 'Pay'). Not a framework
+// (preact, lit): the page is a few screens updated in place, and its weight is measured
+// (load/bench/page-weight.ts); this is all of the rendering it needs.
 
 export type Child = Node | string | number | null | undefined | false;
 type AttrValue = string | number | boolean | null | undefined | ((event: Event) => void);
