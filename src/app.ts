@@ -16,7 +16,11 @@ import { AccessTokens } from './modules/accounts/access-tokens.crypto.js';
 import { AccountsRepository } from './modules/accounts/accounts.repository.js';
 import { accountsRoutes } from './modules/accounts/accounts.routes.js';
 import { AccountsService } from './modules/accounts/accounts.service.js';
-import { requireAdmin, requireUser } from './modules/accounts/auth.middleware.js';
+import {
+  authenticatedUser,
+  requireAdmin,
+  requireUser,
+} from './modules/accounts/auth.middleware.js';
 import { adminCatalogueRoutes } from './modules/admin/admin-catalogue.routes.js';
 import { adminStatsRoutes } from './modules/admin/admin-stats.routes.js';
 import { CatalogueRepository } from './modules/catalogue/catalogue.repository.js';
@@ -28,14 +32,15 @@ import { IdempotencyMarks } from './modules/idempotency/idempotency.store.js';
 import { opsRoutes } from './modules/ops/ops.routes.js';
 import { Metrics } from './modules/ops/ops.metrics.js';
 import { LoginLimits, RateLimits } from './infra/http/rate-limits.js';
-import { securityHeaders, trustProxySetting } from './infra/http/security.js';
+import { securityHeaderList, securityHeaders, trustProxySetting } from './infra/http/security.js';
+import { HotHttp, requestIdOf } from './infra/http/hot-http.js';
 import cors from 'cors';
 import { adminQueueRoutes } from './modules/admin/admin-queue.routes.js';
 import { adminConsoleRoutes } from './modules/admin/admin-console.routes.js';
 import { QueueEventBus } from './modules/queue/queue.events.js';
 import { AdmissionHistory, TICKS_PER_BUCKET } from './modules/queue/admission-history.store.js';
 import { QueueLeader } from './modules/queue/queue.leader.js';
-import { queueRoutes } from './modules/queue/queue.routes.js';
+import { queueHotRoutes, queueRoutes } from './modules/queue/queue.routes.js';
 import { FairnessRepository } from './modules/queue/fairness.repository.js';
 import { FairnessService } from './modules/queue/fairness.service.js';
 import { JoinChallenges } from './modules/queue/join-challenges.crypto.js';
@@ -86,7 +91,6 @@ export interface AppServices {
 }
 
 export const BODY_LIMIT = '256kb';
-const REQUEST_ID = /^[\w.:-]{1,64}$/;
 
 /**
  * req.log for a request pino-http does not see (the hot routes): the app logger's child bound to
@@ -113,6 +117,7 @@ const VERSION = '0.1.0';
  */
 export function createApp(deps: AppDeps): {
   app: Express;
+  hot: HotHttp;
   server: Server;
   gateway: RealtimeGateway;
   services: AppServices;
@@ -189,7 +194,19 @@ export function createApp(deps: AppDeps): {
   );
   const app = express();
   app.set('trust proxy', trustProxySetting(config.trustProxy));
-  const server = createServer(app);
+  // The join and the status poll are answered before express when they are ordinary requests
+  // (hot-http.ts); every other request, and any unusual one of theirs, is express's.
+  const hot = new HotHttp({
+    headers: securityHeaderList(),
+    cors: config.corsOrigins.length > 0,
+    trustProxy: app.get('trust proxy fn') as (addr: string, hop: number) => boolean,
+    observe: (method, route, status, seconds) =>
+      metrics.observeHttp(method, route, status, seconds),
+    logger,
+  });
+  const server = createServer((req, res) => {
+    if (!hot.dispatch(req, res)) app(req, res);
+  });
   const gateway = new RealtimeGateway({
     httpServer: server,
     redis: deps.redis,
@@ -244,6 +261,7 @@ export function createApp(deps: AppDeps): {
   catalogueRoutes(api, services.catalogue);
   adminCatalogueRoutes(api, services.catalogue);
   queueRoutes(api, queue, catalogue);
+  queueHotRoutes(hot, queue, (authorization) => authenticatedUser(tokens, authorization));
   adminQueueRoutes(api, queue);
   adminConsoleRoutes(api, catalogue, queue);
   adminStatsRoutes(api, { instanceId: config.instanceId, booking });
@@ -261,9 +279,7 @@ export function createApp(deps: AppDeps): {
   }
   app.use(services.metrics.httpMiddleware());
   app.use((req, res, next) => {
-    const incoming = req.headers['x-request-id'];
-    const reqId =
-      typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const reqId = requestIdOf(req.headers['x-request-id']);
     req.requestId = reqId;
     res.setHeader('X-Request-Id', reqId);
     next();
@@ -291,5 +307,5 @@ export function createApp(deps: AppDeps): {
   app.use(api.router);
   app.use(notFound);
   app.use(errorMiddleware(logger));
-  return { app, server, gateway, services };
+  return { app, hot, server, gateway, services };
 }

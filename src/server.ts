@@ -11,6 +11,8 @@ import { createLogger } from './infra/logger.js';
 import { createRedis } from './infra/redis/client.js';
 import { seedIfEmpty } from './seed/demo-seed.js';
 import type { RealtimeGateway } from './modules/realtime/realtime.gateway.js';
+import type { Express } from 'express';
+import type { HotHttp } from './infra/http/hot-http.js';
 
 export interface RunningServer {
   config: Config;
@@ -22,6 +24,10 @@ export interface RunningServer {
   logger: Logger;
   services: AppServices;
   gateway: RealtimeGateway;
+  /** The express app alone, without the hot routes answered before it (tests compare the two). */
+  app: Express;
+  /** The hot routes before express (hot-http.ts). */
+  hot: HotHttp;
   /** Names of the migrations this instance applied at boot (empty when another instance did). */
   appliedMigrations: string[];
   /** Graceful stop: no new connections, in-flight requests finish, then ORM and Redis close. */
@@ -55,7 +61,7 @@ export async function startServer(
   });
   const redis = createRedis(config);
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
-  const { server, gateway, services } = createApp({
+  const { app, hot, server, gateway, services } = createApp({
     config,
     orm,
     redis,
@@ -112,6 +118,8 @@ export async function startServer(
     logger,
     services,
     gateway,
+    app,
+    hot,
     appliedMigrations,
     close,
   };

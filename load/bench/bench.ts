@@ -40,7 +40,7 @@ import { verdicts, type Verdict } from './targets.js';
 // (and the scaling plot), and removes its database, keys and processes however it ends.
 //   --size smoke|small|default|large   --only page,join,waiting,seat,booking[,best-available]   --instances 2
 //   --svg <path> (default docs/bench/waiting-room-<size>.svg for default/large, else the results dir)
-//   --profile[=join,seat,booking] (the scenario on one more instance under --cpu-prof: where its CPU goes)
+//   --profile[=join,poll,seat,booking] (the scenario on one more instance under --cpu-prof: where its CPU goes)
 //   --waiting-steps 10000,30000,50000   --observe-seconds 15   (override the size's waiting room)
 //   --tick-ms 800 (the instances' QUEUE_TICK_MS)
 //   --keep (leave the database and keys for inspection)   --no-build
@@ -208,7 +208,7 @@ export interface ProfileResult {
 async function profileScenario(
   run: Run,
   size: BenchSize,
-  scenario: 'join' | 'seat' | 'booking',
+  scenario: 'join' | 'poll' | 'seat' | 'booking',
 ): Promise<ProfileResult> {
   const port = await freePort();
   const dir = join(run.dir, `profile-${scenario}`);
@@ -233,6 +233,19 @@ async function profileScenario(
       fans: Math.min(size.join.fans, 10_000),
     });
     throughput = result.figures.joinsPerSecond;
+  } else if (scenario === 'poll') {
+    // A short line, then the polls: they are most of the profile (boot and joins the rest).
+    const { joined } = await joinStormLine(ctx, {
+      ...size.join,
+      fans: Math.min(size.join.fans, 2_000),
+    });
+    const tokens = joined.flatMap((j) => (j ? [j.queueToken] : []));
+    const result = await statusPollStorm(
+      ctx,
+      { polls: Math.min(size.join.fans * 2, 20_000), concurrency: size.join.concurrency },
+      tokens,
+    );
+    throughput = result.figures.pollsPerSecond;
   } else if (scenario === 'seat') {
     const result = await seatStorm(ctx, size.seat);
     throughput = result.figures.holdsPerSecond;
@@ -462,7 +475,7 @@ async function main(): Promise<void> {
     if (options.profile) {
       const which =
         typeof options.profile === 'string' ? options.profile.split(',') : ['join', 'booking'];
-      for (const scenario of which as ('join' | 'booking')[]) {
+      for (const scenario of which as ('join' | 'poll' | 'booking')[]) {
         log(`profiling ${scenario} on one extra instance (--cpu-prof)`);
         profiles.push(await profileScenario(run, size, scenario));
       }

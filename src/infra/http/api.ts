@@ -10,7 +10,7 @@ import { z, type ZodType } from 'zod';
 import type { ErrorCode } from '@lineup/client-sdk/contract';
 import { AppError } from '../app-error.js';
 import { errorResponses } from './error-docs.js';
-import { zodIssues } from './validation.js';
+import { validatePart, type Issue } from './validation.js';
 
 // One place defines a route: its zod schemas validate the request here, and the same schemas are
 // registered in the OpenAPI document. Handlers receive already-parsed, typed input.
@@ -85,7 +85,7 @@ export class Api {
   ): void {
     this.document(spec);
     const validate: RequestHandler = (req, _res, next) => {
-      const problems: { path: string; message: string }[] = [];
+      const problems: Issue[] = [];
       const parsed: Record<'params' | 'query' | 'body', unknown> = {
         params: undefined,
         query: undefined,
@@ -94,17 +94,12 @@ export class Api {
       for (const part of ['params', 'query', 'body'] as const) {
         const schema = spec[part];
         if (!schema) continue;
-        let result: ReturnType<ZodType['safeParse']>;
-        try {
-          result = schema.safeParse(part === 'body' ? (req.body ?? {}) : req[part]);
-        } catch {
-          // zod runs length checks even on a value of the wrong type, and they throw on one whose
-          // `length` cannot be compared, e.g. {"length": {"toString": 0}}: bad input, not a 500.
-          problems.push({ path: part, message: 'Invalid input.' });
-          continue;
-        }
-        if (result.success) parsed[part] = result.data;
-        else problems.push(...zodIssues(result.error, part));
+        parsed[part] = validatePart(
+          schema,
+          part === 'body' ? (req.body ?? {}) : req[part],
+          part,
+          problems,
+        );
       }
       if (problems.length > 0) {
         return next(new AppError('VALIDATION_FAILED', { details: { issues: problems } }));

@@ -6,7 +6,7 @@ import helmet from 'helmet';
  * there the Content-Security-Policy is relaxed.
  */
 export function securityHeaders(): RequestHandler {
-  const strict = helmet();
+  const headers = securityHeaderList();
   const docs = helmet({
     contentSecurityPolicy: {
       directives: {
@@ -15,12 +15,16 @@ export function securityHeaders(): RequestHandler {
       },
     },
   });
-  const headers = staticHeaders(strict);
   return (req, res, next) => {
     if (req.path.startsWith('/docs')) return docs(req, res, next);
     for (const [name, value] of headers) res.setHeader(name, value);
     next();
   };
+}
+
+/** The headers every answer but /docs carries: helmet's defaults, in the order helmet sets them. */
+export function securityHeaderList(): [string, string][] {
+  return staticHeaders(helmet());
 }
 
 /**

@@ -37,9 +37,31 @@ function classifyFailures(command: Command): void {
 }
 
 class AppRedis extends Redis {
+  private corked = false;
+
   override sendCommand(command: Command, stream?: Parameters<Redis['sendCommand']>[1]): unknown {
     classifyFailures(command);
+    if (!stream) this.coalesceWrites();
     return super.sendCommand(command, stream);
+  }
+
+  /**
+   * Commands sent during one turn of the event loop leave in one socket write (pipelining across
+   * requests): the connection is corked at the turn's first command and uncorked once the turn's
+   * I/O callbacks have run (setImmediate). Under a join storm a turn serves many requests, and a
+   * write per command was the largest single entry of a join's profile (a syscall, and a wake-up
+   * of Redis, each); BENCHMARKS.md "Join and status poll". Order is kept (one stream); a command
+   * waits at most for the rest of the turn.
+   */
+  private coalesceWrites(): void {
+    if (this.corked || this.status !== 'ready') return;
+    const socket = this.stream;
+    socket.cork();
+    this.corked = true;
+    setImmediate(() => {
+      this.corked = false;
+      socket.uncork();
+    });
   }
 }
 

@@ -13,6 +13,7 @@ export type BookingOutcome = { kind: 'hold' | 'payment' | 'refund'; outcome: str
 export class Metrics {
   readonly registry = new Registry();
   private readonly http: Histogram<'method' | 'route' | 'status'>;
+  private readonly httpChildren = new Map<string, { observe(seconds: number): void }>();
   private readonly admissions: Counter<'concert'>;
   private readonly notice: Histogram;
   private readonly booking: Counter<'kind' | 'outcome'>;
@@ -152,25 +153,28 @@ export class Metrics {
   }
 
   httpMiddleware(): RequestHandler {
-    // One labelled child per (method, route template, status), made on first use: prom-client
-    // hashes a label object on every observe otherwise, on every request of the hot paths.
-    const children = new Map<string, { observe(seconds: number): void }>();
-    const http = this.http;
     return (req, res, next) => {
       const startedAt = performance.now();
       res.once('finish', () => {
         // The route template (`/reservations/:id`), never the raw path: bounded label values.
         const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-        const key = `${req.method} ${res.statusCode} ${route}`;
-        let child = children.get(key);
-        if (!child) {
-          child = http.labels({ method: req.method, route, status: String(res.statusCode) });
-          children.set(key, child);
-        }
-        child.observe((performance.now() - startedAt) / 1000);
+        this.observeHttp(req.method, route, res.statusCode, (performance.now() - startedAt) / 1000);
       });
       next();
     };
+  }
+
+  /** One HTTP request answered (the middleware above, and the hot routes before express). */
+  observeHttp(method: string, route: string, status: number, seconds: number): void {
+    // One labelled child per (method, status, route template), made on first use: prom-client
+    // hashes a label object on every observe otherwise, on every request of the hot paths.
+    const key = `${method} ${status} ${route}`;
+    let child = this.httpChildren.get(key);
+    if (!child) {
+      child = this.http.labels({ method, route, status: String(status) });
+      this.httpChildren.set(key, child);
+    }
+    child.observe(seconds);
   }
 
   admissionNoticed(admittedAtMs: number): void {

@@ -24,6 +24,7 @@ export class QueueKeys {
   readonly leaderEpoch: string;
   /** Set of concert ids that have a line (the leader ticks these). */
   readonly registry: string;
+  private readonly entryKeysByConcert = new Map<number, readonly string[]>();
 
   constructor(readonly prefix: string) {
     this.leaderLease = `${prefix}{leader}:lease`;
@@ -64,8 +65,22 @@ export class QueueKeys {
     return `${this.prefix}{c:${concertId}}:nonce:${id}`;
   }
 
-  /** The ten keys join, status and leave share, in their scripts' KEYS order. */
-  entryKeys(concertId: number): string[] {
+  /**
+   * The ten keys join, status and leave share, in their scripts' KEYS order. Made once per
+   * concert (every join and status poll sends them); read-only.
+   */
+  entryKeys(concertId: number): readonly string[] {
+    let keys = this.entryKeysByConcert.get(concertId);
+    if (!keys) {
+      // Bounded: an instance serves a few live lines; a long-lived one forgets old concerts.
+      if (this.entryKeysByConcert.size >= 1_000) this.entryKeysByConcert.clear();
+      keys = Object.freeze(this.makeEntryKeys(concertId));
+      this.entryKeysByConcert.set(concertId, keys);
+    }
+    return keys;
+  }
+
+  private makeEntryKeys(concertId: number): string[] {
     const k = this.concert(concertId);
     return [
       k.meta,

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import type { Api } from '../../infra/http/api.js';
+import { AppError } from '../../infra/app-error.js';
+import type { HotHttp } from '../../infra/http/hot-http.js';
+import { validatePart, type Issue } from '../../infra/http/validation.js';
 import { IdParam } from '@lineup/client-sdk/contract';
 import {
   JoinBody,
@@ -19,6 +22,63 @@ const ConcertParams = z.strictObject({ concertId: IdParam });
 const TOKEN_ONLY = {
   [QUEUE_TOKEN_HEADER]: { description: 'Queue token from joining the line.', required: true },
 };
+
+async function joinAnswer(
+  queue: QueueService,
+  userId: number,
+  concertId: number,
+  address: string,
+  input: JoinBody,
+) {
+  // Rate limits (per user, per address) are counted by the join itself: one Redis call.
+  const { created, body } = await queue.join(userId, concertId, {
+    address,
+    challenge: input.challenge,
+  });
+  return { status: created ? 201 : 200, body };
+}
+
+/**
+ * The join and the status poll served before express (hot-http.ts): the same answers as their
+ * express routes below, which still serve every request these do not take.
+ */
+export function queueHotRoutes(
+  hot: HotHttp,
+  queue: QueueService,
+  /** The user of an `Authorization` header, or null (auth.middleware's authenticatedUser). */
+  authenticate: (authorization: string | undefined) => number | null,
+): void {
+  hot.add({
+    method: 'POST',
+    // Ids up to 999,999,999 are valid `IdParam`s whatever their digits: no parse needed. Any
+    // other spelling (larger, signed, encoded, a trailing slash) is express's to answer.
+    pattern: /^\/concerts\/([1-9]\d{0,8})\/queue$/,
+    route: '/concerts/:concertId/queue',
+    body: true,
+    async handle({ raw, match, body, address }) {
+      // As the express chain: authentication first, then validation.
+      const userId = authenticate(raw.headers.authorization);
+      if (!userId) throw new AppError('UNAUTHENTICATED');
+      const problems: Issue[] = [];
+      const input = validatePart(JoinBody, body, 'body', problems) as JoinBody;
+      if (problems.length > 0)
+        throw new AppError('VALIDATION_FAILED', { details: { issues: problems } });
+      return joinAnswer(queue, userId, Number(match[1]), address(), input);
+    },
+  });
+  hot.add({
+    method: 'GET',
+    pattern: /^\/queue\/status$/,
+    route: '/queue/status',
+    async handle({ raw }) {
+      const token = raw.headers[QUEUE_TOKEN_HEADER_NAME];
+      return { status: 200, body: await queue.status(token as string | undefined) };
+    },
+  });
+}
+
+/** As req.header(QUEUE_TOKEN_HEADER) reads it. */
+const QUEUE_TOKEN_HEADER_NAME = QUEUE_TOKEN_HEADER.toLowerCase();
 
 export function queueRoutes(api: Api, queue: QueueService, catalogue: CatalogueService): void {
   api.route(
@@ -45,12 +105,14 @@ export function queueRoutes(api: Api, queue: QueueService, catalogue: CatalogueS
       },
     },
     async ({ params, body: input, req, res }) => {
-      // Rate limits (per user, per address) are counted by the join itself: one Redis call.
-      const { created, body } = await queue.join(req.auth!.userId, params.concertId, {
-        address: req.ip ?? 'unknown',
-        challenge: input.challenge,
-      });
-      res.status(created ? 201 : 200).json(body);
+      const { status, body } = await joinAnswer(
+        queue,
+        req.auth!.userId,
+        params.concertId,
+        req.ip ?? 'unknown',
+        input,
+      );
+      res.status(status).json(body);
     },
   );
 
