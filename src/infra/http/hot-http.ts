@@ -39,6 +39,8 @@ export interface HotRequest {
 export interface HotAnswer {
   status: number;
   body: unknown;
+  /** Headers of the answer (the route's res.set before res.json). */
+  headers?: Record<string, string>;
 }
 
 export interface HotRoute {
@@ -147,6 +149,7 @@ export class HotHttp {
       });
       status = answer.status;
       body = answer.body;
+      extra = answer.headers;
     } catch (err) {
       if (err instanceof BodyAborted) return; // nobody to answer (express answers no one either)
       const appErr = toAppError(err);
