@@ -117,33 +117,50 @@ export interface Concert {
   scheduleIds: number[];
 }
 
-/** A concert on sale since yesterday: `schedules` performances at one venue of `seats` seats. */
-export function createConcert(seats: number, schedules = 1, title = 'k6 concert'): Concert {
+/** A venue of `seats` seats in rows of up to 50, graded front (VIP) to back (A). */
+function createVenue(seats: number): number {
   const perRow = Math.min(50, seats);
   const rowCount = Math.ceil(seats / perRow);
   const grades = ['VIP', 'R', 'S', 'A'];
-  const venue = admin<{ id: number }>('POST', '/admin/venues', {
+  return admin<{ id: number }>('POST', '/admin/venues', {
     name: `k6 venue ${Date.now()}-${Math.floor(Math.random() * 1e6)}`,
     rows: Array.from({ length: rowCount }, (_, i) => ({
       name: `R${i + 1}`,
       seats: Math.min(perRow, seats - i * perRow),
       grade: grades[Math.min(3, Math.floor((i * 4) / rowCount))],
     })),
-  });
+  }).id;
+}
+
+const PRICES = { VIP: 150_000, R: 120_000, S: 90_000, A: 60_000 };
+
+/**
+ * A concert on sale since yesterday: `schedules` performances at one venue of `seats` seats.
+ * `spareSeats`: one more performance at a venue of that many seats, left out of `scheduleIds`:
+ * a line admits no more fans than seats on sale (SPEC §2 "Sold-out awareness"), so a storm of N
+ * fans on fewer seats needs seats elsewhere in the concert to admit them all.
+ */
+export function createConcert(
+  seats: number,
+  schedules = 1,
+  title = 'k6 concert',
+  spareSeats = 0,
+): Concert {
+  const venueId = createVenue(seats);
   const concert = admin<{ id: number }>('POST', '/admin/concerts', {
     title,
     artist: 'k6',
     saleOpensAt: new Date(Date.now() - 86_400_000).toISOString(),
   });
+  const schedule = (venue: number, days: number) =>
+    admin<{ id: number }>('POST', `/admin/concerts/${concert.id}/schedules`, {
+      venueId: venue,
+      startsAt: new Date(Date.now() + days * 86_400_000).toISOString(),
+      prices: PRICES,
+    }).id;
   const scheduleIds: number[] = [];
-  for (let i = 0; i < schedules; i++) {
-    const s = admin<{ id: number }>('POST', `/admin/concerts/${concert.id}/schedules`, {
-      venueId: venue.id,
-      startsAt: new Date(Date.now() + (30 + i) * 86_400_000).toISOString(),
-      prices: { VIP: 150_000, R: 120_000, S: 90_000, A: 60_000 },
-    });
-    scheduleIds.push(s.id);
-  }
+  for (let i = 0; i < schedules; i++) scheduleIds.push(schedule(venueId, 30 + i));
+  if (spareSeats > 0) schedule(createVenue(spareSeats), 60);
   return { concertId: concert.id, scheduleIds };
 }
 

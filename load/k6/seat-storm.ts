@@ -51,7 +51,8 @@ export const options: Options = {
 };
 
 export function setup(): Data {
-  const { concertId, scheduleIds } = createConcert(SEATS, 1, 'k6 seat storm');
+  // Spare seats on another performance, so that every fan is admitted to storm these SEATS.
+  const { concertId, scheduleIds } = createConcert(SEATS, 1, 'k6 seat storm', FANS);
   setPolicy(concertId, {
     maxWaiting: FANS + 10,
     maxActive: FANS,
