@@ -1,17 +1,10 @@
-import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
-import type {
-  HandshakeErrorCode,
-  QueueAdmitted,
-  QueueEnded,
-  SeatsSubscription,
-} from './contract/events.js';
-import { QUEUE_NAMESPACE, QUEUE_TOKEN_HEADER } from './contract/names.js';
+import type { QueueAdmitted, QueueEnded, SeatsSubscription } from './contract/events.js';
 import { Deadline, type CallOptions } from './cancel.js';
-import type { QueueProgress, QueueSocketStatus, QueueStatus } from './contract/queue.js';
+import type { QueueStatus } from './contract/queue.js';
 import { TypedEmitter } from './emitter.js';
-import { ACK_TIMEOUT, isLineupError, LineupError, NOT_CONNECTED } from './errors.js';
-import { globalFetch, joinUrl, request, type FetchLike } from './http.js';
-import { backoffDelay, concertIdOfToken, withoutUndefined } from './queue-helpers.js';
+import { LineupError, NOT_CONNECTED } from './errors.js';
+import { globalFetch, type FetchLike } from './http.js';
+import { concertIdOfToken, withoutUndefined } from './queue-helpers.js';
 import {
   CONNECTION_CLOSED,
   QUEUE_ENDED,
@@ -19,28 +12,10 @@ import {
   type LeaveResult,
   type QueueConnectionOptions,
   type QueueMode,
-  type QueueSocket,
 } from './queue-types.js';
-import { leftAlready } from './queue-helpers.js';
+import { leaveQueueEntry } from './queue-leave.js';
 import { StatusStream } from './status-stream.js';
-import { ProgressTracker, type ProgressOutcome } from './queue-progress.js';
-import { SocketCalls } from './socket-calls.js';
-import { StatusPoller } from './status-poller.js';
-
-/** Handshake answers after which retrying cannot help. */
-const FINAL_CODES: ReadonlySet<string> = new Set<HandshakeErrorCode>([
-  'QUEUE_TOKEN_INVALID',
-  'QUEUE_ENTRY_NOT_FOUND',
-  'ADMISSION_EXPIRED',
-]);
-
-const DEFAULT_SOCKET_OPTIONS: Partial<ManagerOptions & SocketOptions> = {
-  reconnectionDelay: 500,
-  reconnectionDelayMax: 10_000,
-  randomizationFactor: 0.5,
-};
-
-type Timer = ReturnType<typeof setTimeout>;
+import { QueueTransport, type QueueTransportOptions } from './queue-transport.js';
 
 /**
  * The waiting-room connection of one queue entry (SPEC §5): a socket.io socket on `/queue` that
@@ -48,16 +23,14 @@ type Timer = ReturnType<typeof setTimeout>;
  * the socket cannot connect (a proxy dropping WebSocket upgrades), and returns to the socket as
  * soon as it connects again. Listen with `on('status' | 'admitted' | 'ended' | 'seats' | 'mode' |
  * 'error', ...)`, then call `connect()`.
+ *
+ * This class holds the entry's state and the public API; the socket, reconnection, polling
+ * fallback and progress frames live in `QueueTransport` (queue-transport.ts).
  */
 export class QueueConnection extends TypedEmitter<QueueConnectionEvents> {
-  private readonly options: Required<
-    Pick<QueueConnectionOptions, 'pollIntervalMs' | 'fallbackAfterMs' | 'ackTimeoutMs'>
-  > &
-    QueueConnectionOptions;
+  private readonly options: QueueTransportOptions;
   private readonly fetchImpl: FetchLike;
-  private readonly socketOptions: Partial<ManagerOptions & SocketOptions>;
-  private sock: QueueSocket | undefined;
-  private currentMode: QueueMode = 'socket';
+  private readonly transport: QueueTransport;
   private lastStatus: QueueStatus | undefined;
   private admission: QueueAdmitted | undefined;
   private ending: QueueEnded | undefined;
@@ -66,46 +39,27 @@ export class QueueConnection extends TypedEmitter<QueueConnectionEvents> {
   private started = false;
   /** Called once by close(): pending waits and status streams settle. */
   private readonly closers = new Set<() => void>();
-  private readonly poller: StatusPoller;
-  private fallbackTimer: Timer | undefined;
-  private reconnectTimer: Timer | undefined;
-  private manualAttempts = 0;
-  private readonly subscriptions = new Set<number>();
-  private readonly calls: SocketCalls;
-  /** The fan's place from exact statuses and the line's per-tick frames (SPEC §5). */
-  private readonly progress = new ProgressTracker();
-  private syncing = false;
 
   constructor(options: QueueConnectionOptions) {
     super();
+    this.fetchImpl = options.fetch ?? globalFetch;
     this.options = {
       pollIntervalMs: 2_000,
       fallbackAfterMs: 5_000,
       ackTimeoutMs: 10_000,
       ...withoutUndefined(options),
-    };
-    this.fetchImpl = options.fetch ?? globalFetch;
-    this.socketOptions = { ...DEFAULT_SOCKET_OPTIONS, ...options.socket };
-    this.poller = new StatusPoller({
       fetch: this.fetchImpl,
-      baseUrl: this.options.baseUrl,
-      queueToken: this.options.queueToken,
-      intervalMs: this.options.pollIntervalMs,
-      onStatus: (status) => {
-        this.progress.reset(); // frames resume from the next socket status
-        this.onStatus(status);
-      },
-      onEnded: (reason) => this.onEnded({ concertId: this.concertId(), reason }),
-      onFatal: (error) => this.fail(error),
-    });
-    this.calls = new SocketCalls({
-      socket: () => this.sock,
-      unavailable: () =>
-        this.closedError() ??
-        (this.options.forcePolling
-          ? new LineupError({ code: NOT_CONNECTED, message: 'forcePolling: there is no socket' })
-          : undefined),
-      timeoutMs: this.options.ackTimeoutMs,
+    };
+    this.transport = new QueueTransport(this.options, {
+      isClosed: () => this.closed,
+      unavailable: () => this.closedError(),
+      onStatus: (status) => this.onStatus(status),
+      onAdmitted: (admission) => this.onAdmitted(admission),
+      onEnded: (ending) => this.onEnded(ending),
+      onPollEnded: (reason) => this.onEnded({ concertId: this.concertId(), reason }),
+      onSeats: (change) => this.emit('seats', change),
+      onMode: (mode) => this.emit('mode', mode),
+      onFail: (error) => this.fail(error),
     });
   }
 
@@ -115,12 +69,12 @@ export class QueueConnection extends TypedEmitter<QueueConnectionEvents> {
   }
 
   get mode(): QueueMode {
-    return this.currentMode;
+    return this.transport.mode;
   }
 
   /** True while the socket is connected. */
   get connected(): boolean {
-    return this.sock?.connected ?? false;
+    return this.transport.connected;
   }
 
   /** True once closed: by `close()`, by the entry's end, or by a final error. */
@@ -138,32 +92,7 @@ export class QueueConnection extends TypedEmitter<QueueConnectionEvents> {
     if (this.closed) throw new Error('this QueueConnection is closed; create a new one');
     if (this.started) return this;
     this.started = true;
-    if (this.options.forcePolling) {
-      this.startPolling();
-      return this;
-    }
-    const socketUrl = joinUrl(this.options.socketUrl ?? this.options.baseUrl, QUEUE_NAMESPACE);
-    const socket: QueueSocket = io(socketUrl, {
-      forceNew: true,
-      ...this.socketOptions,
-      // The server speaks WebSocket only (no sticky sessions across instances).
-      transports: ['websocket'],
-      auth: { token: this.options.queueToken },
-      autoConnect: false,
-    });
-    this.sock = socket;
-    socket.on('connect', () => this.onConnect());
-    socket.on('connect_error', (err) => this.onConnectError(err));
-    socket.on('disconnect', (reason) => this.onDisconnect(reason));
-    socket.on('queue:status', (status) => this.onProgress(this.progress.onStatus(status)));
-    socket.on('queue:progress', (frame) => this.onFrame(frame));
-    socket.on('queue:admitted', (admission) => this.onAdmitted(admission));
-    socket.on('queue:ended', (ending) => this.onEnded(ending));
-    socket.on('seats:changed', (change) => {
-      if (!this.closed) this.emit('seats', change);
-    });
-    socket.connect();
-    this.armFallback();
+    this.transport.start();
     return this;
   }
 
@@ -175,17 +104,9 @@ export class QueueConnection extends TypedEmitter<QueueConnectionEvents> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.poller.stop();
-    for (const timer of [this.fallbackTimer, this.reconnectTimer]) {
-      if (timer !== undefined) clearTimeout(timer);
-    }
-    this.fallbackTimer = this.reconnectTimer = undefined;
-    if (this.sock) {
-      this.sock.disconnect();
-      this.sock.removeAllListeners();
-    }
+    this.transport.stop();
     const why = this.closedError()!;
-    this.calls.abort(why);
+    this.transport.calls.abort(why);
     for (const closer of [...this.closers]) closer();
     this.closers.clear();
   }
@@ -195,52 +116,18 @@ export class QueueConnection extends TypedEmitter<QueueConnectionEvents> {
    * `DELETE /queue`. Emits `ended` and closes the connection. An entry that had already ended
    * (admission expired, paid, removed, left before) resolves too: `{left: false, reason}`.
    */
-  async leave(options: CallOptions = {}): Promise<LeaveResult> {
-    if (this.ending) return { left: false, reason: this.ending.reason };
-    const deadline = new Deadline('leave', options);
-    let sentOverSocket = false;
-    try {
-      if (this.sock?.connected) {
-        sentOverSocket = true;
-        try {
-          await this.calls.call('queue:leave', undefined, deadline);
-        } catch (err) {
-          // The server's queue:ended (sent before the ack) closes the connection under us.
-          if (this.ending) return this.leaveResult();
-          // The ack was lost with the socket: the HTTP call tells whether the leave went through.
-          if (!isLineupError(err, ACK_TIMEOUT) && !isLineupError(err, NOT_CONNECTED)) throw err;
-          await this.leaveOverHttp(deadline);
-        }
-      } else {
-        await this.leaveOverHttp(deadline);
-      }
-    } catch (err) {
-      if (this.ending) return this.leaveResult();
-      const before = leftAlready(err);
-      if (!before) throw err;
-      // Over already: 410 says how (`left` after a socket attempt whose ack was lost: that
-      // attempt went through), 404 that the entry is gone.
-      this.onEnded({ concertId: this.concertId(), reason: before });
-      return { left: sentOverSocket && before === 'left', reason: before };
-    } finally {
-      deadline.dispose();
-    }
-    this.onEnded({ concertId: this.concertId(), reason: 'left' });
-    return { left: true, reason: 'left' };
-  }
-
-  /** The server's queue:ended arrived while leaving: `left` when it is this leave's doing. */
-  private leaveResult(): LeaveResult {
-    const reason = this.ending?.reason ?? 'left';
-    return { left: reason === 'left', reason };
-  }
-
-  private async leaveOverHttp(deadline: Deadline): Promise<void> {
-    await request(
-      this.fetchImpl,
-      joinUrl(this.options.baseUrl, '/queue'),
-      { method: 'DELETE', headers: { [QUEUE_TOKEN_HEADER]: this.options.queueToken } },
-      deadline,
+  leave(options: CallOptions = {}): Promise<LeaveResult> {
+    return leaveQueueEntry(
+      {
+        ending: () => this.ending,
+        socketConnected: () => this.transport.connected,
+        calls: this.transport.calls,
+        fetch: this.fetchImpl,
+        baseUrl: this.options.baseUrl,
+        queueToken: this.options.queueToken,
+        end: (reason) => this.onEnded({ concertId: this.concertId(), reason }),
+      },
+      options,
     );
   }
 
@@ -251,9 +138,7 @@ export class QueueConnection extends TypedEmitter<QueueConnectionEvents> {
   async subscribeSeats(scheduleId: number, options: CallOptions = {}): Promise<SeatsSubscription> {
     const deadline = new Deadline('subscribeSeats', options);
     try {
-      const data = await this.calls.call('seats:subscribe', { scheduleId }, deadline);
-      if (!this.closed) this.subscriptions.add(scheduleId);
-      return data;
+      return await this.transport.subscribeSeats(scheduleId, deadline);
     } finally {
       deadline.dispose();
     }
@@ -263,12 +148,12 @@ export class QueueConnection extends TypedEmitter<QueueConnectionEvents> {
     scheduleId: number,
     options: CallOptions = {},
   ): Promise<SeatsSubscription> {
-    this.subscriptions.delete(scheduleId);
+    this.transport.forgetSeats(scheduleId);
     // Not connected: the server has no subscription for this socket, and none is restored.
-    if (!this.sock?.connected) return { scheduleId };
+    if (!this.transport.connected) return { scheduleId };
     const deadline = new Deadline('unsubscribeSeats', options);
     try {
-      return await this.calls.call('seats:unsubscribe', { scheduleId }, deadline);
+      return await this.transport.calls.call('seats:unsubscribe', { scheduleId }, deadline);
     } finally {
       deadline.dispose();
     }
@@ -329,67 +214,7 @@ export class QueueConnection extends TypedEmitter<QueueConnectionEvents> {
     return stream;
   }
 
-  // Socket events
-
-  private onConnect(): void {
-    if (this.closed) return;
-    this.manualAttempts = 0;
-    if (this.fallbackTimer !== undefined) clearTimeout(this.fallbackTimer);
-    this.fallbackTimer = undefined;
-    this.poller.stop();
-    this.setMode('socket');
-    this.calls.connected();
-    for (const scheduleId of this.subscriptions) {
-      this.calls.call('seats:subscribe', { scheduleId }).catch(() => {
-        // No longer allowed (e.g. the admission ended; `ended` tells the rest).
-        this.subscriptions.delete(scheduleId);
-      });
-    }
-  }
-
-  private onConnectError(err: Error): void {
-    if (this.closed) return;
-    const error = LineupError.fromConnectError(err);
-    if (FINAL_CODES.has(error.code)) return this.fail(error);
-    // socket.io-client retries transport failures itself, not a server middleware refusal
-    // (e.g. SERVICE_UNAVAILABLE while Redis is down): those we retry here.
-    if (!this.sock?.active) this.reconnectLater();
-    this.armFallback();
-  }
-
-  private onDisconnect(reason: Socket.DisconnectReason): void {
-    if (this.closed) return;
-    // The server closed this socket (an instance shutting down): socket.io-client would stay
-    // disconnected, so reconnect ourselves (to whichever instance the balancer picks).
-    if (reason === 'io server disconnect' || !this.sock?.active) this.reconnectLater();
-    this.armFallback();
-  }
-
-  private onFrame(frame: QueueProgress): void {
-    if (!this.closed) this.onProgress(this.progress.onFrame(frame));
-  }
-
-  /** Reports what the tracker made of a status or a frame; asks the server when it is unsure. */
-  private onProgress(outcome: ProgressOutcome): void {
-    for (const status of outcome.statuses) this.onStatus(status);
-    if (outcome.sync) this.sync();
-  }
-
-  /** `queue:sync`: the exact status now (one request at a time; an ending says the rest). */
-  private sync(): void {
-    if (this.closed || this.syncing) return;
-    this.syncing = true;
-    this.calls
-      .call('queue:sync')
-      .then((status: QueueSocketStatus) => {
-        this.syncing = false;
-        if (!this.closed) this.onProgress(this.progress.onStatus(status));
-      })
-      .catch(() => {
-        // Ended or disconnected: `ended` follows, or the next connect brings a status.
-        this.syncing = false;
-      });
-  }
+  // What the transport reports
 
   private onStatus(status: QueueStatus): void {
     if (this.closed) return;
@@ -427,41 +252,6 @@ export class QueueConnection extends TypedEmitter<QueueConnectionEvents> {
     this.failure = error;
     this.close();
     this.emit('error', error);
-  }
-
-  // Reconnection and fallback
-
-  /** A manual reconnect with socket.io-client's own backoff settings (exponential, jittered). */
-  private reconnectLater(): void {
-    if (this.closed || this.reconnectTimer !== undefined) return;
-    const delay = backoffDelay(this.manualAttempts++, this.socketOptions);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      if (!this.closed && this.sock && !this.sock.connected && !this.sock.active) {
-        this.sock.connect();
-      }
-    }, delay);
-  }
-
-  private armFallback(): void {
-    if (this.closed || this.poller.running || this.fallbackTimer !== undefined || this.connected)
-      return;
-    this.fallbackTimer = setTimeout(() => {
-      this.fallbackTimer = undefined;
-      if (!this.closed && !this.connected) this.startPolling();
-    }, this.options.fallbackAfterMs);
-  }
-
-  private startPolling(): void {
-    if (this.closed || this.poller.running) return;
-    this.setMode('polling');
-    this.poller.start();
-  }
-
-  private setMode(mode: QueueMode): void {
-    if (this.currentMode === mode) return;
-    this.currentMode = mode;
-    this.emit('mode', mode);
   }
 
   /** Why nothing more will happen, once closed. */
