@@ -1,57 +1,31 @@
 import type { Config } from '../../config/index.js';
 import { AppError } from '../../infra/app-error.js';
-import { rateLimited, type RateLimits } from '../../infra/http/rate-limits.js';
-import type {
-  AdminQueueStats,
-  JoinChallenge,
-  JoinResponse,
-  QueueFairness,
-  QueuePolicyPatch,
-  QueueSocketStatus,
-  QueueStatus,
-} from '@lineup/client-sdk/contract';
+import type { RateLimits } from '../../infra/http/rate-limits.js';
+import type { QueueSocketStatus, QueueStatus } from '@lineup/client-sdk/contract';
 import type { CatalogueService } from '../catalogue/catalogue.service.js';
 import type { FairnessService } from './fairness.service.js';
 import type { JoinChallenges } from './join-challenges.crypto.js';
 import type { AdmissionHistory } from './admission-history.store.js';
 import type { QueueEventPublisher } from './queue.events.js';
 import type { QueueClaims, QueueTokens } from './queue-tokens.crypto.js';
-import type {
-  PolicyDefaults,
-  QueuePolicy,
-  QueueStore,
-  SeatBudget,
-  StatusResult,
-} from './queue.store.js';
+import type { PolicyDefaults, QueueStore, StatusResult } from './queue.store.js';
 
 export type { StatusResult };
 import { SaleWindowCache } from './sale-windows.cache.js';
+import { QueueOperatorsService } from './queue-operators.service.js';
+import { QueueLinesService } from './queue-lines.service.js';
+import { QueueJoinService } from './queue-join.service.js';
+
+export type { SeatsOnSale } from './queue-lines.service.js';
+export type { JoinRequest } from './queue-join.service.js';
 import {
   estimateWaitSeconds,
-  retryAfterSeconds,
   socketStatusView,
   statusView,
   type EntryFacts,
 } from './queue.views.js';
 
 type Clock = () => Date;
-
-/** A concert's seats on its schedules on sale, and which of its admitted fans hold some. */
-export interface SeatsOnSale {
-  concertId: number;
-  schedules: number;
-  available: number;
-  held: number;
-  holders: number[];
-}
-
-/** What a join request brings besides the user and the concert. */
-export interface JoinRequest {
-  /** The client's address (req.ip): the per-address join limit counts it. */
-  address: string;
-  /** A solved join challenge, when the concert asks for one. */
-  challenge?: { nonce: string; solution: string };
-}
 
 // How long an instance trusts its copy of a concert's sale window (sale-windows.cache.ts).
 const SALE_WINDOW_CACHE_MS = 5_000;
@@ -61,7 +35,6 @@ export class QueueService {
     const w = await this.catalogue.saleWindow(concertId);
     return { saleOpensAt: w.saleOpensAt.getTime(), saleEndsAt: w.saleEndsAt?.getTime() ?? null };
   }, SALE_WINDOW_CACHE_MS);
-  private readonly registered = new Set<number>();
 
   constructor(
     private readonly store: QueueStore,
@@ -74,100 +47,64 @@ export class QueueService {
     private readonly challenges: JoinChallenges,
     private readonly history: AdmissionHistory,
     private readonly now: Clock = () => new Date(),
-  ) {}
-
-  /**
-   * `GET …/queue/challenge`: a nonce bound to the user and the concert, valid for
-   * QUEUE_CHALLENGE_SECONDS, with the concert's current difficulty. Writes nothing.
-   */
-  async challenge(userId: number, concertId: number): Promise<JoinChallenge> {
-    await this.saleWindows.get(concertId); // 404 CONCERT_NOT_FOUND
-    const bits = Number((await this.store.policyOverrides(concertId)).challengeBits ?? 0);
-    const { nonce, expiresAt } = this.challenges.issue(userId, concertId);
-    return { nonce, bits, expiresAt: new Date(expiresAt).toISOString() };
-  }
-
-  get defaults(): PolicyDefaults {
-    const c = this.config;
-    return {
-      maxActive: c.maxActive,
-      admitPerMinute: c.admitPerMinute,
-      maxWaiting: c.maxWaiting,
-      activeIdleSeconds: c.activeIdleSeconds,
-      activeMaxSeconds: c.activeMaxSeconds,
-    };
-  }
-
-  /**
-   * Joins the line (idempotent per user and concert). `created` says whether the place is new.
-   * The hot path is one Redis call: the join script counts the join's rate limits (per user and
-   * per address, 429 RATE_LIMITED) and joins. Only when this instance has no fresh copy of the
-   * concert's sale window are the limits first counted on their own (rate-limiter-flexible),
-   * so a stream of joins to unknown concerts meets a limit before each database lookup.
-   */
-  async join(
-    userId: number,
-    concertId: number,
-    request: JoinRequest,
-  ): Promise<{ created: boolean; body: JoinResponse }> {
-    if (!this.saleWindows.has(concertId)) {
-      await this.limits.consume('joinPerUser', userId);
-      await this.limits.consume('joinPerIp', request.address);
-    }
-    const window = await this.saleWindows.get(concertId);
-    if (window.saleEndsAt === null || window.saleEndsAt <= this.now().getTime())
-      throw new AppError('SALE_ENDED');
-    if (!this.registered.has(concertId)) {
-      // Once per instance and concert: an older concert gets its fairness seed at its first join.
-      await Promise.all([this.store.registerConcert(concertId), this.fairness.commit(concertId)]);
-      this.registered.add(concertId);
-    }
-    // A challenge is checked here, in memory (MAC, expiry, one SHA-256); the join script weighs
-    // the proof against the concert's challengeBits and marks the nonce used: still one call.
-    const proof = request.challenge
-      ? {
-          ...this.challenges.prove(
-            userId,
-            concertId,
-            request.challenge.nonce,
-            request.challenge.solution,
-          ),
-          rememberMs: this.challenges.lifetimeMs,
-        }
-      : undefined;
-    const result = await this.store.join(
-      concertId,
-      userId,
-      window.saleOpensAt,
-      this.config.maxWaiting,
-      {
-        address: request.address,
-        perUser: this.limits.window('joinPerUser'),
-        perAddress: this.limits.window('joinPerIp'),
-      },
-      proof,
+  ) {
+    const join = new QueueJoinService(
+      store,
+      tokens,
+      config,
+      limits,
+      fairness,
+      challenges,
+      this.saleWindows,
+      now,
+      (concertId, r) => this.view(concertId, r),
+      (concertId, userId) => this.tellExpired(concertId, userId),
     );
-    if (result.state === 'limited') throw rateLimited(result.retryAfterMs ?? 1000);
-    if (result.state === 'challengeRequired')
-      throw new AppError('CHALLENGE_REQUIRED', { details: { bits: result.bits } });
-    if (result.state === 'challengeFailed') {
-      throw new AppError('CHALLENGE_FAILED', {
-        details: { bits: result.bits, reason: proof?.reason ?? result.reason },
-      });
-    }
-    if (result.expiredNow) this.tellExpired(concertId, userId);
-    if (result.state === 'closed') throw new AppError('SALE_ENDED');
-    if (result.state === 'full') {
-      throw new AppError('QUEUE_FULL', {
-        headers: { 'Retry-After': String(retryAfterSeconds(result.rate)) },
-      });
-    }
-    const queueToken = await this.tokens.sign({ userId, concertId, eid: result.eid! });
-    return {
-      created: result.created,
-      body: { ...this.view(concertId, result), queueToken, ref: this.fairness.ref(result.eid!) },
-    };
+    this.challenge = join.challenge.bind(join);
+    this.join = join.join.bind(join);
+    const operators = new QueueOperatorsService(
+      store,
+      catalogue,
+      config,
+      events,
+      fairness,
+      history,
+    );
+    this.operators = operators;
+    this.close = operators.close.bind(operators);
+    this.fairnessOf = operators.fairnessOf.bind(operators);
+    this.stats = operators.stats.bind(operators);
+    this.policy = operators.policy.bind(operators);
+    this.updatePolicy = operators.updatePolicy.bind(operators);
+    const lines = new QueueLinesService(store, this.saleWindows, now);
+    this.salesOver = lines.salesOver.bind(lines);
+    this.seatBudgets = lines.seatBudgets.bind(lines);
+    this.concerts = lines.concerts.bind(lines);
+    this.counts = lines.counts.bind(lines);
+    this.touchConnected = lines.touchConnected.bind(lines);
   }
+
+  // Joining (queue-join.service.ts).
+  readonly challenge: QueueJoinService['challenge'];
+  readonly join: QueueJoinService['join'];
+
+  // Operators' side (queue-operators.service.ts).
+  private readonly operators: QueueOperatorsService;
+  readonly close: QueueOperatorsService['close'];
+  readonly fairnessOf: QueueOperatorsService['fairnessOf'];
+  readonly stats: QueueOperatorsService['stats'];
+  readonly policy: QueueOperatorsService['policy'];
+  readonly updatePolicy: QueueOperatorsService['updatePolicy'];
+  get defaults(): PolicyDefaults {
+    return this.operators.defaults;
+  }
+
+  // The lines as a whole, for the leader and the gateways (queue-lines.service.ts).
+  readonly salesOver: QueueLinesService['salesOver'];
+  readonly seatBudgets: QueueLinesService['seatBudgets'];
+  readonly concerts: QueueLinesService['concerts'];
+  readonly counts: QueueLinesService['counts'];
+  readonly touchConnected: QueueLinesService['touchConnected'];
 
   /** The fan's place (SPEC QueueStatus). The call counts as a sign of life. */
   async status(token: string | undefined): Promise<QueueStatus> {
@@ -244,137 +181,6 @@ export class QueueService {
     if (previous === 'none') return false;
     this.events.publish({ type: 'ended', concertId, userId, reason });
     return true;
-  }
-
-  /**
-   * Operators close a line: every waiting and pre-queue place ends with reason 'closed' (each of
-   * their sockets is told, on whichever instance), later joins get 409 SALE_ENDED. Admitted fans
-   * may finish. Returns how many places ended.
-   */
-  async close(concertId: number): Promise<{ ended: number }> {
-    await this.catalogue.getConcert(concertId);
-    const users = await this.store.closeLine(concertId);
-    if (users.length > 0)
-      this.events.publish({
-        type: 'endedMany',
-        concertId,
-        userIds: users.map(Number),
-        reason: 'closed',
-      });
-    return { ended: users.length };
-  }
-
-  /** The line's fairness record (SPEC §2): 404 CONCERT_NOT_FOUND for an unknown concert. */
-  async fairnessOf(concertId: number): Promise<QueueFairness> {
-    return this.fairness.view(concertId);
-  }
-
-  async stats(concertId: number): Promise<AdminQueueStats> {
-    await this.catalogue.getConcert(concertId);
-    const [counts, policy, leader, buckets] = await Promise.all([
-      this.store.counts(concertId),
-      this.policy(concertId),
-      this.store.leader(),
-      this.history.read(concertId),
-    ]);
-    return {
-      waiting: counts.waiting,
-      prequeue: counts.prequeue,
-      active: counts.active,
-      admittedTotal: counts.admittedTotal,
-      admissionRatePerMinute:
-        counts.ratePerSecond === null ? null : Math.round(counts.ratePerSecond * 60 * 100) / 100,
-      policy,
-      leader: leader
-        ? { instanceId: leader.instanceId, since: new Date(leader.since).toISOString() }
-        : null,
-      closed: counts.closed,
-      admissionHistory: {
-        bucketSeconds: this.history.bucketMs / 1000,
-        buckets: buckets.map((b) => ({ at: new Date(b.at).toISOString(), admitted: b.admitted })),
-      },
-    };
-  }
-
-  async policy(concertId: number): Promise<QueuePolicy> {
-    const overrides = await this.store.policyOverrides(concertId);
-    const num = (key: keyof PolicyDefaults) =>
-      overrides[key] !== undefined ? Number(overrides[key]) : this.defaults[key];
-    return {
-      maxActive: num('maxActive'),
-      admitPerMinute: num('admitPerMinute'),
-      maxWaiting: num('maxWaiting'),
-      activeIdleSeconds: num('activeIdleSeconds'),
-      activeMaxSeconds: num('activeMaxSeconds'),
-      paused: overrides.paused === '1',
-      challengeBits: Number(overrides.challengeBits ?? 0),
-    };
-  }
-
-  /** Operators change a running line; the leader applies it on its next tick, on any instance. */
-  async updatePolicy(concertId: number, patch: QueuePolicyPatch): Promise<QueuePolicy> {
-    await this.catalogue.getConcert(concertId);
-    await this.store.setPolicy(concertId, patch);
-    await this.store.registerConcert(concertId);
-    return this.policy(concertId);
-  }
-
-  /**
-   * Which of these concerts' sales are over: every schedule has started (a concert without
-   * schedules yet is not over, nor one whose window cannot be read now). Their lines can go.
-   */
-  async salesOver(concertIds: number[]): Promise<number[]> {
-    const now = this.now().getTime();
-    const over = await Promise.all(
-      concertIds.map(async (concertId) => {
-        try {
-          const { saleEndsAt } = await this.saleWindows.get(concertId);
-          return saleEndsAt !== null && saleEndsAt <= now;
-        } catch (err) {
-          return err instanceof AppError && err.code === 'CONCERT_NOT_FOUND';
-        }
-      }),
-    );
-    return concertIds.filter((_, i) => over[i]);
-  }
-
-  /**
-   * What bounds each line's admissions this tick (SPEC §2 "Sold-out awareness"), from `read`
-   * (booking's one statement for all the lines: seats on sale, and which admitted fans hold some).
-   * A line without a schedule on sale is not bounded by seats (nothing on sale can run out) and
-   * is never sold out.
-   */
-  async seatBudgets(
-    lines: { concertId: number; active: number[] }[],
-    read: (lines: { concertId: number; active: number[] }[]) => Promise<SeatsOnSale[]>,
-  ): Promise<Map<number, SeatBudget>> {
-    if (lines.length === 0) return new Map();
-    const budgets = new Map<number, SeatBudget>(lines.map((l) => [l.concertId, { seats: 'none' }]));
-    for (const s of await read(lines)) {
-      if (s.schedules === 0) continue;
-      budgets.set(s.concertId, {
-        seats: 'counted',
-        available: s.available,
-        held: s.held,
-        holders: s.holders,
-      });
-    }
-    return budgets;
-  }
-
-  /** The concerts whose lines the leader runs. */
-  concerts(): Promise<number[]> {
-    return this.store.concerts();
-  }
-
-  /** A line's sizes (metrics). */
-  counts(concertId: number): ReturnType<QueueStore['counts']> {
-    return this.store.counts(concertId);
-  }
-
-  /** Signs of life of fans with a connected socket: one Redis call for all of them. */
-  touchConnected(concertId: number, userIds: number[]): Promise<void> {
-    return this.store.touchSeen(concertId, userIds);
   }
 
   /** Verifies a queue token (401 QUEUE_TOKEN_INVALID otherwise). */
