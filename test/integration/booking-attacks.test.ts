@@ -176,11 +176,16 @@ describe('payment', () => {
           .status === 'expired',
       10_000,
     );
-    expect(
-      events.some(
-        (e) => e.scheduleId === scheduleId && e.changes.every((c) => c.status === 'available'),
-      ),
-    ).toBe(true);
+    // The announcement follows the commit, after seat changes are coalesced
+    // (SEAT_CHANGES_WINDOW_MS): it may arrive just after the row reads expired.
+    await until(
+      () =>
+        events.some(
+          (e) => e.scheduleId === scheduleId && e.changes.every((c) => c.status === 'available'),
+        ),
+      10_000,
+      'the freed seats are announced',
+    );
     const seats = (await api.get(`/schedules/${scheduleId}/seats?status=available`, fan.auth)).body;
     expect(seats).toHaveLength(5);
   });
