@@ -3,28 +3,17 @@ import express, { type Express } from 'express';
 import { randomUUID } from 'node:crypto';
 import { pinoHttp } from 'pino-http';
 import { RequestContext, type EntityManager } from '@mikro-orm/postgresql';
-import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { RedisClient } from './infra/redis/scripts.js';
 import type { Logger } from 'pino';
 import type { Config } from './config/index.js';
 import type { Orm } from './infra/db/orm.js';
-import { Api } from './infra/http/api.js';
 import { errorMiddleware, notFound } from './infra/http/error.middleware.js';
 import { httpLogSerializers } from './infra/log-redaction.js';
 import { requestContext } from './infra/logger.js';
 import { AccessTokens } from './modules/accounts/access-tokens.crypto.js';
 import { AccountsRepository } from './modules/accounts/accounts.repository.js';
-import { accountsRoutes } from './modules/accounts/accounts.routes.js';
 import { AccountsService } from './modules/accounts/accounts.service.js';
-import {
-  authenticatedUser,
-  requireAdmin,
-  requireUser,
-} from './modules/accounts/auth.middleware.js';
-import { adminCatalogueRoutes } from './modules/admin/admin-catalogue.routes.js';
-import { adminStatsRoutes } from './modules/admin/admin-stats.routes.js';
 import { CatalogueRepository } from './modules/catalogue/catalogue.repository.js';
-import { catalogueRoutes } from './modules/catalogue/catalogue.routes.js';
 import { CatalogueService, type Clock } from './modules/catalogue/catalogue.service.js';
 import { IdempotencyRepository } from './modules/idempotency/idempotency.repository.js';
 import { IdempotencyService } from './modules/idempotency/idempotency.service.js';
@@ -35,12 +24,9 @@ import { LoginLimits, RateLimits } from './infra/http/rate-limits.js';
 import { securityHeaderList, securityHeaders, trustProxySetting } from './infra/http/security.js';
 import { HotHttp, requestIdOf } from './infra/http/hot-http.js';
 import cors from 'cors';
-import { adminQueueRoutes } from './modules/admin/admin-queue.routes.js';
-import { adminConsoleRoutes } from './modules/admin/admin-console.routes.js';
 import { QueueEventBus } from './modules/queue/queue.events.js';
 import { AdmissionHistory, TICKS_PER_BUCKET } from './modules/queue/admission-history.store.js';
 import { QueueLeader } from './modules/queue/queue.leader.js';
-import { queueHotRoutes, queueRoutes } from './modules/queue/queue.routes.js';
 import { FairnessRepository } from './modules/queue/fairness.repository.js';
 import { FairnessService } from './modules/queue/fairness.service.js';
 import { JoinChallenges } from './modules/queue/join-challenges.crypto.js';
@@ -49,9 +35,7 @@ import { QueueStore } from './modules/queue/queue.store.js';
 import { QueueTokens } from './modules/queue/queue-tokens.crypto.js';
 import { SeatEvents } from './modules/realtime/seat.events.js';
 import { RealtimeGateway } from './modules/realtime/realtime.gateway.js';
-import { bookingRoutes } from './modules/booking/booking.routes.js';
 import { PointsRepository } from './modules/points/points.repository.js';
-import { pointsRoutes } from './modules/points/points.routes.js';
 import { PointsService } from './modules/points/points.service.js';
 import { webRoutes } from './modules/web/web.routes.js';
 import type { BookingService } from './modules/booking/booking.service.js';
@@ -59,6 +43,7 @@ import type { LeaderChores } from './modules/booking/chores.leader.js';
 import type { SeatLockOptions } from './modules/booking/seat-locks.store.js';
 import type { PreparedStatements } from './infra/db/prepared.js';
 import { composeBooking } from './app-booking.js';
+import { registerRoutes } from './app-routes.js';
 
 export interface AppDeps {
   config: Config;
@@ -92,23 +77,6 @@ export interface AppServices {
 
 export const BODY_LIMIT = '256kb';
 
-/**
- * req.log for a request pino-http does not see (the hot routes): the app logger's child bound to
- * the request (its serializer redacts, and carries the request id), built only if something logs.
- * pino-http replaces it for every other request.
- */
-function lazyRequestLogger(req: express.Request, logger: Logger): void {
-  let child: Logger | undefined;
-  Object.defineProperty(req, 'log', {
-    configurable: true,
-    enumerable: false,
-    get: () => (child ??= logger.child({ req })),
-    set: (value: Logger) => {
-      child = value;
-    },
-  });
-  req.id = req.requestId!;
-}
 const VERSION = '0.1.0';
 
 /**
@@ -247,25 +215,7 @@ export function createApp(deps: AppDeps): {
     db,
   };
 
-  const registry = new OpenAPIRegistry();
-  const api = new Api(
-    registry,
-    { user: requireUser(tokens), admin: requireAdmin(config.adminToken) },
-    (req, _res, next) => {
-      lazyRequestLogger(req, logger);
-      next();
-    },
-  );
-  accountsRoutes(api, services.accounts, limits);
-  pointsRoutes(api, services.points, services.idempotency);
-  catalogueRoutes(api, services.catalogue);
-  adminCatalogueRoutes(api, services.catalogue);
-  queueRoutes(api, queue, catalogue);
-  queueHotRoutes(hot, queue, (authorization) => authenticatedUser(tokens, authorization));
-  adminQueueRoutes(api, queue);
-  adminConsoleRoutes(api, catalogue, queue);
-  adminStatsRoutes(api, { instanceId: config.instanceId, booking });
-  bookingRoutes(api, booking, queue);
+  const { api, registry } = registerRoutes({ config, logger, services, hot, limits });
 
   app.disable('x-powered-by');
   app.use(securityHeaders());

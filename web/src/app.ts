@@ -3,7 +3,8 @@ import { isLineupError, type ConcertListItem, type Reservation } from '@lineup/c
 import { solveInPage } from './challenge.js';
 import { fill, h } from './dom.js';
 import { describeError, errorCode } from './errors.js';
-import { lang, m, setLang, won } from './i18n.js';
+import { lang, m, setLang } from './i18n.js';
+import { renderSiteHeader } from './header.js';
 import { Room } from './room-state.js';
 import type { Session } from './session.js';
 import type { JoiningView } from './views/joining.js';
@@ -67,44 +68,7 @@ export class App {
   }
 
   renderHeader(): void {
-    const t = m();
-    const other = lang() === 'ko' ? 'en' : 'ko';
-    const nav = (label: string, go: () => void, current: boolean) =>
-      h(
-        'button',
-        { class: 'link', type: 'button', 'aria-current': current ? 'page' : null, onclick: go },
-        label,
-      );
-    fill(
-      this.header,
-      h('a', { class: 'brand', href: '/' }, ticketIcon(), t.appName),
-      h(
-        'nav',
-        { 'aria-label': t.appName },
-        nav(t.navConcerts, () => this.goConcerts(), this.view?.name === 'concerts'),
-        this.session.signedIn &&
-          nav(t.navMyTickets, () => this.goAccount(), this.view?.name === 'account'),
-      ),
-      h(
-        'div',
-        { class: 'account' },
-        this.session.signedIn && h('span', { class: 'who' }, t.signedInAs(this.session.display)),
-        this.session.signedIn &&
-          this.session.balance !== undefined &&
-          h(
-            'span',
-            { class: 'balance', 'data-testid': 'balance' },
-            `${t.points} ${won(this.session.balance)}`,
-          ),
-        this.session.signedIn &&
-          h('button', { class: 'link', type: 'button', onclick: () => this.signOut() }, t.signOut),
-        h(
-          'button',
-          { class: 'lang', type: 'button', lang: other, onclick: () => this.switchLanguage() },
-          other === 'ko' ? '한국어' : 'English',
-        ),
-      ),
-    );
+    renderSiteHeader(this.header, this);
   }
 
   switchLanguage(): void {
@@ -289,24 +253,4 @@ export class App {
       );
     else fill(this.infoBox);
   }
-}
-
-/** The brand's ticket mark (inline SVG: no emoji font needed). */
-function ticketIcon(): SVGSVGElement {
-  const ns = 'http://www.w3.org/2000/svg';
-  const svg = document.createElementNS(ns, 'svg');
-  svg.setAttribute('viewBox', '0 0 24 24');
-  svg.setAttribute('aria-hidden', 'true');
-  svg.setAttribute('class', 'icon');
-  const path = document.createElementNS(ns, 'path');
-  path.setAttribute(
-    'd',
-    'M3 7a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2v2a2 2 0 0 0 0 4v4a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2v-4a2 2 0 0 0 0-4zm12 0v2m0 3v2m0 3v0',
-  );
-  path.setAttribute('fill', 'none');
-  path.setAttribute('stroke', 'currentColor');
-  path.setAttribute('stroke-width', '2');
-  path.setAttribute('stroke-linecap', 'round');
-  svg.append(path);
-  return svg;
 }
