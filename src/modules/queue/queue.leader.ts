@@ -1,16 +1,9 @@
 import type { Logger } from 'pino';
 import type { FairnessService } from './fairness.service.js';
-import type { QueueProgress } from '@lineup/client-sdk/contract';
 import type { AdmissionHistory } from './admission-history.store.js';
 import type { QueueEventPublisher } from './queue.events.js';
-import type {
-  ConcertTick,
-  Lease,
-  PolicyDefaults,
-  QueueStore,
-  SeatBudget,
-  TickResult,
-} from './queue.store.js';
+import type { ConcertTick, Lease, PolicyDefaults, QueueStore, SeatBudget } from './queue.store.js';
+import { QueueTickRunner } from './queue-tick.leader.js';
 
 export interface LeaderOptions {
   instanceId: string;
@@ -35,9 +28,6 @@ export interface LeaderOptions {
   onChange?: (leading: boolean) => void;
 }
 
-/** A line whose seats could not be read this tick admits nobody (admit-9.lua). */
-const UNKNOWN_SEATS: SeatBudget = { seats: 'unknown' };
-
 /** How often (in ticks) the leader looks for lines whose sale is over. */
 const RETIRE_EVERY_TICKS = 30;
 
@@ -58,13 +48,18 @@ export class QueueLeader {
   private stopped = false;
   /** Told whenever this instance gains or loses the lead: options.onChange, then observers. */
   private readonly changeListeners: ((leading: boolean) => void)[] = [];
+  /** The tick's work (queue-tick.leader.ts), run with the lease this instance holds. */
+  private readonly ticks: QueueTickRunner;
 
   constructor(
     private readonly store: QueueStore,
     private readonly options: LeaderOptions,
-    private readonly events: QueueEventPublisher,
+    events: QueueEventPublisher,
     private readonly logger: Logger,
   ) {
+    this.ticks = new QueueTickRunner(store, options, events, logger, (lease) => {
+      if (this.lease?.token === lease.token) this.setLease(null);
+    });
     if (options.onChange) this.changeListeners.push(options.onChange);
   }
 
@@ -148,152 +143,20 @@ export class QueueLeader {
    * that was paused between renewing and admitting: Redis must refuse its stale lease.
    * Returns per-concert results (fenced = refused).
    */
-  async runConcertTicks(lease: Lease): Promise<ConcertTick[]> {
-    const swept = await this.store.sweep(
-      await this.store.concerts(),
-      lease,
-      this.options.abandonSeconds,
-    );
-    const budgets = await this.seatBudgets(swept.filter((s) => !s.fenced));
-    const defaults = this.options.defaults();
-    const results = await Promise.all(
-      swept.map(async ({ active: _active, ...sweep }): Promise<ConcertTick> => {
-        const budget = budgets.get(sweep.concertId) ?? UNKNOWN_SEATS;
-        const admit = sweep.fenced
-          ? null
-          : await this.store.admit(sweep.concertId, lease, defaults, budget);
-        return { ...sweep, fenced: sweep.fenced || admit === null, admit };
-      }),
-    );
-    for (const result of results) {
-      if (result.fenced) {
-        if (this.lease?.token === lease.token) this.setLease(null);
-        continue;
-      }
-      let admit = result.admit;
-      let shuffled = false;
-      if (admit?.needsShuffle) {
-        shuffled = await this.shufflePrequeue(result.concertId, lease);
-        if (shuffled) {
-          const budget = budgets.get(result.concertId) ?? UNKNOWN_SEATS;
-          const again = await this.store.admit(result.concertId, lease, defaults, budget);
-          if (again) admit = mergeTicks(admit, again);
-        }
-      }
-      this.publish(result, admit, shuffled);
-      this.options.history?.add(result.concertId, admit?.admitted.length ?? 0);
-    }
-    return results;
+  runConcertTicks(lease: Lease): Promise<ConcertTick[]> {
+    return this.ticks.runConcertTicks(lease);
   }
 
-  /**
-   * The seats of every line of this tick, read once; unreadable (PostgreSQL down) means no line
-   * admits anyone this tick: admitting blind could send fans to a full seat map.
-   */
-  private async seatBudgets(
-    lines: { concertId: number; active: string[] }[],
-  ): Promise<Map<number, SeatBudget>> {
-    try {
-      return await this.options.seatBudgets(
-        lines.map((l) => ({ concertId: l.concertId, active: l.active.map(Number) })),
-      );
-    } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'seats on sale not read: nobody admitted');
-      return new Map();
-    }
-  }
-
-  private async recordHistory(): Promise<void> {
-    try {
-      await this.options.history?.tick();
-    } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'admission history not recorded');
-    }
+  private recordHistory(): Promise<void> {
+    return this.ticks.recordHistory();
   }
 
   /**
    * Lines of concerts whose schedules have all started leave the leader's work and Redis: their
    * remaining fans are told the line closed.
    */
-  async retireFinished(lease: Lease): Promise<void> {
-    for (const concertId of await this.options.salesOver(await this.store.concerts())) {
-      const ended = await this.store.retire(concertId, lease.token);
-      if (ended === null) return;
-      this.options.history?.forget(concertId);
-      this.logger.info({ concertId, ended: ended.length }, 'sale over: queue retired');
-      for (const user of ended)
-        this.events.publish({ type: 'ended', concertId, userId: Number(user), reason: 'closed' });
-    }
-  }
-
-  /**
-   * Orders the pre-queue by the concert's committed seed (SPEC §2 "Provably fair pre-queue") and
-   * applies that order with its reveal atomically; then records the reveal in PostgreSQL.
-   */
-  private async shufflePrequeue(concertId: number, lease: Lease): Promise<boolean> {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const entries = await this.store.prequeueEntries(concertId);
-      let ordered: Awaited<ReturnType<LeaderOptions['fairness']['order']>>;
-      try {
-        ordered = await this.options.fairness.order(concertId, entries);
-      } catch (err) {
-        // The seed is in PostgreSQL: without it the line waits (the next tick tries again).
-        this.logger.warn({ concertId, err: (err as Error).message }, 'pre-queue not ordered');
-        return false;
-      }
-      const { users, reveal } = ordered;
-      const out = await this.store.shuffle(concertId, lease.token, JSON.stringify(reveal), users);
-      if (out.fenced) return false;
-      if (out.done === 'shuffled') {
-        // The count only: the seed is public from now on, but logs never carry it.
-        this.logger.info({ concertId, count: out.count }, 'pre-queue shuffled into the line');
-        await this.options.fairness.recordReveal(concertId, reveal).catch((err: Error) => {
-          // GET …/queue/fairness finds the reveal in Redis and records it then.
-          this.logger.warn({ concertId, err: err.message }, 'fairness reveal not recorded yet');
-        });
-        return true;
-      }
-      if (out.done !== 'stale') return out.done === 'already';
-    }
-    return false;
-  }
-
-  private publish(result: ConcertTick, admit: TickResult | null, shuffled: boolean): void {
-    const { concertId } = result;
-    for (const user of result.expired)
-      this.events.publish({ type: 'ended', concertId, userId: Number(user), reason: 'expired' });
-    for (const user of result.removed)
-      this.events.publish({ type: 'ended', concertId, userId: Number(user), reason: 'removed' });
-    if (!admit) return;
-    for (const [user, ticket, activeUntil] of admit.admitted) {
-      this.events.publish({
-        type: 'admitted',
-        concertId,
-        userId: Number(user),
-        activeUntil,
-        admittedAt: admit.at,
-        tick: admit.tick,
-        ticket,
-      });
-    }
-    this.events.publish({ type: 'tick', frame: this.frameOf(concertId, admit, shuffled) });
-  }
-
-  /** The tick as every waiting socket gets it (SPEC §5 `queue:progress`). */
-  private frameOf(concertId: number, admit: TickResult, shuffled: boolean): QueueProgress {
-    // After a shuffle every place was rewritten; past 256 departures the list costs more than
-    // each fan's own status: either way the fans get their statuses instead.
-    const applicable = !shuffled && admit.departed !== null;
-    return {
-      concertId,
-      tick: admit.tick,
-      admitted: admit.admitted.length,
-      departed: applicable ? admit.departed : null,
-      ratePerMinute: admit.ratePerSecond === null ? null : admit.ratePerSecond * 60,
-      prequeue: admit.prequeue,
-      soldOut: admit.soldOut,
-      heldSeats: admit.heldSeats,
-    };
+  retireFinished(lease: Lease): Promise<void> {
+    return this.ticks.retireFinished(lease);
   }
 
   private setLease(lease: Lease | null): void {
@@ -309,13 +172,4 @@ export class QueueLeader {
       for (const listener of this.changeListeners) listener(lease !== null);
     }
   }
-}
-
-function mergeTicks(first: TickResult, second: TickResult): TickResult {
-  return {
-    ...second,
-    at: first.at,
-    admitted: [...first.admitted, ...second.admitted],
-    departed: first.departed && second.departed ? [...first.departed, ...second.departed] : null,
-  };
 }
