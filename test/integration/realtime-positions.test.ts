@@ -204,7 +204,13 @@ describe('the heartbeat', () => {
     await Promise.all(servers.map((s) => s.services.queueLeader.stop({ release: true })));
     try {
       const stoppedAt = at.length;
-      await sleep(3_300);
+      // Repeats come every interval to 1.25 intervals; one frame may have been in flight, so
+      // wait for three (a fixed 3.3 s sleep saw only two on a loaded CI machine).
+      await until(
+        () => at.length - stoppedAt >= 3,
+        15_000,
+        'three frames after the leader stopped',
+      );
       const repeats = at.slice(stoppedAt + 1); // one frame may have been in flight
       const interval = servers[1]!.config.queue.pushIntervalMs;
       expect(repeats.length).toBeGreaterThanOrEqual(2);
