@@ -29,7 +29,7 @@ import {
   stopChild,
   type Child,
 } from './processes.js';
-import { SIZES, type BenchSize } from './sizes.js';
+import { SIZES, sizeProblem, type BenchSize } from './sizes.js';
 import { sqlHoldBaseline } from './sql-baseline.js';
 import { renderScalingSvg } from './svg.js';
 import { verdicts, type Verdict } from './targets.js';
@@ -38,7 +38,7 @@ import { verdicts, type Verdict } from './targets.js';
 // PostgreSQL and Redis with a fresh database and key prefix, measures the baselines and the four
 // scenarios in the same run, prints every figure beside its baseline and target, writes JSON
 // (and the scaling plot), and removes its database, keys and processes however it ends.
-//   --size smoke|small|default|large   --only page,join,waiting,seat,booking[,best-available]   --instances 2
+//   --size smoke|small|default|large   --only page,join,waiting,seat,booking[,best-available]   --instances 2 (large: 3)
 //   --svg <path> (default docs/bench/waiting-room-<size>.svg for default/large, else the results dir)
 //   --profile[=join,poll,seat,booking] (the scenario on one more instance under --cpu-prof: where its CPU goes)
 //   --waiting-steps 10000,30000,50000   --observe-seconds 15   (override the size's waiting room)
@@ -282,7 +282,10 @@ async function main(): Promise<void> {
   if (options['observe-seconds']) size.waiting.observeSeconds = Number(options['observe-seconds']);
   if (options['tick-ms']) tickMs = Number(options['tick-ms']);
   const only = new Set(String(options.only ?? 'page,join,waiting,seat,booking').split(','));
-  const instances = Number(options.instances ?? 2);
+  const instances = Number(options.instances ?? size.instances ?? 2);
+  // Before anything starts: a waiting room that cannot open its sockets would fail minutes in.
+  const problem = only.has('waiting') ? sizeProblem(size, instances) : null;
+  if (problem) throw new Error(`size ${sizeName}: ${problem}`);
   const id = randomBytes(4).toString('hex');
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
   const run: Run = {

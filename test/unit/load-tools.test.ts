@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { SIZES, sizeProblem } from '../../load/bench/sizes.js';
 import { Histogram } from '../../load/lib/histogram.js';
+import { SocketPool } from '../../load/lib/socket-pool.js';
 import { admissionTime, applyFrame, type Place } from '../../load/k6/place.js';
 import { connectFrame, emitFrame, parseFrame, socketUrl } from '../../load/lib/sio-framing.js';
 
@@ -133,6 +135,25 @@ describe('k6 waiting-room arithmetic (SPEC §5)', () => {
     expect(admissionTime({ activeUntil: until }, 300)).toBe(Date.parse('2026-01-01T00:00:00.000Z'));
     expect(admissionTime({ activeUntil: until, admittedAt: '2026-01-01T00:00:01.000Z' }, 300)).toBe(
       Date.parse('2026-01-01T00:00:01.000Z'),
+    );
+  });
+});
+
+describe('bench sizes (load/bench/sizes.ts)', () => {
+  it("every size's waiting room has a joined fan per socket and fits its instances' open files", () => {
+    for (const [name, size] of Object.entries(SIZES))
+      expect([name, sizeProblem(size, size.instances ?? 2)]).toEqual([name, null]);
+    // The large size's steps go to 50,000 (issue 13): its join storm must give 50,000 fans.
+    expect(SIZES.large!.waiting.sockets).toBe(50_000);
+    expect(SIZES.large!.join.fans).toBeGreaterThanOrEqual(50_000);
+    expect(SocketPool.workersFor(50_000)).toBe(4);
+  });
+
+  it('says why a size cannot run', () => {
+    const large = SIZES.large!;
+    expect(sizeProblem(large, 2)).toMatch(/25000 each, above 19000 .*--instances 3/);
+    expect(sizeProblem({ ...large, join: { ...large.join, fans: 39_000 } }, 3)).toMatch(
+      /50000 sockets need as many joined fans; the join storm has 39000/,
     );
   });
 });
