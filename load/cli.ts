@@ -9,6 +9,7 @@ import {
   bestAvailableStormDefaults,
 } from './scenarios/best-available-storm.js';
 import { bookingMix, bookingMixDefaults } from './scenarios/booking-mix.js';
+import { bookingSteps, bookingStepsDefaults } from './scenarios/booking-steps.js';
 import { joinStorm, joinStormDefaults } from './scenarios/join-storm.js';
 import { seatStorm, seatStormDefaults } from './scenarios/seat-storm.js';
 import { waitingRoom, waitingRoomDefaults } from './scenarios/waiting-room.js';
@@ -21,6 +22,7 @@ const scenarios = {
   'waiting-room': { run: waitingRoom, defaults: waitingRoomDefaults },
   'seat-storm': { run: seatStorm, defaults: seatStormDefaults },
   'booking-mix': { run: bookingMix, defaults: bookingMixDefaults },
+  'booking-steps': { run: bookingSteps, defaults: bookingStepsDefaults },
   'best-available-storm': { run: bestAvailableStorm, defaults: bestAvailableStormDefaults },
 } as const;
 type ScenarioName = keyof typeof scenarios;

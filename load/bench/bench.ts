@@ -11,6 +11,7 @@ import { LoadContext } from '../lib/context.js';
 import { parseArgv } from '../lib/params.js';
 import { formatResult, machineInfo, round, table, type ScenarioResult } from '../lib/report.js';
 import { bookingMix } from '../scenarios/booking-mix.js';
+import { bookingSteps, bookingStepsDefaults } from '../scenarios/booking-steps.js';
 import { joinStormBaseline, joinStormLine } from '../scenarios/join-storm.js';
 import { seatStorm } from '../scenarios/seat-storm.js';
 import {
@@ -473,6 +474,15 @@ async function main(): Promise<void> {
     if (only.has('booking')) {
       results['booking-mix'] = await ctx.scenario(() => bookingMix(ctx, size.booking));
       console.log(formatResult(results['booking-mix']));
+      // The same flow one step at a time: where a paid reservation's CPU goes.
+      results['booking-steps'] = await ctx.scenario(() =>
+        bookingSteps(ctx, {
+          ...bookingStepsDefaults,
+          fans: Math.min(size.booking.fans, 1_000),
+          idleSeconds: size.booking.fans < 200 ? 1 : 2,
+        }),
+      );
+      console.log(formatResult(results['booking-steps']));
     }
     ctx.fetch.agent.destroy();
     if (options.profile) {

@@ -260,7 +260,26 @@ export function verdicts(
       kind: 'correctness',
     });
   }
+  const steps = results['booking-steps'];
+  if (steps) out.push(stepsVerdict(steps));
   return out;
+}
+
+/** Where a paid reservation's CPU goes (the booking-steps scenario): instances + PostgreSQL. */
+function stepsVerdict(steps: ScenarioResult): Verdict {
+  const perFan = steps.figures.cpuMsPerFan as Record<string, Record<string, number | null>>;
+  const ms = (row: Record<string, number | null> | undefined) =>
+    r2((row?.instances ?? 0) + (row?.['postgres (bench db)'] ?? 0));
+  const parts = Object.entries(perFan).map(([step, row]) => `${step} ${ms(row)}`);
+  const failed = Object.values(steps.ops).reduce((n, op) => n + (op.count - op.ok), 0);
+  const total = steps.figures.cpuMsPerPaid as Record<string, number>;
+  return {
+    figure: 'CPU per paid reservation by step, instances + PostgreSQL (ms; booking-steps)',
+    measured: `${r2(total.instances! + total['postgres (bench db)']!)} = ${parts.join(' + ')}${failed > 0 ? ` (${failed} steps failed)` : ''}`,
+    target: '<= 8 in all',
+    met: failed > 0 ? false : total.instances! + total['postgres (bench db)']! <= 8,
+    kind: 'info',
+  };
 }
 
 /** Server CPU per operation beside issue 13's quoted peer figure (ratio: peer / ours). */

@@ -202,7 +202,7 @@ export async function bookingMix(ctx: LoadContext, p: BookingMixParams): Promise
 }
 
 /** Pids of the PostgreSQL backends connected to the bench database (none without its URL). */
-async function backendsOf(url: string | undefined): Promise<number[]> {
+export async function backendsOf(url: string | undefined): Promise<number[]> {
   if (!url) return [];
   const c = new pg.Client({ connectionString: url });
   await c.connect();
