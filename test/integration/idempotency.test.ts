@@ -231,27 +231,45 @@ describe('Idempotency-Key on POST /reservations', () => {
     return Number(row!.n);
   }
 
-  it('answers 409 IDEMPOTENCY_KEY_IN_USE to the same key while the first hold runs, 422 to another body', async () => {
+  it('answers 409 IDEMPOTENCY_KEY_IN_USE to the same key while the first hold runs, whatever the body; then its answer, and 422 to another body', async () => {
     const { fan, seatIds, hold } = await admittedFan();
-    const [s1, s2] = seatIds;
+    const [s1, s2, s3] = seatIds;
     const key = randomUUID();
-    // Keeps the first hold inside its transaction: it waits for the fan's wallet row, locked here.
+    // Keeps the first hold inside its statement: it waits for the fan's wallet row, locked here.
     const blocker = new pg.Client({ connectionString: ctx.db.url });
     await blocker.connect();
     await blocker.query('begin');
     await blocker.query('select 1 from wallets where user_id = $1 for update', [fan.id]);
     const first = hold(key, [s1!]);
     try {
-      await until(async () => (await keyRows(fan.id, key)).length === 1, 10_000, 'key claimed');
-      const [again, otherBody] = await Promise.all([hold(key, [s1!]), hold(key, [s1!, s2!])]);
-      expect({ status: again.status, code: again.body.error?.code }).toEqual({
-        status: 409,
-        code: 'IDEMPOTENCY_KEY_IN_USE',
-      });
-      expect({ status: otherBody.status, code: otherBody.body.error?.code }).toEqual({
-        status: 422,
-        code: 'IDEMPOTENCY_KEY_REUSED',
-      });
+      // The hold claims its key in the statement that holds (one transaction): nobody sees the
+      // claim before it commits, so the first request is seen waiting on the wallet instead.
+      await until(
+        async () =>
+          (
+            await sql(
+              ctx.db.url,
+              `select 1 from pg_stat_activity where datname = current_database()
+               and wait_event_type = 'Lock' and query like '%booking_hold(%'`,
+            )
+          ).length === 1,
+        10_000,
+        'first hold waiting',
+      );
+      // The same body and another one on its seat meet its seat lock, tagged with the key; another
+      // body on other seats reaches PostgreSQL and waits on the key's unique index. All wait
+      // waitForFirstMs for the first request, then answer 409: it still runs.
+      const answers = await Promise.all([
+        hold(key, [s1!]),
+        hold(key, [s1!, s2!]),
+        hold(key, [s3!]),
+      ]);
+      for (const r of answers) {
+        expect({ status: r.status, code: r.body.error?.code }).toEqual({
+          status: 409,
+          code: 'IDEMPOTENCY_KEY_IN_USE',
+        });
+      }
     } finally {
       await blocker.query('commit');
       await blocker.end();
@@ -262,6 +280,13 @@ describe('Idempotency-Key on POST /reservations', () => {
     expect(retry.status).toBe(201);
     expect(retry.body).toEqual(held.body);
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    for (const body of [[s1!, s2!], [s3!]]) {
+      const otherBody = await hold(key, body);
+      expect({ status: otherBody.status, code: otherBody.body.error?.code }).toEqual({
+        status: 422,
+        code: 'IDEMPOTENCY_KEY_REUSED',
+      });
+    }
     expect(await reservationsOf(fan.id)).toBe(1);
   });
 

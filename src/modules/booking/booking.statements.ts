@@ -1,10 +1,13 @@
 import type { Grade } from '../catalogue/catalogue.entities.js';
 import { AppError, type ErrorCode } from '../../infra/app-error.js';
 import type { PreparedStatements } from '../../infra/db/prepared.js';
+import type { StatementClaim } from '../idempotency/idempotency.service.js';
 import type { PaymentView, ReservationView } from './booking.views.js';
 
 // The hot path's SQL: one prepared statement per hold, payment and seat-map read, calling the
-// functions of migration 20261221000000 (src/infra/db/migrations/booking-functions.sql.ts).
+// functions of migration 20261221000000 (src/infra/db/migrations/booking-functions.sql.ts) and,
+// with an Idempotency-Key, their versions of migration 20261222000000 that claim the key in the
+// same statement: one round trip either way.
 
 /** A schedule's availability as of a commit: what `seats:changed` carries. */
 export interface Availability {
@@ -23,6 +26,11 @@ export interface Expired extends Availability {
 export interface HeldOutcome extends Availability {
   body: ReservationView;
   freed: Expired[];
+}
+
+/** A keyed request's statement found its key completed: the first request's answer. */
+export interface Replayed<T> {
+  replay: T;
 }
 
 export type PaidOutcome = Availability & {
@@ -63,9 +71,17 @@ export interface SeatMapRead {
 
 const HOLD = {
   name: 'booking_hold',
-  text: 'select booking_hold($1, $2, $3, $4, $5, $6, $7, $8, $9) as r',
+  text: 'select booking_hold($1, $2, $3, $4, $5, $6, $7, $8, null::bigint) as r',
 };
-const PAY = { name: 'booking_pay', text: 'select booking_pay($1, $2, $3, $4) as r' };
+const HOLD_KEYED = {
+  name: 'booking_hold_keyed',
+  text: 'select booking_hold($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) as r',
+};
+const PAY = { name: 'booking_pay', text: 'select booking_pay($1, $2, $3, null::bigint) as r' };
+const PAY_KEYED = {
+  name: 'booking_pay_keyed',
+  text: 'select booking_pay($1, $2, $3, $4, $5, $6, $7) as r',
+};
 const EXPIRE = { name: 'booking_expire_hold', text: 'select booking_expire_hold($1) as r' };
 const SEAT_STATE = `json_build_array(ss.seat_id, st.label, st.grade, ss.status,
   (extract(epoch from ss.held_until) * 1000)::float8)`;
@@ -87,6 +103,7 @@ export class BookingStatements {
     return this.db.roundTrips;
   }
 
+  /** The hold; with a key (`claim`), the first request's answer instead when it has one. */
   hold(h: {
     userId: number;
     concertId: number;
@@ -96,8 +113,8 @@ export class BookingStatements {
     holdSeconds: number;
     queueEntryId: number;
     now: Date;
-    claimId: number | null;
-  }): Promise<HeldOutcome> {
+    claim: StatementClaim | null;
+  }): Promise<HeldOutcome | Replayed<ReservationView>> {
     const values = [
       h.userId,
       h.concertId,
@@ -107,15 +124,30 @@ export class BookingStatements {
       h.holdSeconds,
       h.queueEntryId,
       h.now,
-      h.claimId,
     ];
-    return this.call<HeldOutcome>(HOLD, values, 'USER_NOT_FOUND', h.seatIds);
+    if (!h.claim) return this.call<HeldOutcome>(HOLD, values, 'USER_NOT_FOUND', h.seatIds);
+    const { key, hash, lockSeconds, waitMs } = h.claim;
+    return this.call(
+      HOLD_KEYED,
+      [...values, key, hash, lockSeconds, waitMs],
+      'USER_NOT_FOUND',
+      h.seatIds,
+    );
   }
 
-  pay(userId: number, reservationId: number, maxFailures: number, claimId: number | null) {
-    return this.call<PaidOutcome>(
-      PAY,
-      [userId, reservationId, maxFailures, claimId],
+  /** The payment; with a key (`claim`), the first request's answer instead when it has one. */
+  pay(
+    userId: number,
+    reservationId: number,
+    maxFailures: number,
+    claim: StatementClaim | null,
+  ): Promise<PaidOutcome | Replayed<PaymentView>> {
+    const values = [userId, reservationId, maxFailures];
+    if (!claim) return this.call<PaidOutcome>(PAY, values, 'RESERVATION_NOT_FOUND', []);
+    const { key, hash, lockSeconds, waitMs } = claim;
+    return this.call(
+      PAY_KEYED,
+      [...values, key, hash, lockSeconds, waitMs],
       'RESERVATION_NOT_FOUND',
       [],
     );
@@ -158,5 +190,11 @@ function refusal(err: unknown, outOfRange: ErrorCode, seatIds: number[]): AppErr
     return new AppError('SEAT_UNAVAILABLE', { details: { seatIds } });
   // An id beyond the int column (a validly signed token for an impossible user): not found.
   if (e.code === '22003') return new AppError(outOfRange);
+  // A keyed request of a user that does not exist (any more): its claim has no user to refer to.
+  if (e.code === '23503' && e.constraint === 'idempotency_keys_user_id_fkey')
+    return new AppError('USER_NOT_FOUND');
+  // A duplicate waited waitForFirstMs on the key's unique index (booking_claim's lock_timeout) and
+  // the first request still runs.
+  if (e.code === '55P03') return new AppError('IDEMPOTENCY_KEY_IN_USE');
   return null;
 }

@@ -31,8 +31,8 @@ export interface HoldRequest {
  * answered from memory and Redis before PostgreSQL is asked anything: the queue token (memory),
  * the admission (Redis), the schedule (memory after its first read), the sale window, the seat
  * filter and locks (Redis). Only then one statement (`booking_hold`), whose conditional UPDATE
- * is the final word (SPEC §3.1) and which completes the Idempotency-Key's record in the same
- * transaction: one round trip to PostgreSQL, two with a key (its claim).
+ * is the final word (SPEC §3.1) and which claims and completes the Idempotency-Key's record in
+ * the same transaction: one round trip to PostgreSQL, with or without a key.
  */
 export class HoldsService {
   readonly counters: BookingCounters = { holdRequests: 0, holdDatabaseWrites: 0 };
@@ -92,7 +92,7 @@ export class HoldsService {
       let effects: SeatChanges[] = [];
       const stored = await this.idempotency.once(
         idem,
-        async (claimId) => {
+        async (claim) => {
           this.counters.holdDatabaseWrites++;
           const held = await this.statements.hold({
             userId,
@@ -103,8 +103,9 @@ export class HoldsService {
             holdSeconds: this.config.holdSeconds,
             queueEntryId: admission.eid,
             now: this.now(),
-            claimId,
+            claim,
           });
+          if ('replay' in held) return { body: held.replay, replayed: true };
           const { version, availableSeats } = held;
           // Lapsed holds freed on the way first, then the new hold: the order they were made in.
           const changes = [
@@ -120,7 +121,7 @@ export class HoldsService {
               lock,
             },
           ];
-          return held.body;
+          return { body: held.body, replayed: false };
         },
         { marked: true },
       );

@@ -14,10 +14,11 @@ export const MAX_FAILED_PAYMENTS = 5;
 
 /**
  * Pays a live hold in full from points: one statement (`booking_pay`) debits the wallet, writes
- * the ledger row, marks the reservation paid, sells its seats and completes the Idempotency-Key's
- * record, or does nothing. A refusal that changes something commits with it, in the same round
- * trip: paying a lapsed hold expires it; a payment short of points counts as failed, and the
- * fifth releases the hold. Then the fan's admission ends (seed policy: a fan who has paid exits).
+ * the ledger row, marks the reservation paid, sells its seats and claims and completes the
+ * Idempotency-Key's record (one round trip, with or without a key), or does nothing. A refusal
+ * that changes something commits with it, in the same round trip: paying a lapsed hold expires
+ * it; a payment short of points counts as failed (and frees the key), and the fifth releases the
+ * hold. Then the fan's admission ends (seed policy: a fan who has paid exits).
  */
 export class PaymentsService {
   constructor(
@@ -33,16 +34,17 @@ export class PaymentsService {
   ): Promise<StoredResponse<PaymentView>> {
     let effects: AfterCommit = {};
     try {
-      return await this.idempotency.once(idem, async (claimId) => {
+      return await this.idempotency.once(idem, async (claim) => {
         const outcome = await this.statements.pay(
           userId,
           reservationId,
           MAX_FAILED_PAYMENTS,
-          claimId,
+          claim,
         );
+        if ('replay' in outcome) return { body: outcome.replay, replayed: true };
         effects = afterPayment(userId, outcome);
         if (outcome.error) throw new AppError(outcome.error, { details: outcome.details });
-        return outcome.body;
+        return { body: outcome.body, replayed: false };
       });
     } finally {
       await this.announcements.afterCommit(effects);

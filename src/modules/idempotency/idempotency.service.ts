@@ -24,6 +24,18 @@ export interface StoredResponse<T = unknown> {
   replayed: boolean;
 }
 
+/**
+ * What a statement needs to claim an Idempotency-Key itself (booking_claim): the key, the request's
+ * hash, how long its claim protects it, and how long a duplicate waits for a running first request
+ * (its lock_timeout on the key) before 409 IDEMPOTENCY_KEY_IN_USE.
+ */
+export interface StatementClaim {
+  key: string;
+  hash: string;
+  lockSeconds: number;
+  waitMs: number;
+}
+
 export interface IdempotencyOptions {
   /** How long a claim protects a running request before another may take it over. */
   lockSeconds: number;
@@ -38,10 +50,12 @@ export interface IdempotencyOptions {
 }
 
 /**
- * Exactly-once effects for retried requests (SPEC §3.3). The key is claimed in its own short
- * transaction; the effect and the recorded response commit together in a second one, so a crash
- * can leave at most an expired claim, never an effect without its record. Failed attempts
- * (any error) release the key: they changed nothing, so a retry may run again.
+ * Exactly-once effects for retried requests (SPEC §3.3). Two ways, one table and one unique index
+ * on (user, key) as the final word. `run` (charges, withdrawals: work of several statements) claims
+ * the key in its own short transaction, then the effect and the recorded response commit together
+ * in a second one, so a crash can leave at most an expired claim, never an effect without its
+ * record; failed attempts (any error) release the key. `once` (holds, payments: one statement)
+ * lets the statement claim the key in the transaction of the effect itself.
  */
 export class IdempotencyService {
   constructor(
@@ -56,54 +70,53 @@ export class IdempotencyService {
   private readonly options: IdempotencyOptions;
 
   /**
-   * Runs `work` once per key, in one transaction that also records its answer. `marked`: the
-   * request may also be refused before it gets here (a hold); see `once`.
+   * Runs `work` once per key, in one transaction that also records its answer; the key is claimed
+   * first in its own short statement. Any failure releases the key.
    */
-  run<T>(
+  async run<T>(
     request: IdempotentRequest,
     work: (tx: EntityManager) => Promise<T>,
-    options: { marked?: boolean } = {},
   ): Promise<StoredResponse<T>> {
-    return this.once(
-      request,
-      (claimId) =>
-        this.em().transactional(async (tx) => {
-          const result = await work(tx);
-          if (claimId !== null) await this.repo.complete(tx, claimId, result);
-          return result;
-        }),
-      options,
-    );
+    const inTransaction = (claimId: number | null) =>
+      this.em().transactional(async (tx) => {
+        const result = await work(tx);
+        if (claimId !== null) await this.repo.complete(tx, claimId, result);
+        return result;
+      });
+    if (!request.key) return { body: await inTransaction(null), replayed: false };
+    const em = this.em();
+    const claimId = await this.claimOrReplay<T>(em, request, requestHash(request));
+    if (typeof claimId !== 'number') return claimId;
+    try {
+      return { body: await inTransaction(claimId), replayed: false };
+    } catch (err) {
+      await this.release(em, claimId);
+      throw err;
+    }
   }
 
   /**
-   * Runs `work` once per key. The key is claimed first (its own short statement); `work` gets the
-   * claim's id (null without a key) and must complete it in the same transaction as its effect
-   * (a hold or payment does both in one statement). Any failure releases the key. `marked`: the
-   * request may also be refused before it gets here (a hold); its key is then marked in Redis while
-   * it has a row, for `beforeRefusing`.
+   * Runs `work` once per key, where `work` is ONE statement that claims the key itself (a hold, a
+   * payment: see migration 20261222000000), so a keyed request costs no round trip more than one
+   * without a key. `work` gets what the statement needs to claim the key (null without a key) and
+   * answers with its own result, or with the first request's when the key was already completed
+   * (`replayed`). The claim commits or rolls back with the effect: a failed attempt leaves the key
+   * free, with nothing to release. `marked`: the request may also be refused before it gets here
+   * (a hold); its key is then marked in Redis while it may have a row, for `beforeRefusing`.
    */
   async once<T>(
     request: IdempotentRequest,
-    work: (claimId: number | null) => Promise<T>,
+    work: (claim: StatementClaim | null) => Promise<StoredResponse<T>>,
     options: { marked?: boolean } = {},
   ): Promise<StoredResponse<T>> {
-    const em = this.em();
     const { key, userId } = request;
-    if (!key) return { body: await work(null), replayed: false };
+    if (!key) return work(null);
     const marks = options.marked ? this.marks : null;
     // Before the claim: no row without its mark (a failed mark fails the request, 503).
     await marks?.add(userId, key);
     try {
-      const hash = requestHash(request);
-      const claimId = await this.claimOrReplay<T>(em, request, hash);
-      if (typeof claimId !== 'number') return claimId;
-      try {
-        return { body: await work(claimId), replayed: false };
-      } catch (err) {
-        await this.release(em, claimId);
-        throw err;
-      }
+      const { lockSeconds, waitForFirstMs: waitMs } = this.options;
+      return await work({ key, hash: requestHash(request), lockSeconds, waitMs });
     } catch (err) {
       await marks?.takeBack(userId, key).catch(() => undefined);
       throw err;
@@ -144,11 +157,11 @@ export class IdempotencyService {
       } else if (!inFlight) {
         return null;
       }
-      // Running (or, in flight, about to claim the key): wait for its answer, like `run` does.
-      if (Date.now() >= deadline) {
-        if (!row) return null;
-        throw new AppError('IDEMPOTENCY_KEY_IN_USE');
-      }
+      // Running: wait for its answer, like `run` does. In flight without a row is running too:
+      // a hold's claim is seen only once the hold commits (`once`), so a request still without
+      // one at the deadline gets the same 409 as a running claim, never a refusal that its first
+      // request's answer could contradict (its hold may yet succeed).
+      if (Date.now() >= deadline) throw new AppError('IDEMPOTENCY_KEY_IN_USE');
       await sleep(delay);
     }
   }

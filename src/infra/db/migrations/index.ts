@@ -3,6 +3,7 @@ import { Migration20261210000000_reservationQueueEntry } from './Migration202612
 import { Migration20261215000000_withdrawalLedgerType } from './Migration20261215000000_withdrawalLedgerType.js';
 import { Migration20261220000000_queueFairness } from './Migration20261220000000_queueFairness.js';
 import { Migration20261221000000_bookingCounters } from './Migration20261221000000_bookingCounters.js';
+import { Migration20261222000000_idempotencyInStatement } from './Migration20261222000000_idempotencyInStatement.js';
 
 // Listed explicitly (not discovered from disk) so the same list works from src/ under tsx and
 // vitest and from dist/ after the build.
@@ -20,5 +21,9 @@ export const migrationsList = [
   {
     name: 'Migration20261221000000_bookingCounters',
     class: Migration20261221000000_bookingCounters,
+  },
+  {
+    name: 'Migration20261222000000_idempotencyInStatement',
+    class: Migration20261222000000_idempotencyInStatement,
   },
 ];
