@@ -17,6 +17,7 @@ import { adminCatalogueRoutes } from './modules/admin/admin-catalogue.routes.js'
 import { adminConsoleRoutes } from './modules/admin/admin-console.routes.js';
 import { adminQueueRoutes } from './modules/admin/admin-queue.routes.js';
 import { adminStatsRoutes } from './modules/admin/admin-stats.routes.js';
+import { bookingHotRoutes } from './modules/booking/booking-hot.routes.js';
 import { bookingRoutes } from './modules/booking/booking.routes.js';
 import { catalogueRoutes } from './modules/catalogue/catalogue.routes.js';
 import { pointsRoutes } from './modules/points/points.routes.js';
@@ -67,7 +68,10 @@ export function registerRoutes(deps: RoutesDeps): { api: Api; registry: OpenAPIR
   catalogueRoutes(api, services.catalogue);
   adminCatalogueRoutes(api, services.catalogue);
   queueRoutes(api, queue, catalogue);
-  queueHotRoutes(hot, queue, (authorization) => authenticatedUser(tokens, authorization));
+  const authenticate = (authorization: string | undefined) =>
+    authenticatedUser(tokens, authorization);
+  queueHotRoutes(hot, queue, authenticate);
+  bookingHotRoutes(hot, { booking, queue, catalogue }, authenticate);
   adminQueueRoutes(api, queue);
   adminConsoleRoutes(api, catalogue, queue);
   adminStatsRoutes(api, { instanceId: config.instanceId, booking });

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RunningServer } from '../../src/server.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createConcert, setQueuePolicy } from '../support/fixtures.js';
 import { client, type Client } from '../support/http.js';
+import { comparable, comparer, send, type Answer } from '../support/hot-compare.js';
 import { startTestServer } from '../support/server.js';
 import { bulkFans, type TestFan } from '../support/users.js';
 
@@ -39,61 +40,10 @@ afterAll(async () => {
   await db?.drop();
 });
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** A raw HTTP request (node:http, so nothing is added or normalised on the way). */
-function send(
-  base: string,
-  method: string,
-  path: string,
-  headers: Record<string, string> = {},
-  body?: string,
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${base}${path}`, { method, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const h = { ...res.headers };
-        // Set by node:http itself on both paths, and changing with time.
-        delete h.date;
-        delete h.connection;
-        delete h['keep-alive'];
-        resolve({ status: res.statusCode!, headers: h, body: Buffer.concat(chunks).toString() });
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** The same request on the hot path and on express; the answers, and which path took each. */
-async function both(
-  method: string,
-  path: string,
-  headers: Record<string, string> = {},
-  body?: string,
-): Promise<{ hot: Answer; express: Answer; tookHotPath: boolean }> {
-  const before = server.hot.served;
-  const hot = await send(server.url, method, path, headers, body);
-  const tookHotPath = server.hot.served === before + 1;
-  const express = await send(expressUrl, method, path, headers, body);
-  return { hot, express, tookHotPath };
-}
-
-/** Headers minus the request id when the server made one (random on each side). */
-function comparable(a: Answer, own = false): Answer {
-  const headers = { ...a.headers };
-  if (!own) {
-    expect(headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
-    delete headers['x-request-id'];
-  }
-  return { ...a, headers };
-}
+const both = comparer(
+  () => server,
+  () => expressUrl,
+);
 
 const bearer = (fan: TestFan) => ({ authorization: `Bearer ${fan.token}` });
 const JSON_TYPE = { 'content-type': 'application/json' };

@@ -174,9 +174,16 @@ describe.each(loggers)('no credentials in the logs: $name', ({ logger }) => {
     // Each request line still says what happened, and that credentials were sent.
     const points = requestLine('GET', '/users/me/points', 200);
     expect(points?.req?.headers?.authorization).toBe('[redacted]');
-    // The hot routes (join, status poll) write no per-request line; their failures are logged
-    // with the same redaction (queue-join-cost.test.ts).
+    // The hot routes (join, status poll, the booking flow's reads and writes) write no
+    // per-request line; their failures are logged with the same redaction (queue-join-cost.test.ts).
     expect(requestLine('GET', '/queue/status', 200)).toBeUndefined();
+    const hotFailure = records.find(
+      (r) =>
+        r.req?.method === 'GET' &&
+        r.req.url === `/concerts/${concertId}/schedules` &&
+        /request failed: SERVICE_UNAVAILABLE/.test(r.msg ?? ''),
+    );
+    expect(hotFailure?.req?.headers?.authorization).toBe('[redacted]');
     expect(requestLine('POST', '/users', 201)?.req?.headers?.cookie).toBe('[redacted]');
     expect(requestLine('GET', `/admin/concerts/${concertId}/queue`, 401)).toBeDefined();
     for (const [method, url] of [
@@ -184,7 +191,6 @@ describe.each(loggers)('no credentials in the logs: $name', ({ logger }) => {
       ['POST', '/auth/login'],
       ['POST', '/users'],
       ['POST', '/admin/concerts'],
-      ['GET', `/concerts/${concertId}/schedules`],
     ] as const) {
       expect(requestLine(method, url, 503), `${method} ${url} 503`).toBeDefined();
       // The error middleware's line for the same request (with the failure) is clean too.

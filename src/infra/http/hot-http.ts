@@ -1,9 +1,11 @@
 import { hash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { parse as parseQuery, type ParsedUrlQuery } from 'node:querystring';
 import proxyaddr from 'proxy-addr';
 import type { Logger } from 'pino';
 import { AppError } from '../app-error.js';
+import { requestContext } from '../logger.js';
 import { toAppError } from './error.middleware.js';
 
 // The hottest routes (the join, the status poll: a stadium at once, then every few seconds) are
@@ -25,13 +27,22 @@ import { toAppError } from './error.middleware.js';
 const MAX_HOT_BODY_BYTES = 4_096;
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
 const JSON_TYPE = 'application/json; charset=utf-8';
+/**
+ * A query string taken here: names, values, `=` and `&`, percent-escapes. Anything else (a `#`,
+ * a space, a quote: parseurl reparses such URLs with url.parse) is express's.
+ */
+const PLAIN_QUERY = /^[\w.~%+=&-]*$/;
 
 export interface HotRequest {
   raw: IncomingMessage;
   /** The route pattern's match on the path. */
   match: RegExpExecArray;
+  /** The path, query string removed (req.baseUrl + req.path as express has it). */
+  path: string;
   /** The parsed JSON body ({} when none was sent), for routes with `body`. */
   body: unknown;
+  /** The query as express' default ("simple") query parser has it, for routes with `query`. */
+  query: ParsedUrlQuery;
   /** req.ip as express computes it (trust proxy). */
   address(): string;
 }
@@ -51,6 +62,13 @@ export interface HotRoute {
   route: string;
   /** The route reads a JSON body (express.json's rules: see readJson). */
   body?: boolean;
+  /** The route reads the query string (one that is not plain goes to express). */
+  query?: boolean;
+  /**
+   * Run the handler in the request's log context (logger.ts requestContext: its id on every log
+   * line, the PostgreSQL round trips it sends), as express runs its non-hot routes.
+   */
+  context?: boolean;
   handle(req: HotRequest): Promise<HotAnswer>;
 }
 
@@ -93,8 +111,14 @@ export class HotHttp {
       if (!match) continue;
       const json = this.bodyOf(req, route);
       if (json === null) return false;
+      let query: ParsedUrlQuery = NO_QUERY;
+      if (route.query && q >= 0) {
+        const text = url.slice(q + 1);
+        if (!PLAIN_QUERY.test(text)) return false;
+        query = parseQuery(text);
+      }
       this.served++;
-      void this.serve(route, match, json, req, res);
+      void this.serve(route, { match, path, query, json }, req, res);
       return true;
     }
     return false;
@@ -126,13 +150,13 @@ export class HotHttp {
 
   private async serve(
     route: HotRoute,
-    match: RegExpExecArray,
-    json: boolean,
+    taken: Taken,
     req: IncomingMessage,
     res: ServerResponse,
   ): Promise<void> {
     const startedAt = performance.now();
     const requestId = requestIdOf(req.headers['x-request-id']);
+    const { match, path, query, json } = taken;
     let status: number;
     let body: unknown;
     let extra: Record<string, string> | undefined;
@@ -141,12 +165,17 @@ export class HotHttp {
     try {
       const input = json ? parseJson(await readBody(req)) : {};
       label = route.route;
-      const answer = await route.handle({
+      const hotReq: HotRequest = {
         raw: req,
         match,
+        path,
         body: input,
+        query,
         address: () => proxyaddr(req, this.options.trustProxy),
-      });
+      };
+      const answer = await (route.context
+        ? requestContext.run({ reqId: requestId }, () => route.handle(hotReq))
+        : route.handle(hotReq));
       status = answer.status;
       body = answer.body;
       extra = answer.headers;
@@ -186,6 +215,17 @@ export class HotHttp {
 export function requestIdOf(header: string | string[] | undefined): string {
   return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
 }
+
+/** What dispatch found out about a request it takes. */
+interface Taken {
+  match: RegExpExecArray;
+  path: string;
+  query: ParsedUrlQuery;
+  json: boolean;
+}
+
+/** The query of a request without one (express: {}), never written to. */
+const NO_QUERY: ParsedUrlQuery = Object.freeze({});
 
 class BodyAborted extends Error {}
 

@@ -17,17 +17,18 @@ import {
   IDEMPOTENCY_ERRORS,
   IDEMPOTENCY_HEADER,
   idempotentRequest,
-  sendStored,
 } from '../idempotency/idempotency.http.js';
 import { QUEUE_TOKEN_DOC, requireAdmission } from '../queue/admission.middleware.js';
 import type { QueueService } from '../queue/queue.service.js';
 import type { BookingService } from './booking.service.js';
+import { holdAnswer, paymentAnswer, seatsAnswer, sendAnswer } from './booking-hot.routes.js';
 
 const ScheduleParams = z.strictObject({ scheduleId: IdParam });
 const ReservationParams = z.strictObject({ id: IdParam });
-/** The seat map's version (see `SeatsChanged.version`). */
-export const SEAT_MAP_VERSION_HEADER = 'Seat-Map-Version';
 
+// The seat map, the hold and the payment are also served before express (booking-hot.routes.ts,
+// which builds the answers of both paths); these routes answer every request the hot ones do not
+// take.
 export function bookingRoutes(api: Api, booking: BookingService, queue: QueueService): void {
   api.route(
     {
@@ -50,10 +51,7 @@ export function bookingRoutes(api: Api, booking: BookingService, queue: QueueSer
       responses: { 200: { description: 'Seats', schema: SeatList } },
     },
     async ({ params, query, res }) => {
-      const map = await booking.reservations.seats(params.scheduleId, query.status);
-      // The map's seat version: `seats:changed` events carry the version they lead to.
-      res.setHeader(SEAT_MAP_VERSION_HEADER, String(map.version));
-      res.json(map.seats);
+      sendAnswer(res, await seatsAnswer(booking, params.scheduleId, query.status));
     },
   );
 
@@ -84,12 +82,7 @@ export function bookingRoutes(api: Api, booking: BookingService, queue: QueueSer
     async ({ body, req, res }) => {
       const queueToken = req.header(QUEUE_TOKEN_HEADER);
       const idem = idempotentRequest(req);
-      const held = await booking.observed('hold', () =>
-        'count' in body
-          ? booking.bestAvailable.hold(req.auth!.userId, queueToken, body, idem)
-          : booking.holds.hold(req.auth!.userId, queueToken, body, idem),
-      );
-      sendStored(res, 201, held);
+      sendAnswer(res, await holdAnswer(booking, req.auth!.userId, queueToken, body, idem));
     },
   );
 
@@ -146,10 +139,7 @@ export function bookingRoutes(api: Api, booking: BookingService, queue: QueueSer
     },
     async ({ params, req, res }) => {
       const idem = idempotentRequest(req);
-      const paid = await booking.observed('payment', () =>
-        booking.payments.pay(req.auth!.userId, params.id, idem),
-      );
-      sendStored(res, 200, paid);
+      sendAnswer(res, await paymentAnswer(booking, req.auth!.userId, params.id, idem));
     },
   );
 
