@@ -123,20 +123,30 @@ describe('what a connected socket keeps', () => {
 });
 
 describe('how a frame is written to each waiting socket', () => {
-  it('writes it straight to the WebSocket, and through engine.io where there is none, identically', async () => {
+  it('writes it whole, framed once, straight to the TCP socket, and through engine.io where there is no WebSocket, identically', async () => {
     const { concertId, tokens } = await waitingFans(2);
     const [direct, viaEngine] = await Promise.all(tokens.map((t) => open(t)));
     const onServer = (s: FanSocket) => nsp().sockets.get(s.id!)!;
-    const ws = onServer(direct!).data.ws!;
+    const { ws, tcp } = onServer(direct!).data;
     expect(ws).not.toBeNull();
-    let directWrites = 0;
-    const send = ws.send.bind(ws);
-    ws.send = ((...args: Parameters<typeof send>) => (
-      directWrites++,
+    expect(tcp).not.toBeNull();
+    // What the direct socket's TCP socket is given: each frame one write of one whole frame
+    // (ws' send would write a header and a payload), and ws' send is not used for frames.
+    const directWrites: Buffer[] = [];
+    let wsSends = 0; // frames given to ws' send
+    const write = tcp!.write.bind(tcp!);
+    tcp!.write = ((chunk: Buffer, ...rest: unknown[]) => (
+      directWrites.push(chunk),
+      (write as (...a: unknown[]) => boolean)(chunk, ...rest)
+    )) as typeof write;
+    const send = ws!.send.bind(ws!);
+    ws!.send = ((...args: Parameters<typeof send>) => (
+      String(args[0]).includes('queue:progress') && wsSends++,
       send(...args)
     )) as typeof send;
     // As a socket on another transport would be (long-polling): no WebSocket of its own.
     onServer(viaEngine!).data.ws = null;
+    onServer(viaEngine!).data.tcp = null;
     let engineWrites = 0;
     const conn = onServer(viaEngine!).conn;
     const engineSend = conn.send.bind(conn);
@@ -159,8 +169,22 @@ describe('how a frame is written to each waiting socket', () => {
     );
     expect(later[0]).toEqual(later[1]);
     expect(later[0]!.concertId).toBe(concertId);
-    expect(directWrites).toBeGreaterThan(0);
     expect(engineWrites).toBeGreaterThan(0);
+    const frames2 = directWrites.filter((b) => b.includes('queue:progress'));
+    expect(frames2.length).toBeGreaterThan(0);
+    for (const b of frames2) {
+      // FIN + text opcode, unmasked, and the length in the header is the rest of this one write.
+      expect(b[0]).toBe(0x81);
+      const len = b[1]! & 0x7f;
+      const [headerLength, payloadLength] =
+        len === 126
+          ? [4, b.readUInt16BE(2)]
+          : len === 127
+            ? [10, Number(b.readBigUInt64BE(2))]
+            : [2, len];
+      expect(b.length).toBe(headerLength + payloadLength);
+    }
+    expect(wsSends).toBe(0);
     // Both sockets still answer requests in order (engine.io's own writes are unaffected).
     for (const s of [direct!, viaEngine!])
       expect((await s.timeout(3_000).emitWithAck('queue:sync')).ok).toBe(true);

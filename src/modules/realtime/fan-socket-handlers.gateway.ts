@@ -69,7 +69,7 @@ export class FanSocketHandlers {
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
       const claims = await this.queue.claims(typeof token === 'string' ? token : undefined);
       const entry = await this.queue.entry(claims);
-      socket.data = { claims, token: token as string, entry, endings: 0, ws: null };
+      socket.data = { claims, token: token as string, entry, endings: 0, ws: null, tcp: null };
       next();
     } catch (err) {
       const appErr = toAppError(err);

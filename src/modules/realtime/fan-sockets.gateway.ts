@@ -1,4 +1,5 @@
 import type { Namespace, Server, Socket } from 'socket.io';
+import type { Socket as TcpSocket } from 'node:net';
 import type WebSocket from 'ws';
 import type {
   ClientToServerEvents,
@@ -24,6 +25,8 @@ export interface SocketData {
   endings: number;
   /** The connection's ws WebSocket (frame-writer.gateway.ts), null on another transport. */
   ws: WebSocket | null;
+  /** The TCP socket under it, which frames are written to whole (frame-writer.gateway.ts). */
+  tcp: TcpSocket | null;
 }
 export type FanServer = Server<
   ClientToServerEvents,

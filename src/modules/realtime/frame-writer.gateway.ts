@@ -1,4 +1,6 @@
+import type { Socket as TcpSocket } from 'node:net';
 import type WebSocket from 'ws';
+import * as ws from 'ws';
 import type { QueueProgress } from '@lineup/client-sdk/contract';
 import type { FanNamespace, FanServer, FanSocket } from './fan-sockets.gateway.js';
 
@@ -11,22 +13,49 @@ const EVENT = 2;
 interface EngineSocket {
   readyState: string;
   transport: { name: string; writable: boolean };
-  request: { websocket?: WebSocket } | null;
+  request: { websocket?: WebSocket; socket: TcpSocket } | null;
   send(data: string): unknown;
 }
 
+/** A connection's WebSocket and the TCP socket under it (the handshake request's `socket`). */
+export interface FrameWire {
+  ws: WebSocket;
+  tcp: TcpSocket;
+}
+
 /**
- * The waiting room's per-socket write, at the floor: one WebSocket frame, framed by ws from a
- * Buffer encoded once per broadcast, written straight to each socket's `ws` WebSocket.
+ * ws' own framing (`Sender.frame`, exported by ws, untyped in @types/ws): the header and the
+ * payload of one unmasked frame, as ws' `send` would write them.
+ */
+const { Sender } = ws as unknown as {
+  Sender: {
+    frame(
+      data: Buffer,
+      options: { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean },
+    ): Buffer[];
+  };
+};
+/** WebSocket text frame (RFC 6455 §5.2). */
+const TEXT = 1;
+
+/**
+ * The waiting room's per-socket write, at the floor: one WebSocket frame, framed once per
+ * broadcast, written whole with one `write` to each socket's TCP socket.
  *
  * Why not socket.io's room broadcast: it encodes once too, but then runs, per socket, the
  * adapter's room walk, socket.io's `writeToEngine`, and engine.io's packet object, write buffer,
  * `packetCreate`/`flush`/`drain`/`ready` events and send callbacks — about 40 % of the CPU of a
  * frame write in a profile of 4,000 sockets (see BENCHMARKS.md), for a frame that needs none of
- * it. What this uses instead is public surface only: engine.io's handshake request's
- * `websocket` (typed `EngineRequest.websocket`), read once at connection; ws'
- * `WebSocket.send(data, {binary: false})` (a text frame, as engine.io sends); the server's
- * `encoder` (socket.io-parser's `Encoder.encode`); and engine.io's `transport.writable`.
+ * it. Why not ws' `WebSocket.send` per socket either: for the same bytes it builds an options
+ * object and a frame header per socket, and writes header and payload as two corked writes
+ * (a `writev`); a server's frame is unmasked, so the whole frame is the same bytes for every
+ * socket and is framed once here by ws' own `Sender.frame`. What this uses: engine.io's
+ * handshake request's `websocket` and `socket` (typed `EngineRequest.websocket`, Node's
+ * `IncomingMessage.socket`: the TCP socket ws took over), read once at connection; ws'
+ * `Sender.frame` and `readyState`; the server's `encoder` (socket.io-parser's `Encoder.encode`);
+ * and engine.io's `transport.writable`. It relies on ws writing each of its own frames whole
+ * (no fragmentation, no per-message deflate: off in socket-server.gateway.ts), so a frame
+ * written between two of ws' writes is a frame boundary.
  *
  * Order is kept with everything socket.io sends the same socket: engine.io writes a packet at
  * once while its transport is writable and buffers it otherwise, so a frame is written directly
@@ -35,8 +64,8 @@ interface EngineSocket {
  * long-polling, if it were ever enabled) also gets it through engine.io's `send`: transport-neutral.
  */
 export class FrameWriter {
-  /** Each connection's ws WebSocket, from engine.io's `connection` until the namespace's. */
-  private readonly pending = new WeakMap<object, WebSocket>();
+  /** Each connection's WebSocket and TCP socket, from engine.io's `connection` until the namespace's. */
+  private readonly pending = new WeakMap<object, FrameWire>();
 
   constructor(
     private readonly io: FanServer,
@@ -45,7 +74,8 @@ export class FrameWriter {
     // Registered after socket.io's own listener (its Client exists by then).
     io.engine.on('connection', (raw: EngineSocket) => {
       const ws = raw.request?.websocket;
-      if (ws && raw.transport.name === 'websocket') this.pending.set(raw, ws);
+      if (ws && raw.request && raw.transport.name === 'websocket')
+        this.pending.set(raw, { ws, tcp: raw.request.socket });
       // socket.io's documented memory tip ("Discard the initial HTTP request", performance
       // tuning): engine.io would keep the handshake's IncomingMessage — headers, raw headers,
       // parsed query, ~1 KB and more with a browser's headers — for the socket's whole life;
@@ -56,11 +86,11 @@ export class FrameWriter {
     });
   }
 
-  /** The socket's WebSocket, for the socket's data (null when its transport is not one). */
-  webSocketOf(socket: FanSocket): WebSocket | null {
-    const ws = this.pending.get(socket.conn) ?? null;
+  /** The socket's WebSocket and TCP socket, for the socket's data (null on another transport). */
+  wireOf(socket: FanSocket): FrameWire | null {
+    const wire = this.pending.get(socket.conn) ?? null;
     this.pending.delete(socket.conn);
-    return ws;
+    return wire;
   }
 
   /** One `queue:progress` frame, encoded once, to every local socket of a room; sockets written. */
@@ -72,17 +102,24 @@ export class FrameWriter {
       nsp: this.nsp.name,
       data: ['queue:progress', frame],
     }) as [string];
-    // engine.io's message packet is '4' + socket.io's packet.
-    const wire = Buffer.from(`4${packet}`);
+    // engine.io's message packet is '4' + socket.io's packet, sent as a text frame.
+    const framed = Buffer.concat(
+      Sender.frame(Buffer.from(`4${packet}`), {
+        fin: true,
+        opcode: TEXT,
+        mask: false,
+        readOnly: true,
+        rsv1: false,
+      }),
+    );
     let written = 0;
     for (const id of ids) {
       const socket = this.nsp.sockets.get(id);
       if (!socket) continue;
       const conn = socket.conn as unknown as EngineSocket;
       if (conn.readyState !== 'open') continue;
-      const ws = socket.data.ws;
-      if (ws && conn.transport.writable && ws.readyState === WS_OPEN)
-        ws.send(wire, { binary: false });
+      const { ws, tcp } = socket.data;
+      if (ws && tcp && conn.transport.writable && ws.readyState === WS_OPEN) tcp.write(framed);
       else conn.send(packet);
       written++;
     }

@@ -128,7 +128,9 @@ export class RealtimeGateway implements SeatEventPublisher {
     const { claims } = socket.data;
     const entry = socket.data.entry!;
     socket.data.entry = null; // only the handshake needs it
-    socket.data.ws = this.frames.webSocketOf(socket);
+    const wire = this.frames.wireOf(socket);
+    socket.data.ws = wire?.ws ?? null;
+    socket.data.tcp = wire?.tcp ?? null;
     const { concertId } = claims;
     this.fans.add(socket);
     if (entry.state === 'prequeue' || entry.state === 'waiting') {
