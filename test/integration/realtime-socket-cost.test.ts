@@ -92,6 +92,28 @@ describe('what a connected socket keeps', () => {
     expect(sync.ok).toBe(true);
   });
 
+  it('keeps no handshake of its own: one shared empty handshake, no headers, query, auth or token', async () => {
+    const { tokens } = await waitingFans(2);
+    await Promise.all(tokens.map((t) => open(t)));
+    const [a, b] = [...nsp().sockets.values()];
+    expect(a!.handshake).toBe(b!.handshake);
+    expect(a!.handshake.auth).toEqual({});
+    expect(a!.handshake.headers).toEqual({});
+    for (const s of [a!, b!]) {
+      const kept = JSON.stringify({ handshake: s.handshake, data: { ...s.data, ws: 0, tcp: 0 } });
+      for (const token of tokens) expect(kept).not.toContain(token);
+    }
+  });
+
+  it("keeps one error listener on its WebSocket: engine.io's handshake closure is removed", async () => {
+    const { tokens } = await waitingFans(1);
+    await open(tokens[0]!);
+    const [held] = [...nsp().sockets.values()];
+    const listeners = held!.data.ws!.listeners('error');
+    expect(listeners).toHaveLength(1);
+    expect(listeners[0]!.name).not.toBe('onUpgradeError');
+  });
+
   it('puts a waiting socket in no room of its own fan: its id and the line room only', async () => {
     const { concertId, tokens } = await waitingFans(3);
     const sockets = await Promise.all(tokens.map((t) => open(t)));

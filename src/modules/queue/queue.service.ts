@@ -137,6 +137,14 @@ export class QueueService {
   }
 
   /**
+   * The [admitted] check for claims verified already (a socket's, from its handshake's token):
+   * its holder must be active. A socket keeps its claims, not its token (~220 bytes a socket).
+   */
+  async requireActiveClaims(claims: QueueClaims): Promise<QueueClaims> {
+    return this.requireActiveEntry(claims);
+  }
+
+  /**
    * The [admitted] check for a resource whose concert takes a lookup (a schedule's): the token
    * and the admission are checked first, from memory and Redis, so a fan who is refused costs
    * no lookup; `concertOf` runs only for an active fan.

@@ -21,6 +21,19 @@ export function leaveScheduleRooms(socket: FanSocket): void {
 
 type Handler = (this: FanSocket, ...args: unknown[]) => void;
 
+/** What every authenticated socket's `handshake` is (see `authenticate`). */
+const SHARED_HANDSHAKE: FanSocket['handshake'] = Object.freeze({
+  headers: Object.freeze({}),
+  time: '',
+  address: '',
+  xdomain: false,
+  secure: false,
+  issued: 0,
+  url: '',
+  query: Object.freeze({}),
+  auth: Object.freeze({}),
+});
+
 /**
  * What a fan's socket asks (SPEC §5 client to server), and the handshake's check. Each event has
  * one listener function shared by every socket — socket.io calls a listener with the socket as
@@ -69,7 +82,11 @@ export class FanSocketHandlers {
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
       const claims = await this.queue.claims(typeof token === 'string' ? token : undefined);
       const entry = await this.queue.entry(claims);
-      socket.data = { claims, token: token as string, entry, endings: 0, ws: null, tcp: null };
+      socket.data = { claims, entry, endings: 0, ws: null, tcp: null };
+      // socket.io keeps the handshake (headers and query objects, a time string, the auth object
+      // and with it the token, ~500 bytes) for the socket's whole life; nothing reads it after
+      // this check (the claims are kept), so every socket shares one empty handshake instead.
+      (socket as { handshake: FanSocket['handshake'] }).handshake = SHARED_HANDSHAKE;
       next();
     } catch (err) {
       const appErr = toAppError(err);
@@ -114,14 +131,14 @@ export class FanSocketHandlers {
 
   private async subscribe(socket: FanSocket, payload: unknown): Promise<{ scheduleId: number }> {
     const { scheduleId } = parseSubscription(payload);
-    const { concertId, userId } = socket.data.claims;
+    const { concertId } = socket.data.claims;
     if ((await this.catalogue.concertOfSchedule(scheduleId)) !== concertId) {
       throw new AppError('NOT_ADMITTED', {
         details: { reason: 'schedule of another concert', status: null, position: null },
       });
     }
     const endingsBefore = socket.data.endings;
-    await this.queue.requireActive(socket.data.token, userId, concertId);
+    await this.queue.requireActiveClaims(socket.data.claims);
     await socket.join(scheduleRoom(scheduleId));
     if (socket.data.endings !== endingsBefore) {
       // The admission ended while this was being checked: no seat updates after all.

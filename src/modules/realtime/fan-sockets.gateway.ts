@@ -18,7 +18,6 @@ export interface InterServerEvents {
 }
 export interface SocketData {
   claims: QueueClaims;
-  token: string;
   /** The fan's entry read by the handshake, until the connection handler has used it. */
   entry: StatusResult | null;
   /** Endings heard by this socket (a seats:subscribe racing with one is undone). */

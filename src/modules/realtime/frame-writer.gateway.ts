@@ -74,8 +74,15 @@ export class FrameWriter {
     // Registered after socket.io's own listener (its Client exists by then).
     io.engine.on('connection', (raw: EngineSocket) => {
       const ws = raw.request?.websocket;
-      if (ws && raw.request && raw.transport.name === 'websocket')
+      if (ws && raw.request && raw.transport.name === 'websocket') {
         this.pending.set(raw, { ws, tcp: raw.request.socket });
+        // engine.io's handshake leaves its `onUpgradeError` listener (a closure per connection,
+        // with its context) on the WebSocket for the connection's life; it only logs, and the
+        // transport's own `error` listener has taken over (engine.io removes it so on upgrades).
+        for (const listener of ws.listeners('error'))
+          if (listener.name === 'onUpgradeError')
+            ws.off('error', listener as (...args: unknown[]) => void);
+      }
       // socket.io's documented memory tip ("Discard the initial HTTP request", performance
       // tuning): engine.io would keep the handshake's IncomingMessage — headers, raw headers,
       // parsed query, ~1 KB and more with a browser's headers — for the socket's whole life;
