@@ -8,10 +8,11 @@ import type { RedisClient } from './scripts.js';
 // timeout answers those with an error (503) instead. It is far above any command Lineup sends.
 const REDIS_COMMAND_TIMEOUT_MS = 3_000;
 const OPTIONS: RedisOptions = {
-  // Commands issued in the same event-loop turn go out as one socket write (ioredis collects
-  // them until setImmediate). Without it every command was its own write system call: ~15 % of a
-  // booking instance's CPU under load (profile of issue 14), and the seat storm's 256 requests in
-  // flight each paid for their own. Order per connection is kept; replies stay per command.
+  // Commands issued in the same event-loop turn go out as one socket write. Without it every
+  // command was its own write system call: ~15 % of a booking instance's CPU under load (profile
+  // of issue 14), and the seat storm's 256 requests in flight each paid for their own. A single
+  // server's connection does it by corking its socket for the turn (AppRedis.coalesceWrites);
+  // a cluster's by ioredis' autopipelining (one pipeline per node and turn).
   enableAutoPipelining: true,
   maxRetriesPerRequest: 2,
   connectTimeout: 2_000,
@@ -98,5 +99,13 @@ export function createRedis(
       shardedSubscribers: true,
     });
   }
-  return new AppRedis(source.redisUrl, { ...OPTIONS, connectionName: name });
+  // No autopipelining on a single server: coalesceWrites already sends a turn's commands in one
+  // write, and autopipelining bypasses it at a cost per turn and command (a Pipeline object that
+  // copies every defined script, a second promise and a nextTick per command): 4-9 µs of CPU per
+  // EVALSHA measured, ~13 % of a join's profile in ioredis' pipeline path (BENCHMARKS.md, h13-join).
+  return new AppRedis(source.redisUrl, {
+    ...OPTIONS,
+    enableAutoPipelining: false,
+    connectionName: name,
+  });
 }

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   FAIRNESS_ALGORITHM,
@@ -23,7 +23,7 @@ export interface FairnessReveal {
  * shuffle and leaves this service only with a reveal.
  */
 export class FairnessService {
-  private readonly refKey: Buffer;
+  private readonly refKey: KeyObject;
   /** Revealed records never change: each instance keeps their encoded answer. */
   private readonly revealed = new Map<number, QueueFairness>();
 
@@ -33,7 +33,7 @@ export class FairnessService {
     private readonly store: QueueStore,
     queueTokenSecret: string,
   ) {
-    this.refKey = Buffer.from(queueTokenSecret, 'utf8');
+    this.refKey = createSecretKey(Buffer.from(queueTokenSecret, 'utf8'));
   }
 
   /** ref = first 16 hex chars of HMAC-SHA256(QUEUE_TOKEN_SECRET, "ref:" + entry id). */

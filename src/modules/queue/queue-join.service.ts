@@ -114,7 +114,7 @@ export class QueueJoinService {
         headers: { 'Retry-After': String(retryAfterSeconds(result.rate)) },
       });
     }
-    const queueToken = await this.tokens.sign({ userId, concertId, eid: result.eid! });
+    const queueToken = this.tokens.tokenFor({ userId, concertId, eid: result.eid! });
     return {
       created: result.created,
       body: { ...this.view(concertId, result), queueToken, ref: this.fairness.ref(result.eid!) },

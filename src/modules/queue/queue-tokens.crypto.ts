@@ -22,6 +22,11 @@ export class QueueTokens {
   }
 
   async sign(claims: QueueClaims): Promise<string> {
+    return this.tokenFor(claims);
+  }
+
+  /** sign, synchronously (the join: no promise per request). */
+  tokenFor(claims: QueueClaims): string {
     return this.jwt.sign(
       { sub: String(claims.userId), concertId: claims.concertId, eid: claims.eid },
       TOKEN_TTL_SECONDS,
@@ -30,6 +35,11 @@ export class QueueTokens {
 
   /** The claims, or null for a missing, forged, expired or malformed token. */
   async verify(token: string | undefined): Promise<QueueClaims | null> {
+    return this.claimsOf(token);
+  }
+
+  /** verify, synchronously (the status poll: no promise per request). */
+  claimsOf(token: string | undefined): QueueClaims | null {
     const payload = this.jwt.verify(token);
     if (!payload || typeof payload.sub !== 'string') return null;
     const userId = Number(payload.sub);

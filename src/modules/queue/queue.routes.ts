@@ -77,9 +77,8 @@ export function queueHotRoutes(
     method: 'GET',
     pattern: /^\/queue\/status$/,
     route: '/queue/status',
-    async handle({ raw }) {
-      return statusAnswer(queue, raw.headers[QUEUE_TOKEN_HEADER_NAME] as string | undefined);
-    },
+    handle: ({ raw }) =>
+      statusAnswer(queue, raw.headers[QUEUE_TOKEN_HEADER_NAME] as string | undefined),
   });
 }
 
