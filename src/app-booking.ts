@@ -4,8 +4,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Config } from './config/index.js';
-import type { Orm } from './infra/db/orm.js';
-import { PreparedStatements } from './infra/db/prepared.js';
+import type { PreparedStatements } from './infra/db/prepared.js';
 import type { RedisClient } from './infra/redis/scripts.js';
 import { BestAvailableService } from './modules/booking/best-available.service.js';
 import { BookingRepository } from './modules/booking/booking.repository.js';
@@ -30,7 +29,8 @@ import type { SeatEvents } from './modules/realtime/seat.events.js';
 
 export interface BookingDeps {
   em: () => EntityManager;
-  orm: Orm;
+  /** The app's prepared statements (one set: each registers the round-trip counting). */
+  db: PreparedStatements;
   redis: RedisClient;
   config: Config;
   logger: Logger;
@@ -50,7 +50,7 @@ export function composeBooking(deps: BookingDeps): {
   bookingChores: LeaderChores;
   db: PreparedStatements;
 } {
-  const { em, orm, redis, config, logger, clock, idempotency, queue, points, seatEvents } = deps;
+  const { em, redis, config, logger, clock, idempotency, queue, points, seatEvents } = deps;
   const { bookingOutcome, isLeader } = deps;
   const { retentionSeconds } = config.idempotency;
   const seatLocks = new SeatLockStore(redis, config.redisKeyPrefix, {
@@ -59,7 +59,7 @@ export function composeBooking(deps: BookingDeps): {
     ...deps.seatLocks,
   });
   const bookingRepo = new BookingRepository();
-  const db = new PreparedStatements(orm);
+  const { db } = deps;
   const statements = new BookingStatements(db);
   const schedules = new ScheduleFactsCache((id) => bookingRepo.scheduleFacts(em(), id));
   const announcements = new SeatAnnouncements(

@@ -15,6 +15,7 @@ import { AccountsRepository } from './modules/accounts/accounts.repository.js';
 import { AccountsService } from './modules/accounts/accounts.service.js';
 import { CatalogueRepository } from './modules/catalogue/catalogue.repository.js';
 import { CatalogueService, type Clock } from './modules/catalogue/catalogue.service.js';
+import { CatalogueStatements } from './modules/catalogue/catalogue.statements.js';
 import { IdempotencyRepository } from './modules/idempotency/idempotency.repository.js';
 import { IdempotencyService } from './modules/idempotency/idempotency.service.js';
 import { IdempotencyMarks } from './modules/idempotency/idempotency.store.js';
@@ -41,7 +42,7 @@ import { webRoutes } from './modules/web/web.routes.js';
 import type { BookingService } from './modules/booking/booking.service.js';
 import type { LeaderChores } from './modules/booking/chores.leader.js';
 import type { SeatLockOptions } from './modules/booking/seat-locks.store.js';
-import type { PreparedStatements } from './infra/db/prepared.js';
+import { PreparedStatements } from './infra/db/prepared.js';
 import { composeBooking } from './app-booking.js';
 import { registerRoutes } from './app-routes.js';
 
@@ -96,6 +97,8 @@ export function createApp(deps: AppDeps): {
   const em = (): EntityManager =>
     (RequestContext.getEntityManager() as EntityManager | undefined) ?? orm.em.fork();
 
+  // The hot path's prepared statements, one set (its round trips counted once) for every module.
+  const db = new PreparedStatements(orm);
   const tokens = new AccessTokens(config.authJwtSecret);
   const queueEvents = new QueueEventBus();
   const queueStore = new QueueStore(deps.redis, config.redisKeyPrefix);
@@ -109,6 +112,7 @@ export function createApp(deps: AppDeps): {
   const catalogue = new CatalogueService(
     em,
     new CatalogueRepository(),
+    new CatalogueStatements(db),
     (concertId) => fairness.commit(concertId),
     clock,
   );
@@ -187,9 +191,9 @@ export function createApp(deps: AppDeps): {
     onAdmissionNotice: (at) => metrics.admissionNoticed(at),
   });
   const seatEvents = new SeatEvents(gateway, config.booking.seatChangesWindowMs);
-  const { booking, bookingChores, db } = composeBooking({
+  const { booking, bookingChores } = composeBooking({
     ...deps,
-    ...{ em, clock, idempotency, queue, points, seatEvents },
+    ...{ em, db, clock, idempotency, queue, points, seatEvents },
     bookingOutcome: (o) => metrics.bookingOutcome(o),
     isLeader: () => queueLeader.isLeader,
   });

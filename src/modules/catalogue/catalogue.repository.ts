@@ -1,4 +1,3 @@
-import type { ScheduleAvailability } from '@lineup/client-sdk/contract';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import { Concert, Schedule, Venue, type Grade, type Prices } from './catalogue.entities.js';
 
@@ -196,58 +195,6 @@ export class CatalogueRepository {
           lastStartsAt: row.lastStartsAt ? new Date(row.lastStartsAt) : null,
         }
       : null;
-  }
-
-  /**
-   * Upcoming schedules of a concert with seat counts, from the per-schedule counters (kept by the
-   * seat triggers in every booking transaction): no seat is counted. Held seats count as
-   * unavailable until their hold expires, even before any background job has released them: the
-   * lapsed holds not yet swept are found through the partial index on held seats (normally none).
-   */
-  async schedulesWithAvailability(
-    em: EntityManager,
-    concertId: number,
-    now: Date,
-  ): Promise<ScheduleAvailability[] | null> {
-    // One statement also tells an unknown concert (no row) from one with no upcoming schedule
-    // (one row without a schedule).
-    const rows = await em.execute<
-      {
-        id: number | null;
-        startsAt: Date;
-        venueId: number;
-        venueName: string;
-        priceVip: number;
-        priceR: number;
-        priceS: number;
-        priceA: number;
-        total: number;
-        available: string;
-      }[]
-    >(
-      `select s.id, s.starts_at as "startsAt", v.id as "venueId", v.name as "venueName",
-              s.price_vip as "priceVip", s.price_r as "priceR", s.price_s as "priceS", s.price_a as "priceA",
-              s.total_seats as total,
-              s.available_seats + (select count(*) from schedule_seats ss
-                where ss.schedule_id = s.id and ss.status = 'held' and ss.held_until <= ?) as available
-       from concerts c
-       left join (schedules s join venues v on v.id = s.venue_id)
-         on s.concert_id = c.id and s.starts_at > ?
-       where c.id = ?
-       order by s.starts_at, s.id`,
-      [now, now, concertId],
-    );
-    if (rows.length === 0) return null;
-    return rows
-      .flatMap((r) => (r.id === null ? [] : [{ ...r, id: r.id }]))
-      .map((r) => ({
-        id: r.id,
-        startsAt: new Date(r.startsAt).toISOString(),
-        venue: { id: r.venueId, name: r.venueName },
-        totalSeats: Number(r.total),
-        availableSeats: Number(r.available),
-        prices: { VIP: r.priceVip, R: r.priceR, S: r.priceS, A: r.priceA },
-      }));
   }
 
   /**

@@ -4,6 +4,7 @@ import type { ConcertListItem, CreateVenueBody } from '@lineup/client-sdk/contra
 import type { AdminConcertOverview, ScheduleAvailability } from '@lineup/client-sdk/contract';
 import type { Prices } from '@lineup/client-sdk/contract';
 import type { CatalogueRepository } from './catalogue.repository.js';
+import type { CatalogueStatements } from './catalogue.statements.js';
 import type { Concert, Grade } from './catalogue.entities.js';
 
 export type Clock = () => Date;
@@ -12,6 +13,7 @@ export class CatalogueService {
   constructor(
     private readonly em: () => EntityManager,
     private readonly repo: CatalogueRepository,
+    private readonly statements: CatalogueStatements,
     /** Told of each new concert before its creation is answered (the queue draws its fairness seed). */
     private readonly onConcertCreated: (concertId: number) => Promise<void>,
     private readonly now: Clock = () => new Date(),
@@ -162,7 +164,7 @@ export class CatalogueService {
 
   /** Schedules not yet started, with availability (the admitted fan's view). */
   async schedulesWithAvailability(concertId: number): Promise<ScheduleAvailability[]> {
-    const schedules = await this.repo.schedulesWithAvailability(this.em(), concertId, this.now());
+    const schedules = await this.statements.schedulesWithAvailability(concertId, this.now());
     if (!schedules) throw new AppError('CONCERT_NOT_FOUND');
     return schedules;
   }
