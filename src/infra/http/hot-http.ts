@@ -8,11 +8,12 @@ import { AppError } from '../app-error.js';
 import { requestContext } from '../logger.js';
 import { toAppError } from './error.middleware.js';
 
-// The hottest routes (the join, the status poll: a stadium at once, then every few seconds) are
-// answered here, on node:http, before express sees the request. Express costs a join about as
-// much CPU as the route's own work (router layers, req/res prototypes, parseurl, body-parser,
-// res.json, a 'finish' listener per middleware; BENCHMARKS.md "Join and status poll"), and
-// nothing of it is needed for two fixed routes.
+// The hottest routes (the join, the status poll: a stadium at once, then every few seconds; the
+// booking flow's seat map, schedules, hold and payment: a seat storm is thousands of holds refused
+// from Redis) are answered here, on node:http, before express sees the request. Express costs a
+// join about as much CPU as the route's own work (router layers, req/res prototypes, parseurl,
+// body-parser, res.json, a 'finish' listener per middleware; BENCHMARKS.md "Join and status
+// poll"), and nothing of it is needed for a few fixed routes.
 //
 // What a client sees is the express path's answer to the byte, headers included: the security
 // headers, X-Request-Id, the error envelope (AppError, toAppError), Content-Type, Content-Length

@@ -73,6 +73,10 @@ export class SeatLockStore {
     (...args: (string | number)[]) => Promise<unknown>
   >;
 
+  /** Lock tokens: random per store (so per instance), then counted. */
+  private readonly tokenPrefix = `${randomBytes(12).toString('hex')}.`;
+  private tokens = 0;
+
   constructor(
     private readonly redis: RedisClient,
     private readonly prefix: string,
@@ -147,7 +151,9 @@ export class SeatLockStore {
    */
   async acquire(scheduleId: number, seatIds: number[], owner = ''): Promise<SeatLock> {
     if (!this.options.enabled) return { busy: [], holders: [], release: async () => undefined };
-    const token = `${randomBytes(12).toString('hex')}/${owner}`;
+    // Unique, not secret (it only tells this request's locks from others'): the store's random
+    // prefix and a counter, not 12 random bytes per request (a seat storm's every refusal).
+    const token = `${this.tokenPrefix}${(++this.tokens).toString(36)}/${owner}`;
     const sorted = [...seatIds].sort((a, b) => a - b);
     const [busy, tokens] = (await this.scripts.lockSeats(
       this.takenKey(scheduleId),
