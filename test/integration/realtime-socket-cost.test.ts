@@ -136,11 +136,30 @@ describe('what a connected socket keeps', () => {
       'queue:sync',
       'seats:subscribe',
       'seats:unsubscribe',
-      'disconnect',
     ] as const) {
       expect(a!.listeners(event), event).toHaveLength(1);
       expect(a!.listeners(event)[0], event).toBe(b!.listeners(event)[0]);
     }
+    // The index learns of disconnections from the adapter: no listener (and no sixth event name
+    // in each socket's listener dictionary) for it.
+    expect(a!.listeners('disconnect')).toHaveLength(0);
+  });
+
+  it('drops a socket from the fan index when it disconnects however it ends, and only then', async () => {
+    const { concertId, tokens } = await waitingFans(3);
+    const sockets = await Promise.all(tokens.map((t) => open(t)));
+    const [byClient, byServer, stays] = sockets.map((s) => nsp().sockets.get(s.id!)!);
+    const fans = server.gateway.fans;
+    expect(fans.size).toBe(3);
+    // Leaving rooms (the waiting room on admission, a schedule's) is not disconnecting.
+    await stays!.leave(`w:${concertId}`);
+    expect(fans.size).toBe(3);
+    sockets[0]!.disconnect();
+    await until(() => fans.size === 2, 5_000, 'client disconnect');
+    byServer!.disconnect(true);
+    await until(() => fans.size === 1, 5_000, 'server disconnect');
+    expect(fans.of(concertId, stays!.data.claims.userId)).toEqual([stays]);
+    expect(fans.of(concertId, byClient!.data.claims.userId)).toEqual([]);
   });
 });
 

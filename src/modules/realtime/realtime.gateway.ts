@@ -71,6 +71,7 @@ export class RealtimeGateway implements SeatEventPublisher {
     this.io = createSocketServer(deps.httpServer, config, connections, adapter);
     this.handlers = new FanSocketHandlers(deps.queue, deps.catalogue, deps.logger);
     this.nsp = this.io.of(QUEUE_NAMESPACE);
+    this.fans.watch(this.nsp);
     this.frames = new FrameWriter(this.io, this.nsp);
     this.nsp.use((socket, next) => void this.handlers.authenticate(socket, next));
     this.nsp.on('connection', (socket) => this.onConnection(socket));
