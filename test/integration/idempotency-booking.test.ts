@@ -9,6 +9,7 @@ import {
   ledgerMismatches,
   type AdmittedFan,
 } from '../support/booking.js';
+import { requestHash } from '../../src/modules/idempotency/idempotency.service.js';
 import { sql } from '../support/db.js';
 import { createConcert, setQueuePolicy } from '../support/fixtures.js';
 import type { HttpResponse } from '../support/http.js';
@@ -245,6 +246,49 @@ describe('a failed first attempt', () => {
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(await count('payments', 'reservation_id = $1', [held.body.id])).toBe(1);
     expect(await ledgerMismatches(ctx.server)).toEqual([]);
+  });
+});
+
+describe('a claim left by the two-statement path (a previous release during a rolling deploy)', () => {
+  /** Plants an in-progress claim of this payment, as the previous release made it before paying. */
+  const plant = (userId: number, key: string, reservationId: number, lockedFor: string) =>
+    sql(
+      ctx.db.url,
+      `insert into idempotency_keys (user_id, key, request_hash, status, locked_until)
+       values ($1, $2, $3, 'in_progress', now() + $4::interval)`,
+      [
+        userId,
+        key,
+        requestHash({ method: 'POST', path: `/reservations/${reservationId}/payment`, body: null }),
+        lockedFor,
+      ],
+    );
+
+  it('answers 409 IN_USE while its lock lives, and is taken over once it lapsed: one payment', async () => {
+    const { fans, scheduleId, seatIds } = await fansOn(10, 1);
+    const fan = fans[0]!;
+    const held = await holdWith(scheduleId)(fan, randomUUID(), [seatIds[0]!]);
+    expect(held.status).toBe(201);
+    const live = randomUUID();
+    await plant(fan.id, live, held.body.id, '10 minutes');
+    const busy = await pay(fan, held.body.id, live);
+    expect({ status: busy.status, code: busy.body.error?.code }).toEqual({
+      status: 409,
+      code: 'IDEMPOTENCY_KEY_IN_USE',
+    });
+    expect(await keyRows(fan.id, live)).toEqual([{ status: 'in_progress' }]);
+    expect(await count('payments', 'reservation_id = $1', [held.body.id])).toBe(0);
+
+    const lapsed = randomUUID();
+    await plant(fan.id, lapsed, held.body.id, '-1 minute');
+    const taken = await pay(fan, held.body.id, lapsed);
+    expect(taken.status).toBe(200);
+    expect(taken.headers.get('idempotent-replayed')).toBeNull();
+    expect(await keyRows(fan.id, lapsed)).toEqual([{ status: 'completed' }]);
+    const replay = await pay(fan, held.body.id, lapsed);
+    expect(replay.body).toEqual(taken.body);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(await count('payments', 'reservation_id = $1', [held.body.id])).toBe(1);
   });
 });
 
