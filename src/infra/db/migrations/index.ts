@@ -4,6 +4,7 @@ import { Migration20261215000000_withdrawalLedgerType } from './Migration2026121
 import { Migration20261220000000_queueFairness } from './Migration20261220000000_queueFairness.js';
 import { Migration20261221000000_bookingCounters } from './Migration20261221000000_bookingCounters.js';
 import { Migration20261222000000_idempotencyInStatement } from './Migration20261222000000_idempotencyInStatement.js';
+import { Migration20261223000000_bookingCountedOnce } from './Migration20261223000000_bookingCountedOnce.js';
 
 // Listed explicitly (not discovered from disk) so the same list works from src/ under tsx and
 // vitest and from dist/ after the build.
@@ -25,5 +26,9 @@ export const migrationsList = [
   {
     name: 'Migration20261222000000_idempotencyInStatement',
     class: Migration20261222000000_idempotencyInStatement,
+  },
+  {
+    name: 'Migration20261223000000_bookingCountedOnce',
+    class: Migration20261223000000_bookingCountedOnce,
   },
 ];
