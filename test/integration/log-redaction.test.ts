@@ -161,7 +161,6 @@ describe.each(loggers)('no credentials in the logs: $name', ({ logger }) => {
 
     // What the server wrote.
     const output = lines.join('');
-    (await import('node:fs')).writeFileSync('/tmp/loglines-' + lines.length + '.txt', output);
     const leaked = Object.entries(secrets)
       .filter(([, secret]) => output.includes(secret))
       .map(([name, secret]) => `${name}: …${hint(output, secret)}…`);
