@@ -102,7 +102,8 @@ export function createRedis(
   // No autopipelining on a single server: coalesceWrites already sends a turn's commands in one
   // write, and autopipelining bypasses it at a cost per turn and command (a Pipeline object that
   // copies every defined script, a second promise and a nextTick per command): 4-9 µs of CPU per
-  // EVALSHA measured, ~13 % of a join's profile in ioredis' pipeline path (BENCHMARKS.md, h13-join).
+  // EVALSHA in a microbenchmark; ioredis' share of a join's profile 11-12 % -> 9 % (BENCHMARKS.md
+  // "Join and status poll, third pass").
   return new AppRedis(source.redisUrl, {
     ...OPTIONS,
     enableAutoPipelining: false,
