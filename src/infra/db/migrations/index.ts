@@ -5,6 +5,7 @@ import { Migration20261220000000_queueFairness } from './Migration20261220000000
 import { Migration20261221000000_bookingCounters } from './Migration20261221000000_bookingCounters.js';
 import { Migration20261222000000_idempotencyInStatement } from './Migration20261222000000_idempotencyInStatement.js';
 import { Migration20261223000000_bookingCountedOnce } from './Migration20261223000000_bookingCountedOnce.js';
+import { Migration20261224000000_bookingHoldLock } from './Migration20261224000000_bookingHoldLock.js';
 
 // Listed explicitly (not discovered from disk) so the same list works from src/ under tsx and
 // vitest and from dist/ after the build.
@@ -30,5 +31,9 @@ export const migrationsList = [
   {
     name: 'Migration20261223000000_bookingCountedOnce',
     class: Migration20261223000000_bookingCountedOnce,
+  },
+  {
+    name: 'Migration20261224000000_bookingHoldLock',
+    class: Migration20261224000000_bookingHoldLock,
   },
 ];
