@@ -124,3 +124,41 @@ describe('a hold and a payment of several seats', () => {
     expect(Number(after.version)).toBe(Number(before.version) + 3);
   });
 });
+
+describe('a hold of a seat already taken', () => {
+  it('is refused before it writes anything: no schedule row, no reservation', async () => {
+    const [ids] = await sql<{ user: number; concert: number; schedule: number; seat: number }>(
+      db.url,
+      `select (select id from users) as user, (select id from concerts) as concert,
+              (select id from schedules) as schedule,
+              (select min(seat_id) from schedule_seats where status = 'available') as seat`,
+    );
+    const hold = `select booking_hold($1, $2, $3, $4, 100, 600, null, now(), $5, 'h', 30, 1000) as r`;
+    const args = (key: string) => [ids!.user, ids!.concert, ids!.schedule, [ids!.seat], key];
+    await sql(db.url, hold, args('taken-1'));
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      await c.query('begin');
+      await c.query('savepoint refused');
+      const err = await c.query(hold, args('taken-2')).then(
+        () => null,
+        (e: { message: string; detail?: string }) => e,
+      );
+      await c.query('rollback to savepoint refused');
+      expect(err?.message).toBe('SEAT_UNAVAILABLE');
+      expect(JSON.parse(err!.detail!)).toEqual({ seatIds: [ids!.seat] });
+      // Rolled-back writes still count in the transaction's stats.
+      const stats = await c.query<{ relname: string; ins: string; upd: string }>(
+        `select relname, n_tup_ins as ins, n_tup_upd as upd from pg_stat_xact_user_tables
+         where relname in ('schedules', 'reservations')`,
+      );
+      const of = (t: string) => stats.rows.find((r) => r.relname === t)!;
+      expect(Number(of('schedules').upd)).toBe(0);
+      expect(Number(of('reservations').ins)).toBe(0);
+      await c.query('rollback');
+    } finally {
+      await c.end();
+    }
+  });
+});

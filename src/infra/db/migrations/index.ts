@@ -6,6 +6,7 @@ import { Migration20261221000000_bookingCounters } from './Migration202612210000
 import { Migration20261222000000_idempotencyInStatement } from './Migration20261222000000_idempotencyInStatement.js';
 import { Migration20261223000000_bookingCountedOnce } from './Migration20261223000000_bookingCountedOnce.js';
 import { Migration20261224000000_bookingHoldLock } from './Migration20261224000000_bookingHoldLock.js';
+import { Migration20261225000000_bookingHoldRefusal } from './Migration20261225000000_bookingHoldRefusal.js';
 
 // Listed explicitly (not discovered from disk) so the same list works from src/ under tsx and
 // vitest and from dist/ after the build.
@@ -35,5 +36,9 @@ export const migrationsList = [
   {
     name: 'Migration20261224000000_bookingHoldLock',
     class: Migration20261224000000_bookingHoldLock,
+  },
+  {
+    name: 'Migration20261225000000_bookingHoldRefusal',
+    class: Migration20261225000000_bookingHoldRefusal,
   },
 ];
