@@ -41,6 +41,9 @@ export interface ConcertSetup {
   venueId: number;
 }
 
+/** CreateVenueBody's most rows (client-sdk/src/contract/catalogue.ts). */
+const VENUE_ROWS_MAX = 500;
+
 export class Admin {
   constructor(
     readonly baseUrl: string,
@@ -61,13 +64,16 @@ export class Admin {
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
-  /** A venue of `seats` seats in rows of up to 50 (VIP, R, S, A by quarter). */
+  /**
+   * A venue of `seats` seats in rows of up to 50 (VIP, R, S, A by quarter); wider rows when 50 a
+   * row would pass the contract's 500 rows (the large seat storm's 50,000 spare seats).
+   */
   async venue(
     seats: number,
     name = `Load venue ${Date.now()}-${Math.random().toString(36).slice(2, 8)}`,
   ): Promise<number> {
     const grades = ['VIP', 'R', 'S', 'A'] as const;
-    const perRow = Math.min(50, seats);
+    const perRow = Math.max(Math.min(50, seats), Math.ceil(seats / VENUE_ROWS_MAX));
     const rowCount = Math.ceil(seats / perRow);
     const rows = Array.from({ length: rowCount }, (_, i) => ({
       name: `R${i + 1}`,

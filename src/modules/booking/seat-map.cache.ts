@@ -20,8 +20,9 @@ export interface SeatMap {
  * Seat maps kept per instance. Each read asks PostgreSQL one constant-cost question: the schedule's
  * seat version, and the seats changed since the version this instance has (an index range on
  * (schedule_id, changed_version): none when nothing changed). Every seat change, on any instance,
- * bumps that version in its own commit (a trigger), so a map is patched with exactly what changed
- * and never served staler than the read's snapshot. A hold past its deadline reads as available
+ * bumps that version in its own commit (booking_hold / booking_pay once per statement, a trigger for
+ * every other writer), so a map is patched with exactly what changed and never served staler than
+ * the read's snapshot. A hold past its deadline reads as available
  * by the database clock even before the sweeper writes it (SPEC §2).
  */
 export class SeatMapCache {
