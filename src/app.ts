@@ -16,6 +16,7 @@ import { AccountsService } from './modules/accounts/accounts.service.js';
 import { CatalogueRepository } from './modules/catalogue/catalogue.repository.js';
 import { CatalogueService, type Clock } from './modules/catalogue/catalogue.service.js';
 import { CatalogueStatements } from './modules/catalogue/catalogue.statements.js';
+import { SchedulesList } from './modules/catalogue/schedules-list.cache.js';
 import { IdempotencyRepository } from './modules/idempotency/idempotency.repository.js';
 import { IdempotencyService } from './modules/idempotency/idempotency.service.js';
 import { IdempotencyMarks } from './modules/idempotency/idempotency.store.js';
@@ -112,7 +113,7 @@ export function createApp(deps: AppDeps): {
   const catalogue = new CatalogueService(
     em,
     new CatalogueRepository(),
-    new CatalogueStatements(db),
+    new SchedulesList(new CatalogueStatements(db)),
     (concertId) => fairness.commit(concertId),
     clock,
   );

@@ -2,6 +2,7 @@ import { hash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { parse as parseQuery, type ParsedUrlQuery } from 'node:querystring';
+import type { Response } from 'express';
 import proxyaddr from 'proxy-addr';
 import type { Logger } from 'pino';
 import { AppError } from '../app-error.js';
@@ -50,6 +51,7 @@ export interface HotRequest {
 
 export interface HotAnswer {
   status: number;
+  /** The body to send as JSON, or a `JsonText`: JSON already serialized, sent as is. */
   body: unknown;
   /** Headers of the answer (the route's res.set before res.json). */
   headers?: Record<string, string>;
@@ -188,18 +190,16 @@ export class HotHttp {
       body = appErr.toBody();
       extra = appErr.headers;
     }
-    const text = JSON.stringify(body);
-    const bytes = Buffer.byteLength(text);
+    let text: string, bytes: number, etag: string;
+    if (body instanceof JsonText) ({ text, bytes, etag } = body);
+    else {
+      text = JSON.stringify(body);
+      bytes = Buffer.byteLength(text);
+      etag = weakEtag(text, bytes);
+    }
     const headers = [...this.headers, 'X-Request-Id', requestId];
     if (extra) for (const name in extra) headers.push(name, extra[name]!);
-    headers.push(
-      'Content-Type',
-      JSON_TYPE,
-      'Content-Length',
-      String(bytes),
-      'ETag',
-      weakEtag(text, bytes),
-    );
+    headers.push('Content-Type', JSON_TYPE, 'Content-Length', String(bytes), 'ETag', etag);
     res.writeHead(status, headers);
     res.end(text);
     this.options.observe(req.method!, label, status, (performance.now() - startedAt) / 1000);
@@ -210,6 +210,26 @@ export class HotHttp {
     (req as IncomingMessage & { id?: string }).id = id;
     this.options.logger.child({ req }).error({ err }, 'request failed: %s', appErr.code);
   }
+}
+
+/**
+ * A JSON body serialized once and sent as is (a cached answer, or JSON that PostgreSQL built): no
+ * parse and stringify per request, its length and ETag computed once. The express path sends its
+ * text (booking-hot.routes.ts sendAnswer) with the same headers res.json would give it.
+ */
+export class JsonText {
+  readonly bytes: number;
+  readonly etag: string;
+
+  constructor(readonly text: string) {
+    this.bytes = Buffer.byteLength(text);
+    this.etag = weakEtag(text, this.bytes);
+  }
+}
+
+/** Sends a JsonText on the express path with the headers res.json would give its text. */
+export function sendJsonText(res: Response, json: JsonText): void {
+  res.set({ 'Content-Type': JSON_TYPE, ETag: json.etag }).send(json.text);
 }
 
 /** The request's id (SPEC §4): the client's X-Request-Id if it is a sane one, else a new one. */

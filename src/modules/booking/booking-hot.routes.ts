@@ -2,7 +2,13 @@ import type { Response } from 'express';
 import type { z, ZodType } from 'zod';
 import { HoldBody, QUEUE_TOKEN_HEADER, SeatsQuery } from '@lineup/client-sdk/contract';
 import { AppError } from '../../infra/app-error.js';
-import type { HotAnswer, HotHttp, HotRequest } from '../../infra/http/hot-http.js';
+import {
+  JsonText,
+  sendJsonText,
+  type HotAnswer,
+  type HotHttp,
+  type HotRequest,
+} from '../../infra/http/hot-http.js';
 import { validatePart, type Issue } from '../../infra/http/validation.js';
 import type { IdempotentRequest } from '../idempotency/idempotency.service.js';
 import { idempotencyOf, storedAnswer } from '../idempotency/idempotency.http.js';
@@ -29,7 +35,9 @@ type SeatsQueryType = z.infer<typeof SeatsQuery>;
 /** Sends an answer on the express path, headers first (as the routes always set them). */
 export function sendAnswer(res: Response, answer: HotAnswer): void {
   if (answer.headers) res.set(answer.headers);
-  res.status(answer.status).json(answer.body);
+  res.status(answer.status);
+  if (answer.body instanceof JsonText) sendJsonText(res, answer.body);
+  else res.json(answer.body);
 }
 
 export async function seatsAnswer(
@@ -37,11 +45,11 @@ export async function seatsAnswer(
   scheduleId: number,
   status: 'available' | undefined,
 ): Promise<HotAnswer> {
-  const map = await booking.reservations.seats(scheduleId, status);
+  const map = await booking.reservations.seatsAnswer(scheduleId, status);
   // The map's seat version: `seats:changed` events carry the version they lead to.
   return {
     status: 200,
-    body: map.seats,
+    body: map.json,
     headers: { [SEAT_MAP_VERSION_HEADER]: String(map.version) },
   };
 }

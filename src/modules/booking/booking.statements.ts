@@ -65,7 +65,8 @@ export interface SeatMapRead {
   version: number;
   /** The database clock (ms), to tell lapsed holds by. */
   now: number;
-  prices: Record<Grade, number>;
+  /** Only in a whole map (prices never change after a schedule is created). */
+  prices?: Record<Grade, number>;
   seats: SeatMapRow[];
 }
 
@@ -85,14 +86,25 @@ const PAY_KEYED = {
 const EXPIRE = { name: 'booking_expire_hold', text: 'select booking_expire_hold($1) as r' };
 const SEAT_STATE = `json_build_array(ss.seat_id, st.label, st.grade, ss.status,
   (extract(epoch from ss.held_until) * 1000)::float8)`;
-// One statement, one snapshot: the version and the seats it stands for are read together.
+// One statement, one snapshot: the version and the seats it stands for are read together. Two
+// statements, whole map and changes, so that each has one plan, planned once per connection (a
+// generic plan): one with `since < 0 or changed_version > since` was planned again on every call,
+// which cost as much as running it. The changes are an index range on (schedule_id,
+// changed_version): no seat is read when nothing changed.
 export const SEAT_MAP = {
   name: 'booking_seat_map',
   text: `select s.seat_version::float8 as version, (extract(epoch from now()) * 1000)::float8 as now,
     json_build_object('VIP', s.price_vip, 'R', s.price_r, 'S', s.price_s, 'A', s.price_a) as prices,
     (select coalesce(json_agg(${SEAT_STATE} order by ss.seat_id), '[]') from schedule_seats ss
+     join seats st on st.id = ss.seat_id where ss.schedule_id = s.id) as seats
+    from schedules s where s.id = $1`,
+};
+export const SEAT_MAP_CHANGES = {
+  name: 'booking_seat_map_changes',
+  text: `select s.seat_version::float8 as version, (extract(epoch from now()) * 1000)::float8 as now,
+    (select coalesce(json_agg(${SEAT_STATE} order by ss.seat_id), '[]') from schedule_seats ss
      join seats st on st.id = ss.seat_id
-     where ss.schedule_id = s.id and ($2::bigint < 0 or ss.changed_version > $2::bigint)) as seats
+     where ss.schedule_id = s.id and ss.changed_version > $2::bigint) as seats
     from schedules s where s.id = $1`,
 };
 
@@ -158,9 +170,12 @@ export class BookingStatements {
     return this.call<Expired[]>(EXPIRE, [reservationId], 'RESERVATION_NOT_FOUND', []);
   }
 
-  /** The seat map, whole (`since` < 0) or the seats changed after version `since`; null: no schedule. */
-  async seatMap(scheduleId: number, since: number): Promise<SeatMapRead | null> {
-    const [row] = await this.db.query<SeatMapRead>(SEAT_MAP, [scheduleId, since]);
+  /** The seat map, whole (`since` null) or the seats changed after version `since`; null: no schedule. */
+  async seatMap(scheduleId: number, since: number | null): Promise<SeatMapRead | null> {
+    const [row] =
+      since === null
+        ? await this.db.query<SeatMapRead>(SEAT_MAP, [scheduleId])
+        : await this.db.query<SeatMapRead>(SEAT_MAP_CHANGES, [scheduleId, since]);
     return row ?? null;
   }
 

@@ -3,7 +3,7 @@ import { AppError } from '../../infra/app-error.js';
 import type { BookingRepository } from './booking.repository.js';
 import { reservationView, type ReservationView } from './booking.views.js';
 import type { ScheduleFactsCache } from './schedule-facts.cache.js';
-import type { SeatMap, SeatMapCache } from './seat-map.cache.js';
+import type { SeatMap, SeatMapAnswer, SeatMapCache } from './seat-map.cache.js';
 
 /** What a fan reads: seat maps and their own reservations. */
 export class ReservationsService {
@@ -23,6 +23,13 @@ export class ReservationsService {
     const map = await this.seatMaps.read(scheduleId, status);
     if (!map) throw new AppError('SCHEDULE_NOT_FOUND');
     return map;
+  }
+
+  /** The seat map as the route answers it (serialized, cached per version). */
+  async seatsAnswer(scheduleId: number, status?: 'available'): Promise<SeatMapAnswer> {
+    const answer = await this.seatMaps.answer(scheduleId, status);
+    if (!answer) throw new AppError('SCHEDULE_NOT_FOUND');
+    return answer;
   }
 
   async get(userId: number, id: number): Promise<ReservationView> {

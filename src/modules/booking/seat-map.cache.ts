@@ -1,6 +1,21 @@
 import type { Grade } from '../catalogue/catalogue.entities.js';
+import { JsonText } from '../../infra/http/hot-http.js';
 import type { BookingStatements, SeatMapRead, SeatMapRow } from './booking.statements.js';
 import type { SeatView } from './booking.views.js';
+
+type Only = 'available' | undefined;
+
+/**
+ * An answer as served, serialized once: what the map at its version says for any database clock
+ * in [from, until). Only lapsed holds make the answer depend on the clock, so the window is
+ * bounded by the deadlines of the held seats around the clock it was built at.
+ */
+interface CachedAnswer {
+  only: Only;
+  from: number;
+  until: number;
+  json: JsonText;
+}
 
 interface CachedMap {
   version: number;
@@ -8,12 +23,20 @@ interface CachedMap {
   /** Sorted by seat id; `index` finds a seat's place. */
   rows: SeatMapRow[];
   index: Map<number, number>;
+  /** Answers of this version (dropped when the map is patched), at most one per filter. */
+  answers: CachedAnswer[];
 }
 
 /** A seat map as of a version; `seats` as of the database clock when it was read. */
 export interface SeatMap {
   version: number;
   seats: SeatView[];
+}
+
+/** A seat map answer as of a version, serialized. */
+export interface SeatMapAnswer {
+  version: number;
+  json: JsonText;
 }
 
 /**
@@ -23,7 +46,9 @@ export interface SeatMap {
  * bumps that version in its own commit (booking_hold / booking_pay once per statement, a trigger for
  * every other writer), so a map is patched with exactly what changed and never served staler than
  * the read's snapshot. A hold past its deadline reads as available
- * by the database clock even before the sweeper writes it (SPEC §2).
+ * by the database clock even before the sweeper writes it (SPEC §2). The answer a version gives is
+ * kept serialized until the version changes or the clock passes a held seat's deadline, so a read
+ * of an unchanged map is one statement and a lookup.
  */
 export class SeatMapCache {
   private readonly maps = new Map<number, CachedMap>();
@@ -35,17 +60,41 @@ export class SeatMapCache {
 
   /** The seat map, or null when there is no such schedule. */
   async read(scheduleId: number, status?: 'available'): Promise<SeatMap | null> {
+    const found = await this.current(scheduleId);
+    if (!found) return null;
+    const { map, now } = found;
+    return { version: map.version, seats: views(map, now, status) };
+  }
+
+  /** The seat map's answer (its JSON), or null when there is no such schedule. */
+  async answer(scheduleId: number, status?: 'available'): Promise<SeatMapAnswer | null> {
+    const found = await this.current(scheduleId);
+    if (!found) return null;
+    const { map, now } = found;
+    let answer = map.answers.find((a) => a.only === status && a.from <= now && now < a.until);
+    if (!answer) {
+      answer = { only: status, ...lapseWindow(map, now), json: serialize(map, now, status) };
+      map.answers = [...map.answers.filter((a) => a.only !== status), answer];
+    }
+    return { version: map.version, json: answer.json };
+  }
+
+  /** The map at least as new as a read made now, and the database clock of that read. */
+  private async current(scheduleId: number): Promise<{ map: CachedMap; now: number } | null> {
     let map = this.maps.get(scheduleId);
-    const read = await this.statements.seatMap(scheduleId, map ? map.version : -1);
+    const read = await this.statements.seatMap(scheduleId, map ? map.version : null);
     if (!read) {
       this.maps.delete(scheduleId);
       return null;
     }
     // Refreshed meanwhile by a concurrent read: the map is at least as new as this read needs.
     map = this.maps.get(scheduleId);
-    if (!map) map = this.remember(scheduleId, read);
-    else if (read.version > map.version) patch(map, read);
-    return { version: map.version, seats: views(map, read.now, status) };
+    if (!map) {
+      // Forgotten meanwhile while this read asked only for changes: read it whole.
+      if (!read.prices) return this.current(scheduleId);
+      map = this.remember(scheduleId, read);
+    } else if (read.version > map.version) patch(map, read);
+    return { map, now: read.now };
   }
 
   private remember(scheduleId: number, read: SeatMapRead): CachedMap {
@@ -55,9 +104,10 @@ export class SeatMapCache {
     }
     const map: CachedMap = {
       version: read.version,
-      prices: read.prices,
+      prices: read.prices!,
       rows: read.seats,
       index: new Map(read.seats.map((row, i) => [row[0], i])),
+      answers: [],
     };
     this.maps.set(scheduleId, map);
     return map;
@@ -75,15 +125,38 @@ function patch(map: CachedMap, read: SeatMapRead): void {
     }
   }
   map.version = read.version;
+  map.answers = [];
 }
 
-function views(map: CachedMap, now: number, only?: 'available'): SeatView[] {
+/** A seat's status by the database clock `now`: a hold past its deadline is available. */
+function statusAt(row: SeatMapRow, now: number): SeatMapRow[3] {
+  const [, , , written, heldUntil] = row;
+  return written === 'held' && heldUntil !== null && heldUntil <= now ? 'available' : written;
+}
+
+function views(map: CachedMap, now: number, only: Only): SeatView[] {
   const out: SeatView[] = [];
-  for (const [id, label, grade, written, heldUntil] of map.rows) {
-    const status =
-      written === 'held' && heldUntil !== null && heldUntil <= now ? 'available' : written;
+  for (const row of map.rows) {
+    const status = statusAt(row, now);
     if (only && status !== only) continue;
+    const [id, label, grade] = row;
     out.push({ id, label, grade, price: map.prices[grade], status });
   }
   return out;
+}
+
+function serialize(map: CachedMap, now: number, only: Only): JsonText {
+  return new JsonText(JSON.stringify(views(map, now, only)));
+}
+
+/** The clocks around `now` for which the map says the same: between the held seats' deadlines. */
+function lapseWindow(map: CachedMap, now: number): { from: number; until: number } {
+  let from = -Infinity;
+  let until = Infinity;
+  for (const [, , , written, heldUntil] of map.rows) {
+    if (written !== 'held' || heldUntil === null) continue;
+    if (heldUntil <= now) from = Math.max(from, heldUntil);
+    else until = Math.min(until, heldUntil);
+  }
+  return { from, until };
 }

@@ -1,10 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../infra/app-error.js';
 import type { ConcertListItem, CreateVenueBody } from '@lineup/client-sdk/contract';
-import type { AdminConcertOverview, ScheduleAvailability } from '@lineup/client-sdk/contract';
+import type { AdminConcertOverview } from '@lineup/client-sdk/contract';
 import type { Prices } from '@lineup/client-sdk/contract';
 import type { CatalogueRepository } from './catalogue.repository.js';
-import type { CatalogueStatements } from './catalogue.statements.js';
+import type { JsonText } from '../../infra/http/hot-http.js';
+import type { SchedulesList } from './schedules-list.cache.js';
 import type { Concert, Grade } from './catalogue.entities.js';
 
 export type Clock = () => Date;
@@ -13,7 +14,7 @@ export class CatalogueService {
   constructor(
     private readonly em: () => EntityManager,
     private readonly repo: CatalogueRepository,
-    private readonly statements: CatalogueStatements,
+    private readonly schedulesList: SchedulesList,
     /** Told of each new concert before its creation is answered (the queue draws its fairness seed). */
     private readonly onConcertCreated: (concertId: number) => Promise<void>,
     private readonly now: Clock = () => new Date(),
@@ -162,9 +163,9 @@ export class CatalogueService {
     return concertId;
   }
 
-  /** Schedules not yet started, with availability (the admitted fan's view). */
-  async schedulesWithAvailability(concertId: number): Promise<ScheduleAvailability[]> {
-    const schedules = await this.statements.schedulesWithAvailability(concertId, this.now());
+  /** Schedules not yet started, with availability (the admitted fan's view), as its JSON. */
+  async schedulesWithAvailability(concertId: number): Promise<JsonText> {
+    const schedules = await this.schedulesList.read(concertId, this.now());
     if (!schedules) throw new AppError('CONCERT_NOT_FOUND');
     return schedules;
   }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Api } from '../../infra/http/api.js';
 import { AppError } from '../../infra/app-error.js';
-import type { HotHttp } from '../../infra/http/hot-http.js';
+import { sendJsonText, type HotHttp } from '../../infra/http/hot-http.js';
 import { validatePart, type Issue } from '../../infra/http/validation.js';
 import { IdParam } from '@lineup/client-sdk/contract';
 import {
@@ -225,7 +225,7 @@ export function queueRoutes(api: Api, queue: QueueService, catalogue: CatalogueS
       },
     },
     async ({ params, res }) => {
-      res.json(await catalogue.schedulesWithAvailability(params.concertId));
+      sendJsonText(res, await catalogue.schedulesWithAvailability(params.concertId));
     },
   );
 }
