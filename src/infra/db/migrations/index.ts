@@ -7,6 +7,7 @@ import { Migration20261222000000_idempotencyInStatement } from './Migration20261
 import { Migration20261223000000_bookingCountedOnce } from './Migration20261223000000_bookingCountedOnce.js';
 import { Migration20261224000000_bookingHoldLock } from './Migration20261224000000_bookingHoldLock.js';
 import { Migration20261225000000_bookingHoldRefusal } from './Migration20261225000000_bookingHoldRefusal.js';
+import { Migration20261226000000_bookingGenericPlans } from './Migration20261226000000_bookingGenericPlans.js';
 
 // Listed explicitly (not discovered from disk) so the same list works from src/ under tsx and
 // vitest and from dist/ after the build.
@@ -40,5 +41,9 @@ export const migrationsList = [
   {
     name: 'Migration20261225000000_bookingHoldRefusal',
     class: Migration20261225000000_bookingHoldRefusal,
+  },
+  {
+    name: 'Migration20261226000000_bookingGenericPlans',
+    class: Migration20261226000000_bookingGenericPlans,
   },
 ];
