@@ -11,17 +11,28 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
-/** One call's cancellation: `signal` fires when the caller aborts or the time limit runs out. */
+/**
+ * One call's cancellation: `signal` fires when the caller aborts or the time limit runs out.
+ * A call with neither can never fire: its AbortController is only made if someone asks for the
+ * signal (an AbortController and its signal cost more CPU than the rest of a call's bookkeeping,
+ * which a program sending thousands of calls a second, like the load runner, pays on each).
+ */
 export class Deadline {
-  private readonly controller = new AbortController();
+  private controller: AbortController | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly unlisten: (() => void) | undefined;
+  /** Whether the caller's signal or a time limit can abort this call. */
+  readonly cancellable: boolean;
 
   constructor(
     private readonly what: string,
     options: CallOptions = {},
   ) {
     const { signal, timeoutMs } = options;
+    const timed = timeoutMs !== undefined && Number.isFinite(timeoutMs);
+    this.cancellable = signal !== undefined || timed;
+    if (!this.cancellable) return;
+    this.controller = new AbortController();
     if (signal?.aborted) {
       this.controller.abort(LineupError.aborted(what, signal.reason));
       return;
@@ -31,7 +42,7 @@ export class Deadline {
       signal.addEventListener('abort', onAbort, { once: true });
       this.unlisten = () => signal.removeEventListener('abort', onAbort);
     }
-    if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
+    if (timed) {
       this.timer = setTimeout(
         () => this.fire(LineupError.timeout(what, timeoutMs)),
         Math.max(0, timeoutMs),
@@ -41,13 +52,16 @@ export class Deadline {
 
   /** Aborts when the caller's signal fires or the time runs out (its reason: the LineupError). */
   get signal(): AbortSignal {
+    this.controller ??= new AbortController();
     return this.controller.signal;
   }
 
   /** The ABORTED/TIMEOUT error once fired, else undefined. */
   get error(): LineupError | undefined {
-    const reason: unknown = this.controller.signal.reason;
-    return this.controller.signal.aborted && reason instanceof LineupError ? reason : undefined;
+    const signal = this.controller?.signal;
+    if (!signal?.aborted) return undefined;
+    const reason: unknown = signal.reason;
+    return reason instanceof LineupError ? reason : undefined;
   }
 
   /** Throws the ABORTED/TIMEOUT error if it has fired. */
@@ -63,9 +77,11 @@ export class Deadline {
       listener(now);
       return () => undefined;
     }
+    if (!this.cancellable) return () => undefined;
+    const signal = this.signal;
     const handler = () => listener(this.error ?? LineupError.aborted(this.what));
-    this.controller.signal.addEventListener('abort', handler, { once: true });
-    return () => this.controller.signal.removeEventListener('abort', handler);
+    signal.addEventListener('abort', handler, { once: true });
+    return () => signal.removeEventListener('abort', handler);
   }
 
   /** Waits `ms`, or rejects with the error as soon as it fires. */
@@ -90,8 +106,9 @@ export class Deadline {
   }
 
   private fire(error: LineupError): void {
-    if (this.controller.signal.aborted) return;
+    const controller = (this.controller ??= new AbortController());
+    if (controller.signal.aborted) return;
     this.dispose();
-    this.controller.abort(error);
+    controller.abort(error);
   }
 }
