@@ -1,6 +1,6 @@
-import http from 'node:http';
 import type { FetchLike } from '@lineup/client-sdk';
 import { SourceAddresses } from './addresses.js';
+import { Http1Pool, type Http1Error, type Http1Request } from './http1.js';
 
 export interface HttpOptions {
   /** Kept-alive connections per (target, source address). */
@@ -10,78 +10,74 @@ export interface HttpOptions {
   timeoutMs?: number;
 }
 
+/** How a reused connection fails when its server had closed it before reading our request. */
+const STALE = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ERR_STREAM_WRITE_AFTER_END',
+  'ERR_STREAM_DESTROYED',
+]);
+
 /**
- * The SDK's `fetch`, on node:http with a keep-alive agent and a chosen source address per
- * request (the server's per-address limits then see many clients, as in the field). Lighter
- * than building undici requests for every call, and it lets the runner pick `localAddress`.
+ * The SDK's `fetch`, on kept-alive HTTP/1.1 connections (http1.ts) with a chosen source address
+ * per request (the server's per-address limits then see many clients, as in the field). Lighter
+ * than undici or node:http requests for every call, and it lets the runner pick `localAddress`.
  */
 export function loadFetch(
   options: HttpOptions = {},
-): FetchLike & { agent: http.Agent; stats: { staleRetries: number } } {
-  const agent = new http.Agent({
-    keepAlive: true,
-    maxSockets: options.maxSockets ?? 64,
-    scheduling: 'fifo',
-  });
+): FetchLike & { agent: { destroy(): void }; pool: Http1Pool; stats: { staleRetries: number } } {
+  const pool = new Http1Pool(options.maxSockets ?? 64, options.timeoutMs ?? 30_000);
   const sources = options.sources;
-  const timeoutMs = options.timeoutMs ?? 30_000;
   const stats = { staleRetries: 0 };
-  const fetchLike = (input: string, init: RequestInit = {}, retries = 0): Promise<Response> =>
-    new Promise<Response>((resolve, reject) => {
-      const url = new URL(input);
-      const headers = headersOf(init.headers);
-      const body = init.body as string | undefined;
-      if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
-      const req = http.request(
-        {
-          agent,
-          host: url.hostname,
-          port: url.port,
-          path: url.pathname + url.search,
-          method: init.method ?? 'GET',
-          headers,
-          localAddress: sources?.next(),
-          timeout: timeoutMs,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', reject);
-          res.on('end', () => {
-            const status = res.statusCode ?? 0;
-            const empty = status === 204 || status === 304;
-            const text = empty ? '' : Buffer.concat(chunks).toString('utf8');
-            resolve(liteResponse(status, res.headers, text));
-          });
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`timeout after ${timeoutMs} ms`)));
-      req.on('error', (err: NodeJS.ErrnoException) => {
+  const origins = new Map<string, { host: string; port: number }>();
+  const fetchLike = async (input: string, init: RequestInit = {}): Promise<Response> => {
+    // http://host:port/path?query: the origin is parsed once, not a URL object per request.
+    const slash = input.indexOf('/', input.indexOf('//') + 2);
+    const origin = slash < 0 ? input : input.slice(0, slash);
+    let target = origins.get(origin);
+    if (!target) {
+      const url = new URL(origin);
+      if (url.protocol !== 'http:')
+        throw new TypeError(`the load runner speaks http only: ${input}`);
+      target = { host: url.hostname, port: Number(url.port || 80) };
+      origins.set(origin, target);
+    }
+    const req: Http1Request = {
+      host: target.host,
+      port: target.port,
+      localAddress: sources?.next(),
+      method: init.method ?? 'GET',
+      path: slash < 0 ? '/' : input.slice(slash),
+      headers: headersOf(init.headers),
+      body: init.body as string | undefined,
+    };
+    for (let retries = 0; ; retries++) {
+      try {
+        const answer = await pool.request(req);
+        return liteResponse(answer.status, answer.headers, answer.body);
+      } catch (e) {
+        const err = e as Http1Error;
         // The keep-alive race (Node's http docs, `request.reusedSocket`): the server closed an
-        // idle connection just as we reused it, before reading the request. Send again on
-        // another connection (up to 3 times: several idle ones may have gone at once), counted.
-        if (
-          retries < 3 &&
-          req.reusedSocket &&
-          (err.code === 'ECONNRESET' || err.code === 'EPIPE')
-        ) {
+        // idle connection just as we reused it, before answering. Send again on another
+        // connection (up to 3 times: several idle ones may have gone at once), counted.
+        if (retries < 3 && err.reused && !err.answered && STALE.has(err.code ?? '')) {
           stats.staleRetries++;
-          fetchLike(input, init, retries + 1).then(resolve, reject);
-        } else {
-          if (err.code === 'ECONNRESET')
-            err.message = `${err.message} (reused connection: ${req.reusedSocket})`;
-          reject(err);
+          continue;
         }
-      });
-      req.end(body);
-    });
+        if (err.code === 'ECONNRESET')
+          err.message = `${err.message} (reused connection: ${err.reused ?? false})`;
+        throw err;
+      }
+    }
+  };
   return Object.assign((input: string, init?: RequestInit) => fetchLike(input, init), {
-    agent,
+    agent: pool,
+    pool,
     stats,
   });
 }
 
-/** The request's headers as node:http takes them (the SDK passes a plain object). */
+/** The request's headers as a plain object (the SDK passes one already). */
 function headersOf(init: HeadersInit | undefined): Record<string, string> {
   if (init === undefined) return {};
   if (init instanceof Headers || Array.isArray(init)) {
@@ -89,26 +85,41 @@ function headersOf(init: HeadersInit | undefined): Record<string, string> {
     new Headers(init).forEach((v, k) => (out[k] = v));
     return out;
   }
-  return { ...init };
+  return init;
 }
 
 /**
  * What the SDK reads of a Response (ok, status, headers.get, text, json), without building a
  * WHATWG Response, Headers and body stream per request: those were about a sixth of the runner's
  * CPU in the booking mix (undici and web streams in its profile), CPU the server then lacks.
+ * Classes, not an object of closures: no functions made per response.
  */
-function liteResponse(status: number, headers: http.IncomingHttpHeaders, text: string): Response {
-  const lite = {
-    ok: status >= 200 && status < 300,
-    status,
-    headers: {
-      get: (name: string) => {
-        const v = headers[name.toLowerCase()];
-        return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
-      },
-    },
-    text: () => Promise.resolve(text),
-    json: () => Promise.resolve(JSON.parse(text) as unknown),
-  };
-  return lite as unknown as Response;
+class LiteHeaders {
+  constructor(private readonly all: Record<string, string>) {}
+  get(name: string): string | null {
+    return this.all[name.toLowerCase()] ?? null;
+  }
+}
+
+class LiteResponse {
+  readonly ok: boolean;
+  readonly headers: LiteHeaders;
+  constructor(
+    readonly status: number,
+    headers: Record<string, string>,
+    private readonly body: string,
+  ) {
+    this.ok = status >= 200 && status < 300;
+    this.headers = new LiteHeaders(headers);
+  }
+  text(): Promise<string> {
+    return Promise.resolve(this.body);
+  }
+  json(): Promise<unknown> {
+    return Promise.resolve(this.body).then(JSON.parse);
+  }
+}
+
+function liteResponse(status: number, headers: Record<string, string>, text: string): Response {
+  return new LiteResponse(status, headers, text) as unknown as Response;
 }
