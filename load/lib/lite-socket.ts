@@ -1,8 +1,8 @@
-import WebSocket from 'ws';
 import type { QueueProgress, QueueSocketStatus } from '@lineup/client-sdk/contract';
 import { connectFrame, emitFrame, parseFrame, PONG, socketUrl } from './sio-framing.js';
+import { WsLite } from './ws-lite.js';
 
-// A minimal Socket.IO v5 client over Engine.IO v4, on `ws` directly: what the load runner uses
+// A minimal Socket.IO v5 client over Engine.IO v4, on a raw WebSocket (ws-lite.ts): what the load runner uses
 // when it holds tens of thousands of sockets, where socket.io-client's per-socket machinery (a
 // Manager, timers, an emitter chain, JSON parsing of every packet) costs more CPU and memory
 // than the server under test. The framing is sio-framing.ts, shared with the k6 scripts; a
@@ -35,7 +35,7 @@ export interface LiteOptions {
 }
 
 export class LiteQueueSocket {
-  private ws: WebSocket | undefined;
+  private ws: WsLite | undefined;
   private connected = false;
   private closedByUs = false;
   private nextAck = 1;
@@ -70,23 +70,25 @@ export class LiteQueueSocket {
         } else resolve();
       };
       const timer = setTimeout(() => settle(new Error('HANDSHAKE_TIMEOUT')), handshakeTimeoutMs);
-      const ws = new WebSocket(url, {
-        localAddress,
-        perMessageDeflate: false,
-        skipUTF8Validation: true,
-        handshakeTimeout: handshakeTimeoutMs,
-      });
+      // The handshake's time limit is the timer above (ws had a second one of its own).
+      const ws = new WsLite(
+        url,
+        { localAddress },
+        {
+          open: () => undefined,
+          error: (err) => settle(new Error(err.code ?? err.message)),
+          close: () => {
+            const was = this.connected;
+            this.connected = false;
+            for (const done of this.acks.values()) done({ ok: false, error: { code: 'CLOSED' } });
+            this.acks.clear();
+            settle(new Error('CLOSED_BEFORE_CONNECT'));
+            if (was && !this.closedByUs) this.on.closed?.('transport close');
+          },
+          text: (data) => this.onFrame(data, Date.now(), settle),
+        },
+      );
       this.ws = ws;
-      ws.on('error', (err: NodeJS.ErrnoException) => settle(new Error(err.code ?? err.message)));
-      ws.on('close', () => {
-        const was = this.connected;
-        this.connected = false;
-        for (const done of this.acks.values()) done({ ok: false, error: { code: 'CLOSED' } });
-        this.acks.clear();
-        settle(new Error('CLOSED_BEFORE_CONNECT'));
-        if (was && !this.closedByUs) this.on.closed?.('transport close');
-      });
-      ws.on('message', (data: Buffer) => this.onFrame(data.toString(), Date.now(), settle));
     });
   }
 
@@ -150,9 +152,6 @@ export class LiteQueueSocket {
   close(): void {
     this.closedByUs = true;
     this.connected = false;
-    const ws = this.ws;
-    if (!ws) return;
-    if (ws.readyState === WebSocket.OPEN) ws.close();
-    else ws.terminate();
+    this.ws?.close();
   }
 }
