@@ -175,10 +175,11 @@ export class WsLite {
     }
     if (opcode === 0x8) {
       // The server's close: answer it (unless we started it) and end our side.
+      // (Ending twice would build a write-after-end error for nothing.)
       if (this.state === 'open') {
         this.state = 'closing';
         this.socket.end(clientFrame(0x8, payload.subarray(0, 2)));
-      } else this.socket.end();
+      } else if (this.socket.writable) this.socket.end();
     }
     // Binary and pong frames: none expected, ignored.
   }
