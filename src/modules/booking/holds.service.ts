@@ -12,7 +12,7 @@ import type { BookingStatements, Expired } from './booking.statements.js';
 import { reservationView, type ReservationView } from './booking.views.js';
 import type { ScheduleFactsCache } from './schedule-facts.cache.js';
 import type { SeatAnnouncements, SeatChanges } from './seat-announcements.events.js';
-import type { SeatLock, SeatLockStore } from './seat-locks.store.js';
+import type { SeatLock, SeatLockStore, SeatsBusy } from './seat-locks.store.js';
 
 /** How many hold requests came, and how many reached the database write (storm test, bench). */
 export interface BookingCounters {
@@ -62,28 +62,42 @@ export class HoldsService {
   ): Promise<StoredResponse<ReservationView>> {
     this.counters.holdRequests++;
     const { scheduleId, seatIds } = body;
+    const { maxSeatsPerUser } = this.config;
     // Seat locks taken under an Idempotency-Key say so: a retry they refuse waits for its answer.
     const tag = this.idempotency.tag(idem);
+    // The seats are tested in the admission check's round trip (one socket write: another hash
+    // slot, so another call), not after it: a seat storm's refusals, nearly all of its requests,
+    // then cost one round trip to Redis instead of two. Its answer counts only once the fan is
+    // known to be admitted; a seat it finds free is tested again by the lock.
+    const probe =
+      seatIds.length <= maxSeatsPerUser
+        ? this.locks.busy(scheduleId, seatIds).catch(() => null)
+        : null;
     let admission: { concertId: number; eid: number };
-    let lock: SeatLock | undefined;
+    let refused: SeatsBusy | undefined;
+    let lock!: SeatLock;
     try {
       admission = await this.queue.requireActiveFor(queueToken, userId, () =>
         this.schedules.get(scheduleId).then((s) => s.concertId),
       );
       this.checkOnSale(await this.schedules.get(scheduleId));
-      if (seatIds.length > this.config.maxSeatsPerUser) {
+      if (seatIds.length > maxSeatsPerUser) {
         throw new AppError('SEAT_LIMIT_EXCEEDED', {
-          details: { max: this.config.maxSeatsPerUser, requested: seatIds.length },
+          details: { max: maxSeatsPerUser, requested: seatIds.length },
         });
       }
-      lock = await this.locks.acquire(scheduleId, seatIds, tag ?? undefined);
-      if (lock.busy.length > 0)
-        throw new AppError('SEAT_UNAVAILABLE', { details: { seatIds: lock.busy } });
+      const seen = await probe;
+      if (seen && seen.busy.length > 0) refused = seen;
+      else {
+        lock = await this.lockAndMark(scheduleId, seatIds, tag, idem);
+        if (lock.busy.length > 0) refused = lock;
+      }
+      if (refused) throw new AppError('SEAT_UNAVAILABLE', { details: { seatIds: refused.busy } });
     } catch (err) {
       // A retry of a hold that went through gets that hold's answer, not this refusal (SPEC §3.3):
       // e.g. its seats are taken by that hold, or paying for it ended the admission.
       if (!(err instanceof AppError)) throw err;
-      const inFlight = tag !== null && lock?.holders.includes(tag) === true;
+      const inFlight = tag !== null && refused?.holders.includes(tag) === true;
       const earlier = await this.idempotency.beforeRefusing<ReservationView>(idem, inFlight);
       if (earlier) return earlier;
       throw err;
@@ -123,13 +137,39 @@ export class HoldsService {
           ];
           return { body: held.body, replayed: false };
         },
-        { marked: true },
+        { marked: 'added' },
       );
       await this.announcements.afterCommit({ seats: effects });
       return stored;
     } finally {
       await lock.release();
     }
+  }
+
+  /**
+   * Locks the seats and, with an Idempotency-Key, marks the key (before its claim: see
+   * IdempotencyService.once) in the same round trip. Refused (busy seats) or failed, it leaves
+   * neither behind.
+   */
+  private async lockAndMark(
+    scheduleId: number,
+    seatIds: number[],
+    tag: string | null,
+    idem: IdempotentRequest,
+  ): Promise<SeatLock> {
+    const [locked, marked] = await Promise.allSettled([
+      this.locks.acquire(scheduleId, seatIds, tag ?? undefined),
+      this.idempotency.mark(idem),
+    ]);
+    const lock = locked.status === 'fulfilled' ? locked.value : null;
+    if (marked.status === 'rejected') {
+      await lock?.release();
+      throw marked.reason;
+    }
+    if (lock && lock.busy.length === 0) return lock;
+    if (marked.value) await this.idempotency.unmark(idem);
+    if (!lock) throw (locked as PromiseRejectedResult).reason;
+    return lock;
   }
 
   /** Cancels a live hold; its seats are available again at once. */

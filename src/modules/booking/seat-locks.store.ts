@@ -13,11 +13,15 @@ export interface SeatLockOptions {
   enabled: boolean;
 }
 
-export interface SeatLock {
+/** Seats a hold cannot take now, and who holds the live locks among them. */
+export interface SeatsBusy {
   /** Seats locked by someone else or known taken (refuse without touching the database). */
   busy: number[];
   /** The owner tags of the locks found on busy seats (see `acquire`). */
   holders: string[];
+}
+
+export interface SeatLock extends SeatsBusy {
   /** Releases the locks (once; `settle` may have released them already). */
   release(): Promise<void>;
 }
@@ -69,7 +73,7 @@ class RequestLock implements SeatLock {
  */
 export class SeatLockStore {
   private readonly scripts: Record<
-    'forgetTaken' | 'lockSeats' | 'settleSeats',
+    'forgetTaken' | 'lockSeats' | 'seatsBusy' | 'settleSeats',
     (...args: (string | number)[]) => Promise<unknown>
   >;
 
@@ -145,6 +149,20 @@ export class SeatLockStore {
   }
 
   /**
+   * The seats that are busy (taken or locked) right now, locking nothing: a refusal answered
+   * without a lock to take and release. Free seats may still be refused by `acquire`.
+   */
+  async busy(scheduleId: number, seatIds: number[]): Promise<SeatsBusy> {
+    if (!this.options.enabled) return { busy: [], holders: [] };
+    const [busy, tokens] = (await this.scripts.seatsBusy(
+      this.takenKey(scheduleId),
+      this.locksKey(scheduleId),
+      ...seatIds,
+    )) as [number[], string[]];
+    return { busy, holders: holdersOf(tokens) };
+  }
+
+  /**
    * Locks the seats (all or none) unless one is busy (taken or locked). `owner` is written into
    * the locks (a request's Idempotency-Key tag), so a request refused by them can tell that its own
    * retry holds them. A refused request holds no lock.
@@ -162,8 +180,13 @@ export class SeatLockStore {
       this.options.ttlMs,
       ...sorted,
     )) as [number[], string[]];
-    const holders = tokens.map((t) => t.slice(t.indexOf('/') + 1));
-    if (busy.length > 0) return { busy, holders, release: async () => undefined };
+    if (busy.length > 0)
+      return { busy, holders: holdersOf(tokens), release: async () => undefined };
     return new RequestLock(this, scheduleId, token, sorted);
   }
+}
+
+/** The owner tags of lock tokens ("<random>/<owner tag>"). */
+function holdersOf(tokens: string[]): string[] {
+  return tokens.map((t) => t.slice(t.indexOf('/') + 1));
 }

@@ -102,18 +102,19 @@ export class IdempotencyService {
    * answers with its own result, or with the first request's when the key was already completed
    * (`replayed`). The claim commits or rolls back with the effect: a failed attempt leaves the key
    * free, with nothing to release. `marked`: the request may also be refused before it gets here
-   * (a hold); its key is then marked in Redis while it may have a row, for `beforeRefusing`.
+   * (a hold); its key is then marked in Redis while it may have a row, for `beforeRefusing`
+   * ('added': the caller marked it already, with `mark`).
    */
   async once<T>(
     request: IdempotentRequest,
     work: (claim: StatementClaim | null) => Promise<StoredResponse<T>>,
-    options: { marked?: boolean } = {},
+    options: { marked?: boolean | 'added' } = {},
   ): Promise<StoredResponse<T>> {
     const { key, userId } = request;
     if (!key) return work(null);
     const marks = options.marked ? this.marks : null;
     // Before the claim: no row without its mark (a failed mark fails the request, 503).
-    await marks?.add(userId, key);
+    if (options.marked === true) await marks?.add(userId, key);
     try {
       const { lockSeconds, waitForFirstMs: waitMs } = this.options;
       return await work({ key, hash: requestHash(request), lockSeconds, waitMs });
@@ -121,6 +122,23 @@ export class IdempotencyService {
       await marks?.takeBack(userId, key).catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * Marks the request's key ahead of `once` (then given `{ marked: 'added' }`), so the mark can
+   * share a round trip with other work (a hold's seat locks); true if a mark was added. A request
+   * refused before `once` takes it back (`unmark`).
+   */
+  async mark(request: IdempotentRequest): Promise<boolean> {
+    if (!request.key || !this.marks) return false;
+    await this.marks.add(request.userId, request.key);
+    return true;
+  }
+
+  /** Takes back a mark `mark` added, for a request refused before `once` (best effort). */
+  async unmark(request: IdempotentRequest): Promise<void> {
+    if (request.key && this.marks)
+      await this.marks.takeBack(request.userId, request.key).catch(() => undefined);
   }
 
   /** Who is running a request with this key, as seat locks name their holder (null: no key). */

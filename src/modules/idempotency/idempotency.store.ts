@@ -16,7 +16,7 @@ const SCRIPT_DIR = new URL('./lua/', import.meta.url).pathname;
  */
 export class IdempotencyMarks {
   private readonly scripts: Record<
-    'releaseMark',
+    'addMark' | 'releaseMark',
     (...args: (string | number)[]) => Promise<unknown>
   >;
 
@@ -39,9 +39,7 @@ export class IdempotencyMarks {
   }
 
   async add(userId: number, key: string): Promise<void> {
-    const k = this.markKey(userId, key);
-    const replies = (await this.redis.pipeline().incr(k).expire(k, this.ttlSeconds).exec()) ?? [];
-    for (const [err] of replies) if (err) throw err;
+    await this.scripts.addMark(this.markKey(userId, key), this.ttlSeconds);
   }
 
   async takeBack(userId: number, key: string): Promise<void> {

@@ -15,23 +15,9 @@
   Output: {busy seat ids, tokens of the live locks found on them}; both empty = all locked
 ]]
 -- @include "now"
+-- @include "busy"
 local now = nowMs()
-local busy, holders = {}, {}
-for i = 3, #ARGV do
-  local seat = ARGV[i]
-  local refused = false
-  local takenUntil = redis.call('ZSCORE', KEYS[1], seat)
-  if takenUntil and (takenUntil == 'inf' or tonumber(takenUntil) > now) then refused = true end
-  local lock = redis.call('HGET', KEYS[2], seat)
-  if lock then
-    local sep = string.find(lock, '|', 1, true)
-    if tonumber(string.sub(lock, 1, sep - 1)) > now then
-      refused = true
-      holders[#holders + 1] = string.sub(lock, sep + 1)
-    end
-  end
-  if refused then busy[#busy + 1] = tonumber(seat) end
-end
+local busy, holders = busySeats(KEYS[1], KEYS[2], now, ARGV, 3)
 if #busy == 0 then
   local ttl = tonumber(ARGV[2])
   local value = (now + ttl) .. '|' .. ARGV[1]
