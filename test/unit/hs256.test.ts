@@ -122,4 +122,70 @@ describe('HS256 tokens', () => {
       expect(jwt.verify(queue.sign({ sub: '1' }, 60))).toMatchObject({ aud: 'lineup:queue' });
     });
   });
+
+  describe('remembered tokens (remember)', () => {
+    const at = 1_000_000;
+    const fresh = () => new Hs256(SECRET, { audience: 'lineup:queue', remember: 2 });
+
+    it('answers a token seen before from memory: the same claims, no second decode', () => {
+      const signer = fresh();
+      const verifier = fresh();
+      const token = signer.sign({ sub: '42', eid: 3 }, 60, at);
+      // Signed here: remembered from the start.
+      expect(signer.verify(token, at)).toBe(signer.verify(token, at));
+      const first = verifier.verify(token, at);
+      expect(first).toMatchObject({ sub: '42', eid: 3, aud: 'lineup:queue' });
+      expect(verifier.verify(token, at)).toBe(first);
+      expect(Object.isFrozen(first)).toBe(true);
+    });
+
+    it('still refuses a remembered token once expired, or before its nbf', async () => {
+      const v = fresh();
+      const token = v.sign({ sub: '1' }, 60, at);
+      expect(v.verify(token, at + 59_999)).not.toBeNull();
+      expect(v.verify(token, at + 60_000)).toBeNull();
+      expect(v.verify(token, at)).not.toBeNull();
+      const nbf = Math.floor(Date.now() / 1000) + 100;
+      const later = await new SignJWT({ nbf })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setAudience('lineup:queue')
+        .setExpirationTime('1h')
+        .sign(key);
+      expect(v.verify(later, (nbf + 1) * 1000)).not.toBeNull();
+      expect(v.verify(later, (nbf - 1) * 1000)).toBeNull();
+    });
+
+    it('remembers only genuine tokens of its audience: forged, tampered and foreign ones stay refused', () => {
+      const v = fresh();
+      const token = v.sign({ sub: '1' }, 60);
+      expect(v.verify(token)).not.toBeNull();
+      const [header, payload, signature] = token.split('.');
+      const exp = Math.floor(Date.now() / 1000) + 60;
+      for (let round = 0; round < 2; round++) {
+        expect(
+          v.verify(`${header}.${b64({ sub: '2', exp, aud: 'lineup:queue' })}.${signature}`),
+        ).toBeNull();
+        expect(v.verify(`${header}.${payload}.${signature}=`)).toBeNull();
+        expect(
+          v.verify(new Hs256('another-secret-another-secret-xx').sign({ sub: '1' }, 60)),
+        ).toBeNull();
+        expect(
+          v.verify(new Hs256(SECRET, { audience: 'lineup:access' }).sign({ sub: '1' }, 60)),
+        ).toBeNull();
+      }
+    });
+
+    it('keeps at most `remember` tokens, forgetting the oldest', () => {
+      const v = fresh();
+      const signer = new Hs256(SECRET, { audience: 'lineup:queue' });
+      const [a, b, c] = ['1', '2', '3'].map((sub) => signer.sign({ sub }, 60));
+      const firstA = v.verify(a);
+      expect(v.verify(b)).toBe(v.verify(b));
+      expect(v.verify(a)).toBe(firstA);
+      v.verify(c); // a is the oldest: forgotten
+      const againA = v.verify(a);
+      expect(againA).toEqual(firstA);
+      expect(againA).not.toBe(firstA);
+    });
+  });
 });

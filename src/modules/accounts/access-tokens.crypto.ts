@@ -1,5 +1,8 @@
 import { Hs256 } from '../../infra/crypto/hs256.js';
 
+/** Tokens an instance remembers verified: ~3.5 MB at most. */
+const TOKENS_REMEMBERED = 10_000;
+
 /** `aud` of access tokens; queue tokens name another audience, so neither passes for the other. */
 export const ACCESS_TOKEN_AUDIENCE = 'lineup:access';
 
@@ -14,7 +17,12 @@ export class AccessTokens {
     // A token without `aud` still passes: SPEC §4 defines an access token by its `sub` and
     // AUTH_JWT_SECRET, and load tools and outside suites mint their own that way. What must never
     // pass is a token made for another audience, such as a queue token.
-    this.jwt = new Hs256(secret, { audience: ACCESS_TOKEN_AUDIENCE, audienceRequired: false });
+    // Remembered (Hs256 `remember`): a fan sends its token with every request.
+    this.jwt = new Hs256(secret, {
+      audience: ACCESS_TOKEN_AUDIENCE,
+      audienceRequired: false,
+      remember: TOKENS_REMEMBERED,
+    });
   }
 
   async sign(userId: number): Promise<string> {
