@@ -210,6 +210,26 @@ describe('the seat map', () => {
     expect(changes.relations.schedule_seats?.rows ?? 0).toBe(0);
   });
 
+  it('is read whole once per instance: concurrent first reads share it, then ask what changed', async () => {
+    const { scheduleIds, fans } = await concertWithFans(20, 1, 1);
+    const fan = fans[0]!;
+    const sent: string[] = [];
+    const watch = (name: string) => sent.push(name);
+    servers[1]!.services.db.watchers.add(watch);
+    try {
+      const maps = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          apis[1]!.get(`/schedules/${scheduleIds[0]}/seats`, fan.auth),
+        ),
+      );
+      for (const map of maps) expect(map.body).toHaveLength(20);
+    } finally {
+      servers[1]!.services.db.watchers.delete(watch);
+    }
+    expect(sent.filter((name) => name === SEAT_MAP.name)).toHaveLength(1);
+    expect(sent.filter((name) => name === SEAT_MAP_CHANGES.name)).toHaveLength(7);
+  });
+
   it('serves an answer kept per version until a held seat passes its deadline', async () => {
     const { scheduleIds, fans } = await concertWithFans(20, 1, 2);
     const [a, b] = fans as [AdmittedFan, AdmittedFan];

@@ -52,6 +52,7 @@ export interface SeatMapAnswer {
  */
 export class SeatMapCache {
   private readonly maps = new Map<number, CachedMap>();
+  private readonly loading = new Map<number, Promise<{ map: CachedMap; now: number } | null>>();
 
   constructor(
     private readonly statements: BookingStatements,
@@ -82,19 +83,46 @@ export class SeatMapCache {
   /** The map at least as new as a read made now, and the database clock of that read. */
   private async current(scheduleId: number): Promise<{ map: CachedMap; now: number } | null> {
     let map = this.maps.get(scheduleId);
-    const read = await this.statements.seatMap(scheduleId, map ? map.version : null);
+    if (!map) {
+      const pending = this.loading.get(scheduleId);
+      if (!pending) return this.loadWhole(scheduleId);
+      // The first reads of a schedule share one whole read; it may have been sent before this
+      // one arrived, so this one then asks what changed since (no read staler than its arrival).
+      await pending.catch(() => undefined);
+      map = this.maps.get(scheduleId);
+      // No such schedule, or the read failed: its own whole read.
+      if (!map) return this.current(scheduleId);
+    }
+    const read = await this.statements.seatMap(scheduleId, map.version);
     if (!read) {
       this.maps.delete(scheduleId);
       return null;
     }
     // Refreshed meanwhile by a concurrent read: the map is at least as new as this read needs.
     map = this.maps.get(scheduleId);
-    if (!map) {
-      // Forgotten meanwhile while this read asked only for changes: read it whole.
-      if (!read.prices) return this.current(scheduleId);
-      map = this.remember(scheduleId, read);
-    } else if (read.version > map.version) patch(map, read);
+    // Forgotten meanwhile (a read of many other schedules): read it whole.
+    if (!map) return this.current(scheduleId);
+    if (read.version > map.version) patch(map, read);
     return { map, now: read.now };
+  }
+
+  /** Reads a schedule's whole map and keeps it; concurrent first reads wait for this one. */
+  private loadWhole(scheduleId: number): Promise<{ map: CachedMap; now: number } | null> {
+    const done = () => {
+      if (this.loading.get(scheduleId) === whole) this.loading.delete(scheduleId);
+    };
+    const whole = this.statements.seatMap(scheduleId, null).then(
+      (read) => {
+        done();
+        return read ? { map: this.remember(scheduleId, read), now: read.now } : null;
+      },
+      (err: unknown) => {
+        done();
+        throw err;
+      },
+    );
+    this.loading.set(scheduleId, whole);
+    return whole;
   }
 
   private remember(scheduleId: number, read: SeatMapRead): CachedMap {
