@@ -19,9 +19,12 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-/** Socket writes (one per write syscall) while `work` runs. */
-async function socketWrites(work: () => Promise<unknown>): Promise<number> {
-  const socket = redis.stream as unknown as Record<'_write' | '_writev', (...a: unknown[]) => void>;
+/** Socket writes (one per write syscall) of `client` while `work` runs. */
+async function socketWrites(work: () => Promise<unknown>, client: Redis = redis): Promise<number> {
+  const socket = client.stream as unknown as Record<
+    '_write' | '_writev',
+    (...a: unknown[]) => void
+  >;
   const [single, vector] = [socket._write, socket._writev];
   let writes = 0;
   socket._write = (...a) => {
@@ -58,5 +61,20 @@ describe('the app Redis connection', () => {
       for (let i = 0; i < 3; i++) await redis.get(key); // one turn each
     });
     expect(writes).toBe(3);
+  });
+
+  it("coalesces on its duplicates too (the socket.io adapter's publisher)", async () => {
+    const pub = redis.duplicate();
+    try {
+      await pub.ping();
+      const writes = await socketWrites(
+        () =>
+          Promise.all(Array.from({ length: 20 }, (_, i) => pub.publish(`${prefix}ch`, String(i)))),
+        pub,
+      );
+      expect(writes).toBe(1);
+    } finally {
+      pub.disconnect();
+    }
   });
 });

@@ -47,6 +47,14 @@ class AppRedis extends Redis {
   }
 
   /**
+   * A connection like this one (ioredis' own makes a plain Redis): the socket.io adapter's
+   * publisher is one, and a payment's or a tick's broadcasts then share a turn's write too.
+   */
+  override duplicate(override?: Partial<RedisOptions>): Redis {
+    return new AppRedis({ ...this.options, ...override });
+  }
+
+  /**
    * Commands sent during one turn of the event loop leave in one socket write (pipelining across
    * requests): the connection is corked at the turn's first command and uncorked once the turn's
    * I/O callbacks have run (setImmediate). Under a join storm a turn serves many requests, and a
