@@ -213,9 +213,9 @@ export class HotHttp {
 }
 
 /**
- * A JSON body serialized once and sent as is (a cached answer, or JSON that PostgreSQL built): no
- * parse and stringify per request, its length and ETag computed once. The express path sends its
- * text (booking-hot.routes.ts sendAnswer) with the same headers res.json would give it.
+ * A JSON body serialized once and sent as is (a kept seat-map answer, a list joined from kept
+ * pieces): no parse and stringify per request, its length and ETag computed once. The express path
+ * sends its text (sendJsonText) with the same headers res.json would give it.
  */
 export class JsonText {
   readonly bytes: number;
