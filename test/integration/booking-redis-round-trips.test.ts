@@ -82,7 +82,7 @@ const markKey = (userId: number, key: string) =>
   `${server.config.redisKeyPrefix}{u:${userId}}:idem:${IdempotencyMarks.tag(userId, key)}`;
 
 describe("a hold's Redis round trips", () => {
-  it('refuses a taken seat after one round trip (the seat test travels with the admission check)', async () => {
+  it('refuses a taken seat after one round trip (the seat test and key mark travel with the admission check)', async () => {
     const { scheduleId, fans, seatIds } = await setup(3);
     // Warm-up: the instance has read the schedule and loaded its scripts.
     expect((await hold(fans[0]!, scheduleId, [seatIds[0]!])).status).toBe(201);
@@ -94,6 +94,12 @@ describe("a hold's Redis round trips", () => {
       details: { seatIds: [seatIds[0]] },
     });
     expect(refused.writes).toBe(1);
+    // With an Idempotency-Key (every SDK hold has one): whether a first request may have answered
+    // is read in that same write.
+    const keyed = await redisWrites(() => hold(fans[1]!, scheduleId, [seatIds[0]!], randomUUID()));
+    expect(keyed.result.status).toBe(409);
+    expect(keyed.result.body.error.code).toBe('SEAT_UNAVAILABLE');
+    expect(keyed.writes).toBe(1);
 
     // A seat refused while a lock is on it: the same single round trip.
     await server.redis.hset(locksKey(scheduleId), String(seatIds[5]), `${Date.now() + 60_000}|x/`);

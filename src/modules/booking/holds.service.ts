@@ -73,6 +73,12 @@ export class HoldsService {
       seatIds.length <= maxSeatsPerUser
         ? this.locks.busy(scheduleId, seatIds).catch(() => null)
         : null;
+    // So is the key's mark, read after the seat test (SDK holds all carry a key): a refusal decided
+    // by that write needs no second round trip to learn whether a first request may have answered.
+    // The order matters: a seat found taken by a committed hold was marked before its commit, and
+    // the read runs after the test (one server; on a Cluster the mark is read after the refusal,
+    // as is the mark of a refusal by the seat lock, a later write).
+    let markRead = this.idempotency.readMarkAhead(idem);
     let admission: { concertId: number; eid: number };
     let refused: SeatsBusy | undefined;
     let lock!: SeatLock;
@@ -89,6 +95,7 @@ export class HoldsService {
       const seen = await probe;
       if (seen && seen.busy.length > 0) refused = seen;
       else {
+        markRead = null;
         lock = await this.lockAndMark(scheduleId, seatIds, tag, idem);
         if (lock.busy.length > 0) refused = lock;
       }
@@ -98,7 +105,11 @@ export class HoldsService {
       // e.g. its seats are taken by that hold, or paying for it ended the admission.
       if (!(err instanceof AppError)) throw err;
       const inFlight = tag !== null && refused?.holders.includes(tag) === true;
-      const earlier = await this.idempotency.beforeRefusing<ReservationView>(idem, inFlight);
+      const earlier = await this.idempotency.beforeRefusing<ReservationView>(
+        idem,
+        inFlight,
+        markRead,
+      );
       if (earlier) return earlier;
       throw err;
     }

@@ -141,6 +141,21 @@ export class IdempotencyService {
       await this.marks.takeBack(request.userId, request.key).catch(() => undefined);
   }
 
+  /**
+   * Reads the key's mark now, for a `beforeRefusing` that may follow (its `markRead`), so the read
+   * can share a round trip with the checks that may refuse. Such a read stands only for a refusal
+   * decided by the commands sent with it (the seat test before it), and only where Redis runs them
+   * in the order sent (one server: see HoldsService.hold); null otherwise (then `beforeRefusing`
+   * reads the mark itself), and without a key. A failed read counts as marked (PostgreSQL is asked).
+   */
+  readMarkAhead(request: IdempotentRequest): Promise<boolean> | null {
+    return request.key && this.marks?.ordered ? this.readMark(request) : null;
+  }
+
+  private readMark(request: IdempotentRequest): Promise<boolean> {
+    return this.marks!.isMarked(request.userId, request.key!).catch(() => true);
+  }
+
   /** Who is running a request with this key, as seat locks name their holder (null: no key). */
   tag(request: IdempotentRequest): string | null {
     return request.key ? IdempotencyMarks.tag(request.userId, request.key) : null;
@@ -157,10 +172,11 @@ export class IdempotencyService {
   async beforeRefusing<T>(
     request: IdempotentRequest,
     inFlight: boolean,
+    markRead: Promise<boolean> | null = null,
   ): Promise<StoredResponse<T> | null> {
     if (!request.key) return null;
     if (!inFlight && this.marks) {
-      const marked = await this.marks.isMarked(request.userId, request.key).catch(() => true);
+      const marked = await (markRead ?? this.readMark(request));
       if (!marked) return null;
     }
     const hash = requestHash(request);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Cluster } from 'ioredis';
 import { defineScripts, type RedisClient } from '../../infra/redis/scripts.js';
 
 const SCRIPT_DIR = new URL('./lua/', import.meta.url).pathname;
@@ -20,12 +21,20 @@ export class IdempotencyMarks {
     (...args: (string | number)[]) => Promise<unknown>
   >;
 
+  /**
+   * Commands sent on this client run in the order sent (one server, one connection): a mark read
+   * sent after another command sees at least what that command saw. Not so on a Cluster, where
+   * the mark may live on another node than the command before it.
+   */
+  readonly ordered: boolean;
+
   constructor(
     private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly ttlSeconds: number,
   ) {
     this.scripts = defineScripts(redis, SCRIPT_DIR);
+    this.ordered = !(redis instanceof Cluster);
   }
 
   /** The key's tag: who holds a seat lock for it (see SeatLockStore), and its mark's name. */
