@@ -1,6 +1,7 @@
 // The load runner's WebSocket client (load/lib/ws-lite.ts, under LiteQueueSocket) against the
 // `ws` library's server, the one socket.io serves with: the opening request `ws` sent, frames of
 // every length class, fragments, pings, both closings, and the handshakes it must refuse.
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -117,6 +118,41 @@ describe('WsLite', () => {
     await until(() => lite.isClosed() && closeCode !== 0);
     expect(closeCode).toBe(1005);
     expect(lite.errors).toEqual([]);
+  });
+
+  it('leaves ending the connection to the server after its close (TIME_WAIT on its side)', async () => {
+    const events: string[] = [];
+    let serverSocket: Socket | undefined;
+    const server = net.createServer((socket) => {
+      serverSocket = socket;
+      socket.once('data', (d: Buffer) => {
+        const key = /Sec-WebSocket-Key: (\S+)/.exec(d.toString('latin1'))![1]!;
+        const accept = createHash('sha1')
+          .update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+          .digest('base64');
+        socket.write(
+          'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+            `Sec-WebSocket-Accept: ${accept}\r\n\r\n`,
+        );
+        socket.on('data', (f: Buffer) => events.push(`frame ${f[0]! & 0x0f}`));
+      });
+      socket.on('end', () => events.push('client ended'));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    closers.push(() => {
+      serverSocket?.destroy();
+      server.close();
+    });
+    const lite = client(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    await lite.opened;
+    lite.ws.close();
+    await until(() => events.length > 0);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(events).toEqual(['frame 8']);
+    // The server's close frame and end: only then does the client end its side.
+    serverSocket!.end(Buffer.from([0x88, 0x00]));
+    await until(() => lite.isClosed());
+    expect(events).toEqual(['frame 8', 'client ended']);
   });
 
   it("answers the server's close and tells it closed", async () => {
