@@ -168,7 +168,9 @@ describe('payment', () => {
 
   it('holds expire by themselves: the sweeper marks them and announces the freed seats', async () => {
     const events: { scheduleId: number; changes: { status: string }[] }[] = [];
-    shortHolds.services.seatEvents.subscribe((p) => events.push(p));
+    // Each server here has its own Redis prefix, so its own leader and sweeper, all on the one
+    // database: whichever sweeps the hold first announces it, on its own instance's events.
+    for (const s of servers()) s.services.seatEvents.subscribe((p) => events.push(p));
     const { api, fan, reservation, scheduleId } = await heldBy(shortHolds);
     await until(
       async () =>
