@@ -7,6 +7,7 @@ import { Migration20261222000000_idempotencyInStatement } from './Migration20261
 import { Migration20261223000000_bookingCountedOnce } from './Migration20261223000000_bookingCountedOnce.js';
 import { Migration20261224000000_bookingHoldLock } from './Migration20261224000000_bookingHoldLock.js';
 import { Migration20261225000000_bookingHoldRefusal } from './Migration20261225000000_bookingHoldRefusal.js';
+import { Migration20261227000000_scheduleCounterFillfactor } from './Migration20261227000000_scheduleCounterFillfactor.js';
 import { Migration20261226000000_bookingGenericPlans } from './Migration20261226000000_bookingGenericPlans.js';
 
 // Listed explicitly (not discovered from disk) so the same list works from src/ under tsx and
@@ -45,5 +46,9 @@ export const migrationsList = [
   {
     name: 'Migration20261226000000_bookingGenericPlans',
     class: Migration20261226000000_bookingGenericPlans,
+  },
+  {
+    name: 'Migration20261227000000_scheduleCounterFillfactor',
+    class: Migration20261227000000_scheduleCounterFillfactor,
   },
 ];
