@@ -85,6 +85,9 @@ async function bookingPaths(scheduleId: number): Promise<{ calls: number; reads:
       return { refused: (err as Error).message };
     }
   };
+  // Keyed: the overloads of migration 20261228000000 (what the app calls), and now and then
+  // (`old`) those of migration 20261222000000 (what the previous release calls).
+  const old = (key: string) => key.endsWith('-3') || key.endsWith('-3-pay');
   const hold = (user: number, seatIds: number[], key: string | null, holdSeconds = 600) =>
     key === null
       ? call(`select booking_hold($1, $2, $3, $4, 10, $5, null, now(), null::bigint) as r`, [
@@ -94,18 +97,18 @@ async function bookingPaths(scheduleId: number): Promise<{ calls: number; reads:
           seatIds,
           holdSeconds,
         ])
-      : call(`select booking_hold($1, $2, $3, $4, 10, $5, null, now(), $6, 'h', 30, 1000) as r`, [
-          user,
-          concert,
-          scheduleId,
-          seatIds,
-          holdSeconds,
-          key,
-        ]);
+      : call(
+          old(key)
+            ? `select booking_hold($1, $2, $3, $4, 10, $5, null, now(), $6, 'h', 30, 1000) as r`
+            : `select booking_hold($1, $2, $3, $4, 10, $5, null, now(), $6, 'h', 1000) as r`,
+          [user, concert, scheduleId, seatIds, holdSeconds, key],
+        );
   const pay = (user: number, reservation: unknown, key: string | null) =>
     key === null
       ? call(`select booking_pay($1, $2, 1, null::bigint) as r`, [user, reservation])
-      : call(`select booking_pay($1, $2, 1, $3, 'h', 30, 1000) as r`, [user, reservation, key]);
+      : old(key)
+        ? call(`select booking_pay($1, $2, 1, $3, 'h', 30, 1000) as r`, [user, reservation, key])
+        : call(`select booking_pay($1, $2, 1, $3, 'h', 1000) as r`, [user, reservation, key]);
   const idOf = (r: Record<string, unknown>) => (r.body as { id: number }).id;
   try {
     await c.query('begin');

@@ -6,8 +6,9 @@ import type { PaymentView, ReservationView } from './booking.views.js';
 
 // The hot path's SQL: one prepared statement per hold, payment and seat-map read, calling the
 // functions of migration 20261221000000 (src/infra/db/migrations/booking-functions.sql.ts) and,
-// with an Idempotency-Key, their versions of migration 20261222000000 that claim the key in the
-// same statement: one round trip either way.
+// with an Idempotency-Key, their versions of migration 20261228000000 (booking-keyed.sql.ts) that
+// check the key first and write its record with the answer in the same statement: one round
+// trip either way.
 
 /** A schedule's availability as of a commit: what `seats:changed` carries. */
 export interface Availability {
@@ -76,12 +77,12 @@ const HOLD = {
 };
 const HOLD_KEYED = {
   name: 'booking_hold_keyed',
-  text: 'select booking_hold($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) as r',
+  text: 'select booking_hold($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) as r',
 };
 const PAY = { name: 'booking_pay', text: 'select booking_pay($1, $2, $3, null::bigint) as r' };
 const PAY_KEYED = {
   name: 'booking_pay_keyed',
-  text: 'select booking_pay($1, $2, $3, $4, $5, $6, $7) as r',
+  text: 'select booking_pay($1, $2, $3, $4, $5, $6) as r',
 };
 const EXPIRE = { name: 'booking_expire_hold', text: 'select booking_expire_hold($1) as r' };
 const SEAT_STATE = `json_build_array(ss.seat_id, st.label, st.grade, ss.status,
@@ -138,13 +139,8 @@ export class BookingStatements {
       h.now,
     ];
     if (!h.claim) return this.call<HeldOutcome>(HOLD, values, 'USER_NOT_FOUND', h.seatIds);
-    const { key, hash, lockSeconds, waitMs } = h.claim;
-    return this.call(
-      HOLD_KEYED,
-      [...values, key, hash, lockSeconds, waitMs],
-      'USER_NOT_FOUND',
-      h.seatIds,
-    );
+    const { key, hash, waitMs } = h.claim;
+    return this.call(HOLD_KEYED, [...values, key, hash, waitMs], 'USER_NOT_FOUND', h.seatIds);
   }
 
   /** The payment; with a key (`claim`), the first request's answer instead when it has one. */
@@ -156,13 +152,8 @@ export class BookingStatements {
   ): Promise<PaidOutcome | Replayed<PaymentView>> {
     const values = [userId, reservationId, maxFailures];
     if (!claim) return this.call<PaidOutcome>(PAY, values, 'RESERVATION_NOT_FOUND', []);
-    const { key, hash, lockSeconds, waitMs } = claim;
-    return this.call(
-      PAY_KEYED,
-      [...values, key, hash, lockSeconds, waitMs],
-      'RESERVATION_NOT_FOUND',
-      [],
-    );
+    const { key, hash, waitMs } = claim;
+    return this.call(PAY_KEYED, [...values, key, hash, waitMs], 'RESERVATION_NOT_FOUND', []);
   }
 
   /** Ends a hold if its deadline passed (the sweeper, a refused payment). */
@@ -208,8 +199,12 @@ function refusal(err: unknown, outOfRange: ErrorCode, seatIds: number[]): AppErr
   // A keyed request of a user that does not exist (any more): its claim has no user to refer to.
   if (e.code === '23503' && e.constraint === 'idempotency_keys_user_id_fkey')
     return new AppError('USER_NOT_FOUND');
-  // A duplicate waited waitForFirstMs on the key's unique index (booking_claim's lock_timeout) and
-  // the first request still runs.
+  // A duplicate waited waitForFirstMs for the first request (booking_key's lock_timeout on the
+  // key's advisory lock) and the first still runs.
   if (e.code === '55P03') return new AppError('IDEMPOTENCY_KEY_IN_USE');
+  // The key's record was written meanwhile by a request that does not take that lock (the
+  // previous release, during a rolling deploy): this effect rolled back, the other one stands.
+  if (e.code === '23505' && e.constraint === 'idempotency_keys_user_key_unique')
+    return new AppError('IDEMPOTENCY_KEY_IN_USE');
   return null;
 }

@@ -31,7 +31,7 @@ export interface HoldRequest {
  * answered from memory and Redis before PostgreSQL is asked anything: the queue token (memory),
  * the admission (Redis), the schedule (memory after its first read), the sale window, the seat
  * filter and locks (Redis). Only then one statement (`booking_hold`), whose conditional UPDATE
- * is the final word (SPEC §3.1) and which claims and completes the Idempotency-Key's record in
+ * is the final word (SPEC §3.1) and which writes the Idempotency-Key's record, with its answer, in
  * the same transaction: one round trip to PostgreSQL, with or without a key.
  */
 export class HoldsService {
@@ -158,7 +158,7 @@ export class HoldsService {
   }
 
   /**
-   * Locks the seats and, with an Idempotency-Key, marks the key (before its claim: see
+   * Locks the seats and, with an Idempotency-Key, marks the key (before its record: see
    * IdempotencyService.once) in the same round trip. Refused (busy seats) or failed, it leaves
    * neither behind.
    */

@@ -14,10 +14,10 @@ export const MAX_FAILED_PAYMENTS = 5;
 
 /**
  * Pays a live hold in full from points: one statement (`booking_pay`) debits the wallet, writes
- * the ledger row, marks the reservation paid, sells its seats and claims and completes the
- * Idempotency-Key's record (one round trip, with or without a key), or does nothing. A refusal
+ * the ledger row, marks the reservation paid, sells its seats and writes the Idempotency-Key's
+ * record with its answer (one round trip, with or without a key), or does nothing. A refusal
  * that changes something commits with it, in the same round trip: paying a lapsed hold expires
- * it; a payment short of points counts as failed (and frees the key), and the fifth releases the
+ * it; a payment short of points counts as failed (and leaves the key free), and the fifth releases the
  * hold. Then the fan's admission ends (seed policy: a fan who has paid exits).
  */
 export class PaymentsService {

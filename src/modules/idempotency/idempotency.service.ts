@@ -25,14 +25,14 @@ export interface StoredResponse<T = unknown> {
 }
 
 /**
- * What a statement needs to claim an Idempotency-Key itself (booking_claim): the key, the request's
- * hash, how long its claim protects it, and how long a duplicate waits for a running first request
- * (its lock_timeout on the key) before 409 IDEMPOTENCY_KEY_IN_USE.
+ * What a statement needs to handle an Idempotency-Key itself (booking_key, migration
+ * 20261228000000): the key, the request's hash, and how long a duplicate waits for a running
+ * first request (its lock_timeout on the key) before 409 IDEMPOTENCY_KEY_IN_USE. No claim is
+ * written: the record is written once, with the answer, in the transaction of the effect.
  */
 export interface StatementClaim {
   key: string;
   hash: string;
-  lockSeconds: number;
   waitMs: number;
 }
 
@@ -55,7 +55,8 @@ export interface IdempotencyOptions {
  * the key in its own short transaction, then the effect and the recorded response commit together
  * in a second one, so a crash can leave at most an expired claim, never an effect without its
  * record; failed attempts (any error) release the key. `once` (holds, payments: one statement)
- * lets the statement claim the key in the transaction of the effect itself.
+ * lets the statement handle the key in the transaction of the effect itself, writing its record
+ * once, completed with the answer.
  */
 export class IdempotencyService {
   constructor(
@@ -96,12 +97,12 @@ export class IdempotencyService {
   }
 
   /**
-   * Runs `work` once per key, where `work` is ONE statement that claims the key itself (a hold, a
-   * payment: see migration 20261222000000), so a keyed request costs no round trip more than one
-   * without a key. `work` gets what the statement needs to claim the key (null without a key) and
+   * Runs `work` once per key, where `work` is ONE statement that handles the key itself (a hold,
+   * a payment: see migration 20261228000000), so a keyed request costs no round trip more than one
+   * without a key. `work` gets what the statement needs for the key (null without a key) and
    * answers with its own result, or with the first request's when the key was already completed
-   * (`replayed`). The claim commits or rolls back with the effect: a failed attempt leaves the key
-   * free, with nothing to release. `marked`: the request may also be refused before it gets here
+   * (`replayed`). The key's record, written once with the answer, commits or rolls back with the
+   * effect: a failed attempt leaves the key free, with nothing to release. `marked`: the request may also be refused before it gets here
    * (a hold); its key is then marked in Redis while it may have a row, for `beforeRefusing`
    * ('added': the caller marked it already, with `mark`).
    */
@@ -113,11 +114,10 @@ export class IdempotencyService {
     const { key, userId } = request;
     if (!key) return work(null);
     const marks = options.marked ? this.marks : null;
-    // Before the claim: no row without its mark (a failed mark fails the request, 503).
+    // Before the statement: no row without its mark (a failed mark fails the request, 503).
     if (options.marked === true) await marks?.add(userId, key);
     try {
-      const { lockSeconds, waitForFirstMs: waitMs } = this.options;
-      return await work({ key, hash: requestHash(request), lockSeconds, waitMs });
+      return await work({ key, hash: requestHash(request), waitMs: this.options.waitForFirstMs });
     } catch (err) {
       await marks?.takeBack(userId, key).catch(() => undefined);
       throw err;

@@ -9,6 +9,7 @@ import { Migration20261224000000_bookingHoldLock } from './Migration202612240000
 import { Migration20261225000000_bookingHoldRefusal } from './Migration20261225000000_bookingHoldRefusal.js';
 import { Migration20261227000000_scheduleCounterFillfactor } from './Migration20261227000000_scheduleCounterFillfactor.js';
 import { Migration20261226000000_bookingGenericPlans } from './Migration20261226000000_bookingGenericPlans.js';
+import { Migration20261228000000_idempotencyWrittenOnce } from './Migration20261228000000_idempotencyWrittenOnce.js';
 
 // Listed explicitly (not discovered from disk) so the same list works from src/ under tsx and
 // vitest and from dist/ after the build.
@@ -50,5 +51,9 @@ export const migrationsList = [
   {
     name: 'Migration20261227000000_scheduleCounterFillfactor',
     class: Migration20261227000000_scheduleCounterFillfactor,
+  },
+  {
+    name: 'Migration20261228000000_idempotencyWrittenOnce',
+    class: Migration20261228000000_idempotencyWrittenOnce,
   },
 ];
