@@ -260,6 +260,18 @@ export function verdicts(
       kind: 'correctness',
     });
   }
+  const warm = results['booking-mix-warm'];
+  if (warm) {
+    const cpu = warm.figures.cpuMsPerPaid as Record<string, number | null>;
+    // Not judged: the target is the first mix, warm-up included (--booking-warm, BENCHMARKS.md).
+    out.push({
+      figure: 'the same mix again on warm instances: CPU per paid (ms) / paid/s',
+      measured: `${String(cpu.total)} (instances ${String(cpu.instances)} + PostgreSQL ${String(cpu.postgres)}) / ${String(warm.figures.paidPerSecond)}`,
+      target: 'reported',
+      met: null,
+      kind: 'info',
+    });
+  }
   const steps = results['booking-steps'];
   if (steps) out.push(stepsVerdict(steps));
   return out;
