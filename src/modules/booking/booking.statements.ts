@@ -71,6 +71,11 @@ export interface SeatMapRead {
   seats: SeatMapRow[];
 }
 
+/** SQLSTATEs of a transaction PostgreSQL aborted to resolve a conflict: deadlock, serialization. */
+const ABORTED = new Set(['40P01', '40001']);
+/** How many times such a statement runs again before its error is the answer (a 500). */
+const RERUNS_AFTER_ABORT = 2;
+
 const HOLD = {
   name: 'booking_hold',
   text: 'select booking_hold($1, $2, $3, $4, $5, $6, $7, $8, null::bigint) as r',
@@ -176,10 +181,16 @@ export class BookingStatements {
     outOfRange: ErrorCode,
     seatIds: number[],
   ): Promise<T> {
-    try {
-      return (await this.db.one<{ r: T }>(statement, values)).r;
-    } catch (err) {
-      throw refusal(err, outOfRange, seatIds) ?? err;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.db.one<{ r: T }>(statement, values)).r;
+      } catch (err) {
+        // Chosen as a deadlock's victim (or a serialization failure): the statement is its whole
+        // transaction, rolled back, so running it again is safe and usually the answer.
+        if (attempt < RERUNS_AFTER_ABORT + 1 && ABORTED.has((err as { code?: string }).code ?? ''))
+          continue;
+        throw refusal(err, outOfRange, seatIds) ?? err;
+      }
     }
   }
 }
