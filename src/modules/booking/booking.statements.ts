@@ -3,12 +3,14 @@ import { AppError, type ErrorCode } from '../../infra/app-error.js';
 import type { PreparedStatements } from '../../infra/db/prepared.js';
 import type { StatementClaim } from '../idempotency/idempotency.service.js';
 import type { PaymentView, ReservationView } from './booking.views.js';
+import { HoldLanes, type Settled } from './hold-lanes.logic.js';
 
 // The hot path's SQL: one prepared statement per hold, payment and seat-map read, calling the
 // functions of migration 20261221000000 (src/infra/db/migrations/booking-functions.sql.ts) and,
 // with an Idempotency-Key, their versions of migration 20261228000000 (booking-keyed.sql.ts) that
 // check the key first and write its record with the answer in the same statement: one round
-// trip either way.
+// trip either way. Holds of a schedule that queue behind one in flight go together, in one
+// statement (booking_hold_many, migration 20261229000000; hold-lanes.logic.ts).
 
 /** A schedule's availability as of a commit: what `seats:changed` carries. */
 export interface Availability {
@@ -84,6 +86,7 @@ const HOLD_KEYED = {
   name: 'booking_hold_keyed',
   text: 'select booking_hold($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) as r',
 };
+const HOLD_MANY = { name: 'booking_hold_many', text: 'select booking_hold_many($1::jsonb) as r' };
 const PAY = { name: 'booking_pay', text: 'select booking_pay($1, $2, $3, null::bigint) as r' };
 const PAY_KEYED = {
   name: 'booking_pay_keyed',
@@ -114,7 +117,39 @@ export const SEAT_MAP_CHANGES = {
     from schedules s where s.id = $1`,
 };
 
+/** A hold as BookingStatements.hold takes it. */
+export interface HoldCall {
+  userId: number;
+  concertId: number;
+  scheduleId: number;
+  seatIds: number[];
+  maxSeats: number;
+  holdSeconds: number;
+  queueEntryId: number;
+  now: Date;
+  claim: StatementClaim | null;
+}
+
+type HoldAnswer = HeldOutcome | Replayed<ReservationView>;
+
+/** A batch element's failure, as booking_hold_many reports it (what the hold alone would raise). */
+interface ElementError {
+  code: string;
+  message: string;
+  detail: string | null;
+  constraint: string | null;
+}
+
+// A batch element that would have waited for another request's Idempotency-Key (LU002), or was
+// chosen as a deadlock's victim: run again alone, as the hold would have run without the batch.
+const RUN_ALONE = new Set(['LU002', '40P01']);
+
 export class BookingStatements {
+  private readonly lanes = new HoldLanes<HoldCall, HoldAnswer>(
+    (h) => this.holdAlone(h),
+    (holds) => this.holdMany(holds),
+  );
+
   constructor(private readonly db: PreparedStatements) {}
 
   get roundTrips(): number {
@@ -122,17 +157,11 @@ export class BookingStatements {
   }
 
   /** The hold; with a key (`claim`), the first request's answer instead when it has one. */
-  hold(h: {
-    userId: number;
-    concertId: number;
-    scheduleId: number;
-    seatIds: number[];
-    maxSeats: number;
-    holdSeconds: number;
-    queueEntryId: number;
-    now: Date;
-    claim: StatementClaim | null;
-  }): Promise<HeldOutcome | Replayed<ReservationView>> {
+  hold(h: HoldCall): Promise<HoldAnswer> {
+    return this.lanes.hold(h.scheduleId, h);
+  }
+
+  private holdAlone(h: HoldCall): Promise<HoldAnswer> {
     const values = [
       h.userId,
       h.concertId,
@@ -146,6 +175,35 @@ export class BookingStatements {
     if (!h.claim) return this.call<HeldOutcome>(HOLD, values, 'USER_NOT_FOUND', h.seatIds);
     const { key, hash, waitMs } = h.claim;
     return this.call(HOLD_KEYED, [...values, key, hash, waitMs], 'USER_NOT_FOUND', h.seatIds);
+  }
+
+  /** Holds of one schedule in one statement: each gets what it would have got alone. */
+  private async holdMany(holds: HoldCall[]): Promise<Settled<HoldAnswer>[]> {
+    const elements = holds.map(({ claim, ...h }) => ({
+      ...h,
+      key: claim?.key ?? null,
+      hash: claim?.hash ?? null,
+      waitMs: claim?.waitMs ?? null,
+    }));
+    let answers: (HoldAnswer | { error: ElementError })[];
+    try {
+      answers = (await this.db.one<{ r: typeof answers }>(HOLD_MANY, [JSON.stringify(elements)])).r;
+    } catch (err) {
+      // The batch's last write (the schedule's row) chosen as a deadlock's victim: each alone.
+      if ((err as { code?: string }).code === '40P01') return holds.map(() => ({ alone: true }));
+      throw err;
+    }
+    return answers.map((a, i): Settled<HoldAnswer> => {
+      if (!('error' in a)) return { ok: true, value: a };
+      const e = a.error;
+      if (RUN_ALONE.has(e.code)) return { alone: true };
+      const error = Object.assign(new Error(e.message), {
+        code: e.code,
+        detail: e.detail ?? undefined,
+        constraint: e.constraint ?? undefined,
+      });
+      return { ok: false, error: refusal(error, 'USER_NOT_FOUND', holds[i]!.seatIds) ?? error };
+    });
   }
 
   /** The payment; with a key (`claim`), the first request's answer instead when it has one. */

@@ -10,6 +10,7 @@ import { Migration20261225000000_bookingHoldRefusal } from './Migration202612250
 import { Migration20261227000000_scheduleCounterFillfactor } from './Migration20261227000000_scheduleCounterFillfactor.js';
 import { Migration20261226000000_bookingGenericPlans } from './Migration20261226000000_bookingGenericPlans.js';
 import { Migration20261228000000_idempotencyWrittenOnce } from './Migration20261228000000_idempotencyWrittenOnce.js';
+import { Migration20261229000000_bookingHoldMany } from './Migration20261229000000_bookingHoldMany.js';
 
 // Listed explicitly (not discovered from disk) so the same list works from src/ under tsx and
 // vitest and from dist/ after the build.
@@ -55,5 +56,9 @@ export const migrationsList = [
   {
     name: 'Migration20261228000000_idempotencyWrittenOnce',
     class: Migration20261228000000_idempotencyWrittenOnce,
+  },
+  {
+    name: 'Migration20261229000000_bookingHoldMany',
+    class: Migration20261229000000_bookingHoldMany,
   },
 ];
