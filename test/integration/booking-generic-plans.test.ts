@@ -132,6 +132,36 @@ async function bookingPaths(scheduleId: number): Promise<{ calls: number; reads:
     // A payment without the points (the last fan has none), releasing its hold.
     const poor = await hold(users[USERS - 1]!, [seats[next + 5]!], null);
     expect((await pay(users[USERS - 1]!, idOf(poor), null)).error).toBe('INSUFFICIENT_POINTS');
+    // Holds committed together (booking_hold_many): a replayed key, a keyed and a plain hold,
+    // one refused (a taken seat); counted as the four calls they stand for.
+    const element = (user: number, seatIds: number[], key: string | null) => ({
+      userId: user,
+      concertId: concert,
+      scheduleId,
+      seatIds,
+      maxSeats: 10,
+      holdSeconds: 600,
+      queueEntryId: null,
+      now: new Date(),
+      key,
+      hash: 'h',
+      waitMs: 1000,
+    });
+    const many = (await call(`select booking_hold_many($1::jsonb) as r`, [
+      JSON.stringify([
+        element(users[1]!, seats.slice(1, 2), `k-${scheduleId}-1`),
+        element(users[23]!, [seats[next + 6]!], 'k-many'),
+        element(users[24]!, [seats[next + 7]!, seats[next + 8]!], null),
+        element(users[25]!, [seats[0]!], null),
+      ]),
+    ])) as unknown as { replay?: unknown; body?: unknown; error?: { message: string } }[];
+    expect(many.map((a) => (a.replay ? 'replay' : a.body ? 'held' : a.error?.message))).toEqual([
+      'replay',
+      'held',
+      'held',
+      'SEAT_UNAVAILABLE',
+    ]);
+    calls += 3;
 
     const reads = await c.query<Read>(
       `select t.relname, t.seq_scan::int as seq,
