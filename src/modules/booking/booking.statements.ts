@@ -142,7 +142,7 @@ interface ElementError {
 
 // A batch element that would have waited for another request's Idempotency-Key (LU002), or was
 // chosen as a deadlock's victim: run again alone, as the hold would have run without the batch.
-const RUN_ALONE = new Set(['LU002', '40P01']);
+const RUN_ALONE = new Set(['LU002', ...ABORTED]);
 
 export class BookingStatements {
   private readonly lanes = new HoldLanes<HoldCall, HoldAnswer>(
@@ -189,8 +189,10 @@ export class BookingStatements {
     try {
       answers = (await this.db.one<{ r: typeof answers }>(HOLD_MANY, [JSON.stringify(elements)])).r;
     } catch (err) {
-      // The batch's last write (the schedule's row) chosen as a deadlock's victim: each alone.
-      if ((err as { code?: string }).code === '40P01') return holds.map(() => ({ alone: true }));
+      // The batch's last write (the schedule's row) chosen as a deadlock's victim: each alone
+      // (where a victim runs again, twice at most, like any hold).
+      if (ABORTED.has((err as { code?: string }).code ?? ''))
+        return holds.map(() => ({ alone: true }));
       throw err;
     }
     return answers.map((a, i): Settled<HoldAnswer> => {
