@@ -49,7 +49,7 @@ function usage(): string {
     '    --database-url <url>                 [DATABASE_URL] with --jwt-secret: create fans in bulk in the database',
     '    --jwt-secret <secret>                [AUTH_JWT_SECRET] (else fans sign up over HTTP: slow)',
     '    --sources <n | a,b,c | none>         local source addresses (default 200: 127.0.0.2..)',
-    '    --http-connections <n>               kept-alive connections per instance and source (default 8)',
+    '    --http-connections <n>               kept-alive connections per instance and source, on average (default 8)',
     '    --out <file.json>                    default load/results/<scenario>-<time>.json',
     '',
     ...Object.entries(scenarios).flatMap(([name, s]) => [`${name}:`, describe(s.defaults), '']),

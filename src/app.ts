@@ -47,6 +47,8 @@ import { PreparedStatements } from './infra/db/prepared.js';
 import { composeBooking } from './app-booking.js';
 import { registerRoutes } from './app-routes.js';
 
+/** How long an idle kept-alive HTTP connection stays open: past nginx's 60 s (see createApp). */
+export const KEEP_ALIVE_MS = 65_000;
 export interface AppDeps {
   config: Config;
   orm: Orm;
@@ -180,6 +182,13 @@ export function createApp(deps: AppDeps): {
   const server = createServer((req, res) => {
     if (!hot.dispatch(req, res)) app(req, res);
   });
+  // Idle kept-alive connections stay open longer than a load balancer keeps its upstream ones:
+  // nginx (deploy/nginx.conf, upstream `keepalive`) reuses them for 60 s, Node closed them after
+  // 5 s, and a request nginx sent on a connection Node had just closed failed (a POST, e.g. a
+  // hold, is not retried: 502). Clients that connect directly (fans' browsers, the load runner)
+  // keep theirs too, instead of opening a new one mid-storm that a busy instance accepts late
+  // (libuv accepts one connection per event-loop iteration).
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
   const gateway = new RealtimeGateway({
     httpServer: server,
     redis: deps.redis,

@@ -42,13 +42,18 @@ export class LoadContext {
     return new LineupClient({ baseUrl: this.url(i), accessToken, fetch: this.fetch });
   }
 
-  /** Runs a scenario and notes how many requests met the keep-alive race and were resent. */
+  /**
+   * Runs a scenario and notes how many requests met the keep-alive race and were resent, and how
+   * many connections the runner opened.
+   */
   async scenario<T extends { figures: Record<string, unknown> }>(
     run: () => Promise<T>,
   ): Promise<T> {
     const before = this.fetch.stats.staleRetries;
+    const opened = this.fetch.pool.opened;
     const result = await run();
     result.figures.httpStaleConnectionRetries = this.fetch.stats.staleRetries - before;
+    result.figures.httpConnectionsOpened = this.fetch.pool.opened - opened;
     return result;
   }
 

@@ -3,7 +3,10 @@ import { SourceAddresses } from './addresses.js';
 import { Http1Pool, type Http1Error, type Http1Request } from './http1.js';
 
 export interface HttpOptions {
-  /** Kept-alive connections per (target, source address). */
+  /**
+   * Kept-alive connections per (target, source address), on average: a target's connections are
+   * one pool (any idle one serves a request) of at most maxSockets x the number of sources.
+   */
   maxSockets?: number;
   /** Spread connections over these local addresses (127.0.0.x on loopback). */
   sources?: SourceAddresses;
@@ -26,8 +29,11 @@ const STALE = new Set([
 export function loadFetch(
   options: HttpOptions = {},
 ): FetchLike & { agent: { destroy(): void }; pool: Http1Pool; stats: { staleRetries: number } } {
-  const pool = new Http1Pool(options.maxSockets ?? 64, options.timeoutMs ?? 30_000);
   const sources = options.sources;
+  const pool = new Http1Pool(
+    (options.maxSockets ?? 64) * (sources?.list.length ?? 1),
+    options.timeoutMs ?? 30_000,
+  );
   const stats = { staleRetries: 0 };
   const origins = new Map<string, { host: string; port: number }>();
   const fetchLike = async (input: string, init: RequestInit = {}): Promise<Response> => {

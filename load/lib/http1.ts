@@ -253,12 +253,23 @@ interface Waiting {
   reject: (err: Http1Error) => void;
 }
 
-/** Kept-alive connections per (host, port, source address), at most `maxSockets` each. */
+/**
+ * Kept-alive connections to one target (host, port), at most `maxSockets`: a request takes any
+ * idle one, whatever source address it was opened from, as a load balancer's upstream pool does
+ * (deploy/nginx.conf: `keepalive`). A new one is opened only when none is idle, from the
+ * request's own source address, so the addresses stay spread. One lane per (target, source), as
+ * before, opened a connection whenever that one lane was busy: ~500 in the middle of a 10,000-hold
+ * storm, and Node 20's libuv accepts one connection per event-loop iteration (libuv PR #3696), so
+ * on a loaded instance each waited 200-400 ms in the accept queue (`ss -lnt` Recv-Q 40-90): the
+ * storm's p95-p99 was the runner's own connection churn, not the holds.
+ */
 class Lane {
   /** Idle connections, least recently used first (as the Agent's `scheduling: 'fifo'`). */
   readonly idle: Connection[] = [];
   readonly all = new Set<Connection>();
   readonly waiting: Waiting[] = [];
+  /** Connections this lane opened (the pool's `opened`). */
+  opened = 0;
   constructor(
     private readonly key: Http1Request,
     private readonly maxSockets: number,
@@ -270,10 +281,11 @@ class Lane {
     while (conn && !conn.socket.writable) conn = this.idle.shift();
     if (conn) return this.start(conn, w);
     if (this.all.size < this.maxSockets) {
+      this.opened++;
       const fresh = new Connection(
         this.key.host,
         this.key.port,
-        this.key.localAddress,
+        w.req.localAddress,
         (c) => this.onIdle(c),
         (c) => this.onGone(c),
       );
@@ -336,12 +348,19 @@ export class Http1Pool {
   }
 
   request(req: Http1Request): Promise<Http1Answer> {
-    const key = `${req.host}|${req.port}|${req.localAddress ?? ''}`;
+    const key = `${req.host}|${req.port}`;
     let lane = this.lanes.get(key);
     if (!lane) this.lanes.set(key, (lane = new Lane(req, this.maxSockets)));
     // The executor is the only closure made per request (tsx names every named one it
     // compiles, a defineProperty per call on the hot path).
     return new Promise((resolve, reject) => lane.run({ req, resolve, reject }));
+  }
+
+  /** Connections opened so far (all lanes), closed ones included. */
+  get opened(): number {
+    let n = 0;
+    for (const lane of this.lanes.values()) n += lane.opened;
+    return n;
   }
 
   /** Open connections (all lanes). */

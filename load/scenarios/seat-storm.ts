@@ -82,6 +82,7 @@ export async function seatStorm(ctx: LoadContext, p: SeatStormParams): Promise<S
   const hold = new OpStats();
   // The winners apart: they are the ones that reach PostgreSQL (issue 14: the storm's p99).
   const granted = new OpStats();
+  const openedBefore = ctx.fetch.pool.opened;
   const cpu = watchCpu(await ctx.cpuGroups());
   const run = await runPool(order, p.concurrency, async (i) => {
     const t0 = performance.now();
@@ -96,6 +97,8 @@ export async function seatStorm(ctx: LoadContext, p: SeatStormParams): Promise<S
     }
   });
   const cpuReport = cpu();
+  // A connection opened mid-storm waits in a loaded instance's accept queue (http1.ts' Lane).
+  const connectionsOpened = ctx.fetch.pool.opened - openedBefore;
   await sleep(200);
   const writes = sumHoldWrites(await ctx.stats()) - writesBefore;
   const seqAfter = await reservationSequence(ctx.target.databaseUrl);
@@ -114,6 +117,7 @@ export async function seatStorm(ctx: LoadContext, p: SeatStormParams): Promise<S
       databaseWriteAttempts: writes,
       databaseWriteAttemptsPerSeat: round(writes / seatIds.length, 2),
       reservationIdsConsumed: seqBefore === null || seqAfter === null ? null : seqAfter - seqBefore,
+      connectionsOpenedDuringStorm: connectionsOpened,
       ...(check ?? {}),
       cpu: cpuReport,
     },

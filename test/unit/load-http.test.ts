@@ -6,6 +6,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LineupClient, LineupError } from '@lineup/client-sdk';
+import { SourceAddresses } from '../../load/lib/addresses.js';
 import { loadFetch } from '../../load/lib/http.js';
 
 const closers: (() => void)[] = [];
@@ -128,6 +129,33 @@ describe('loadFetch requests', () => {
     const e = await f(`${srv.url}/5`);
     expect([e.status, e.ok, e.headers.get('retry-after')]).toEqual([503, false, '7']);
     expect(await e.json()).toMatchObject({ error: { code: 'SERVICE_UNAVAILABLE' } });
+  });
+
+  it("shares a target's kept-alive connections across source addresses, new ones from the request's", async () => {
+    const peers: string[] = [];
+    const srv = await rawServer((_raw, socket) => {
+      peers.push(socket.remoteAddress!);
+      setTimeout(() => socket.write(ok('{}')), 5);
+    });
+    const f = fetcher({ maxSockets: 1, sources: SourceAddresses.loopback(4, 10) });
+    // One at a time: the first connection serves them all, whatever each request's source.
+    for (let i = 0; i < 6; i++) await f(`${srv.url}/x`);
+    expect(f.pool.opened).toBe(1);
+    // Four at once: three more, each from the source of the request that needed it.
+    await Promise.all(Array.from({ length: 4 }, () => f(`${srv.url}/y`)));
+    expect(f.pool.opened).toBe(4);
+    // Six requests took sources .10-.13 in turn, so these four took .12, .13, .10, .11: the first
+    // reused the connection from .10, the others opened theirs from their own source.
+    expect([...srv.sockets].map((s) => s.remoteAddress).sort()).toEqual([
+      '127.0.0.10',
+      '127.0.0.10',
+      '127.0.0.11',
+      '127.0.0.13',
+    ]);
+    // At most maxSockets x sources at once.
+    await Promise.all(Array.from({ length: 12 }, () => f(`${srv.url}/z`)));
+    expect(f.pool.connections).toBe(4);
+    expect(peers.length).toBe(22);
   });
 
   it('keeps connections alive: one per lane in turn, at most maxSockets at once', async () => {
