@@ -292,18 +292,7 @@ describe('a batch with mixed outcomes', () => {
       await blocker.query('begin');
       await blocker.query('select 1 from wallets where user_id = $1 for update', [u4]);
       const pilot = statements.hold(call(u4, [s[16]!]));
-      await until(
-        async () =>
-          (
-            await sql(
-              db.url,
-              `select 1 from pg_stat_activity where datname = current_database()
-               and wait_event_type = 'Lock' and query like '%booking_hold(%'`,
-            )
-          ).length === 1,
-        10_000,
-        'pilot hold waiting',
-      );
+      await oneHoldWaitingForALock(db.url, 'pilot hold waiting');
       const answers = holds.map((h) => statements.hold(h));
       await blocker.query('commit');
       await pilot;
@@ -396,18 +385,7 @@ describe('a batch element that would wait', () => {
       expect('body' in (await plain)).toBe(true);
       let keyedDone = false;
       void keyed.then(() => (keyedDone = true));
-      await until(
-        async () =>
-          (
-            await sql(
-              db.url,
-              `select 1 from pg_stat_activity where datname = current_database()
-               and wait_event_type = 'Lock' and query like '%booking_hold(%'`,
-            )
-          ).length === 1,
-        10_000,
-        'the keyed hold waiting alone',
-      );
+      await oneHoldWaitingForALock(db.url, 'the keyed hold waiting alone');
       expect(keyedDone).toBe(false);
       await other.query('commit');
       const held = await keyed;
@@ -494,3 +472,19 @@ describe('booking_hold_many on its own (SQL)', () => {
     expect(Number(bad!.n)).toBe(0);
   });
 });
+
+/** Until exactly one single-hold statement of this database waits for a lock. */
+async function oneHoldWaitingForALock(url: string, what: string): Promise<void> {
+  await until(
+    async () =>
+      (
+        await sql(
+          url,
+          `select 1 from pg_stat_activity where datname = current_database()
+           and wait_event_type = 'Lock' and query like '%booking_hold(%'`,
+        )
+      ).length === 1,
+    10_000,
+    what,
+  );
+}
