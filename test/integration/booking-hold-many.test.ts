@@ -400,6 +400,70 @@ describe('a batch element that would wait', () => {
   });
 });
 
+describe('a batch element chosen as a deadlock victim', () => {
+  it('runs again alone: the batch commits its other holds, the victim is held after it', async () => {
+    const { concertId, scheduleId, seatIds: s } = await schedule(10);
+    const [u1, u2, u3] = (await bulkFans(server, 3)).map((f) => f.id);
+    const statements = new BookingStatements(server.services.db);
+    const call = (userId: number, seat: number): HoldCall => ({
+      userId,
+      concertId,
+      scheduleId,
+      seatIds: [seat],
+      maxSeats: 4,
+      holdSeconds: 600,
+      queueEntryId: 1,
+      now: new Date(),
+      claim: null,
+    });
+    // Another session holds u3's wallet, and checks for deadlocks after 10 s (the server's
+    // backends after 1 s): in the cycle below, the batch's element is the victim.
+    const other = new pg.Client({ connectionString: db.url });
+    await other.connect();
+    const sent: string[] = [];
+    const watch = (name: string) => void sent.push(name);
+    server.services.db.watchers.add(watch);
+    try {
+      await other.query('begin');
+      await other.query(`set local deadlock_timeout = '10s'`);
+      await other.query('select 1 from wallets where user_id = $1 for update', [u3]);
+      // The pilot is in flight: the next two wait for it and go together.
+      const pilot = statements.hold(call(u1!, s[0]!));
+      const first = statements.hold(call(u2!, s[1]!));
+      const victim = statements.hold(call(u3!, s[2]!));
+      await pilot;
+      // The batch holds u2's wallet (its first element) and waits for u3's (this session's).
+      await until(
+        async () =>
+          (
+            await sql(
+              db.url,
+              `select 1 from pg_stat_activity where datname = current_database()
+               and wait_event_type = 'Lock' and query like '%booking_hold_many%'`,
+            )
+          ).length === 1,
+        10_000,
+        'the batch waiting for the wallet',
+      );
+      // Now this session waits for the batch: a cycle, which the batch's backend breaks by
+      // aborting its element; the batch commits, so this session gets u2's wallet.
+      await other.query('select 1 from wallets where user_id = $1 for update', [u2]);
+      const held = await first;
+      expect('body' in held && held.body.seats.map((x) => x.id)).toEqual([s[1]]);
+      await other.query('commit');
+      const again = await victim;
+      expect('body' in again && again.body.seats.map((x) => x.id)).toEqual([s[2]]);
+    } finally {
+      server.services.db.watchers.delete(watch);
+      await other.query('rollback').catch(() => undefined);
+      await other.end();
+    }
+    expect(sent).toEqual(['booking_hold', 'booking_hold_many', 'booking_hold']);
+    expect(await counterMismatches(server)).toEqual([]);
+    expect(await doubleBookings(server)).toEqual([]);
+  });
+});
+
 describe('booking_hold_many on its own (SQL)', () => {
   it('keeps the counters equal to the seats under a random mix of batched and single holds', async () => {
     const { concertId, scheduleId, seatIds } = await schedule(40);
