@@ -292,7 +292,7 @@ describe('a batch with mixed outcomes', () => {
       await blocker.query('begin');
       await blocker.query('select 1 from wallets where user_id = $1 for update', [u4]);
       const pilot = statements.hold(call(u4, [s[16]!]));
-      await oneHoldWaitingForALock(db.url, 'pilot hold waiting');
+      await oneWaitingForALock(db.url, 'booking_hold(', 'pilot hold waiting');
       const answers = holds.map((h) => statements.hold(h));
       await blocker.query('commit');
       await pilot;
@@ -385,7 +385,7 @@ describe('a batch element that would wait', () => {
       expect('body' in (await plain)).toBe(true);
       let keyedDone = false;
       void keyed.then(() => (keyedDone = true));
-      await oneHoldWaitingForALock(db.url, 'the keyed hold waiting alone');
+      await oneWaitingForALock(db.url, 'booking_hold(', 'the keyed hold waiting alone');
       expect(keyedDone).toBe(false);
       await other.query('commit');
       const held = await keyed;
@@ -433,18 +433,7 @@ describe('a batch element chosen as a deadlock victim', () => {
       const victim = statements.hold(call(u3!, s[2]!));
       await pilot;
       // The batch holds u2's wallet (its first element) and waits for u3's (this session's).
-      await until(
-        async () =>
-          (
-            await sql(
-              db.url,
-              `select 1 from pg_stat_activity where datname = current_database()
-               and wait_event_type = 'Lock' and query like '%booking_hold_many%'`,
-            )
-          ).length === 1,
-        10_000,
-        'the batch waiting for the wallet',
-      );
+      await oneWaitingForALock(db.url, 'booking_hold_many', 'the batch waiting for the wallet');
       // Now this session waits for the batch: a cycle, which the batch's backend breaks by
       // aborting its element; the batch commits, so this session gets u2's wallet.
       await other.query('select 1 from wallets where user_id = $1 for update', [u2]);
@@ -537,15 +526,16 @@ describe('booking_hold_many on its own (SQL)', () => {
   });
 });
 
-/** Until exactly one single-hold statement of this database waits for a lock. */
-async function oneHoldWaitingForALock(url: string, what: string): Promise<void> {
+/** Until exactly one statement of this database calling `fn` waits for a lock. */
+async function oneWaitingForALock(url: string, fn: string, what: string): Promise<void> {
   await until(
     async () =>
       (
         await sql(
           url,
           `select 1 from pg_stat_activity where datname = current_database()
-           and wait_event_type = 'Lock' and query like '%booking_hold(%'`,
+           and wait_event_type = 'Lock' and query like '%' || $1 || '%'`,
+          [fn],
         )
       ).length === 1,
     10_000,
