@@ -354,28 +354,10 @@ describe('a batch with mixed outcomes', () => {
 
 describe('a batch element that would wait', () => {
   it('runs again alone when its Idempotency-Key is busy: the batch does not wait, the hold does', async () => {
-    const { concertId, scheduleId, seatIds: s } = await schedule(10);
-    const [u1, u2, u3] = (await bulkFans(server, 3)).map((f) => f.id);
-    const statements = new BookingStatements(server.services.db);
-    const call = (userId: number, seat: number, key: string | null = null): HoldCall => ({
-      userId,
-      concertId,
-      scheduleId,
-      seatIds: [seat],
-      maxSeats: 4,
-      holdSeconds: 600,
-      queueEntryId: 1,
-      now: new Date(),
-      claim: key === null ? null : { key, hash: 'h', waitMs: 10_000 },
-    });
+    const { seats: s, users, statements, call } = await threeFansOnTenSeats();
+    const [u1, u2, u3] = users;
     // Another transaction holds u2's key (as a duplicate of that request would, still running).
-    const other = new pg.Client({ connectionString: db.url });
-    await other.connect();
-    const sent: string[] = [];
-    const watch = (name: string) => void sent.push(name);
-    server.services.db.watchers.add(watch);
-    try {
-      await other.query('begin');
+    const sent = await withOtherSession(async (other) => {
       await other.query(`select pg_advisory_xact_lock($1, hashtext('busy-key'))`, [u2]);
       const pilot = statements.hold(call(u1!, s[0]!));
       const keyed = statements.hold(call(u2!, s[1]!, 'busy-key'));
@@ -390,11 +372,7 @@ describe('a batch element that would wait', () => {
       await other.query('commit');
       const held = await keyed;
       expect('body' in held && held.body.seats.map((x) => x.id)).toEqual([s[1]]);
-    } finally {
-      server.services.db.watchers.delete(watch);
-      await other.query('rollback').catch(() => undefined);
-      await other.end();
-    }
+    });
     expect(sent).toEqual(['booking_hold', 'booking_hold_many', 'booking_hold_keyed']);
     expect(await counterMismatches(server)).toEqual([]);
   });
@@ -402,29 +380,11 @@ describe('a batch element that would wait', () => {
 
 describe('a batch element chosen as a deadlock victim', () => {
   it('runs again alone: the batch commits its other holds, the victim is held after it', async () => {
-    const { concertId, scheduleId, seatIds: s } = await schedule(10);
-    const [u1, u2, u3] = (await bulkFans(server, 3)).map((f) => f.id);
-    const statements = new BookingStatements(server.services.db);
-    const call = (userId: number, seat: number): HoldCall => ({
-      userId,
-      concertId,
-      scheduleId,
-      seatIds: [seat],
-      maxSeats: 4,
-      holdSeconds: 600,
-      queueEntryId: 1,
-      now: new Date(),
-      claim: null,
-    });
+    const { seats: s, users, statements, call } = await threeFansOnTenSeats();
+    const [u1, u2, u3] = users;
     // Another session holds u3's wallet, and checks for deadlocks after 10 s (the server's
     // backends after 1 s): in the cycle below, the batch's element is the victim.
-    const other = new pg.Client({ connectionString: db.url });
-    await other.connect();
-    const sent: string[] = [];
-    const watch = (name: string) => void sent.push(name);
-    server.services.db.watchers.add(watch);
-    try {
-      await other.query('begin');
+    const sent = await withOtherSession(async (other) => {
       await other.query(`set local deadlock_timeout = '10s'`);
       await other.query('select 1 from wallets where user_id = $1 for update', [u3]);
       // The pilot is in flight: the next two wait for it and go together.
@@ -442,11 +402,7 @@ describe('a batch element chosen as a deadlock victim', () => {
       await other.query('commit');
       const again = await victim;
       expect('body' in again && again.body.seats.map((x) => x.id)).toEqual([s[2]]);
-    } finally {
-      server.services.db.watchers.delete(watch);
-      await other.query('rollback').catch(() => undefined);
-      await other.end();
-    }
+    });
     expect(sent).toEqual(['booking_hold', 'booking_hold_many', 'booking_hold']);
     expect(await counterMismatches(server)).toEqual([]);
     expect(await doubleBookings(server)).toEqual([]);
@@ -541,4 +497,48 @@ async function oneWaitingForALock(url: string, fn: string, what: string): Promis
     10_000,
     what,
   );
+}
+
+/** A schedule of 10 seats, 3 fans, the server's statements and a hold call for them. */
+async function threeFansOnTenSeats() {
+  const { concertId, scheduleId, seatIds } = await schedule(10);
+  const users = (await bulkFans(server, 3)).map((f) => f.id);
+  const statements = new BookingStatements(server.services.db);
+  return { seats: seatIds, users, statements, call: holdCall(concertId, scheduleId) };
+}
+
+/** A single hold's call for this schedule: one seat, with or without an Idempotency-Key. */
+function holdCall(concertId: number, scheduleId: number) {
+  return (userId: number, seat: number, key: string | null = null): HoldCall => ({
+    userId,
+    concertId,
+    scheduleId,
+    seatIds: [seat],
+    maxSeats: 4,
+    holdSeconds: 600,
+    queueEntryId: 1,
+    now: new Date(),
+    claim: key === null ? null : { key, hash: 'h', waitMs: 10_000 },
+  });
+}
+
+/**
+ * Runs `body` with another session in an open transaction (rolled back after, unless `body`
+ * committed it), and returns the statements the server sent meanwhile.
+ */
+async function withOtherSession(body: (other: pg.Client) => Promise<void>): Promise<string[]> {
+  const other = new pg.Client({ connectionString: db.url });
+  await other.connect();
+  const sent: string[] = [];
+  const watch = (name: string) => void sent.push(name);
+  server.services.db.watchers.add(watch);
+  try {
+    await other.query('begin');
+    await body(other);
+  } finally {
+    server.services.db.watchers.delete(watch);
+    await other.query('rollback').catch(() => undefined);
+    await other.end();
+  }
+  return sent;
 }
